@@ -1,0 +1,52 @@
+"""Organisations (tenants) and memberships with roles."""
+
+from __future__ import annotations
+
+import enum
+import uuid
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, UTCDateTime, new_id, utcnow
+
+
+class MembershipRole(enum.StrEnum):
+    """What a member may do in an organisation."""
+
+    OWNER = "OWNER"
+    ADMIN = "ADMIN"
+    STAFF = "STAFF"
+
+
+class Organisation(Base):
+    """A business using the service; every tenant's data hangs off one of these."""
+
+    __tablename__ = "organisations"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The last event sequence number handed out; bumped under a row lock so that the events of
+    # one organisation commit in sequence order (see db.repositories.event).
+    event_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+
+
+class Membership(Base):
+    """An account's role in an organisation."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("organisation_id", "account_id"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE"), index=True
+    )
+    role: Mapped[MembershipRole] = mapped_column(
+        Enum(MembershipRole, native_enum=False, length=16, validate_strings=True)
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,1 @@
+"""Every query lives here. Tenant data is always filtered by the viewer's memberships."""

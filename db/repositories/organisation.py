@@ -1,0 +1,160 @@
+"""Queries on organisations and memberships, always through the viewer's memberships."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import Membership, MembershipRole, Organisation
+from db.pagination import Page, PageRequest, paginate
+
+
+async def add(session: AsyncSession, *, organisation_id: uuid.UUID, name: str) -> Organisation:
+    """Insert an organisation."""
+    organisation = Organisation(id=organisation_id, name=name)
+    session.add(organisation)
+    await session.flush()
+    return organisation
+
+
+async def add_membership(
+    session: AsyncSession,
+    *,
+    organisation_id: uuid.UUID,
+    account_id: uuid.UUID,
+    role: MembershipRole,
+) -> Membership:
+    """Insert a membership."""
+    membership = Membership(organisation_id=organisation_id, account_id=account_id, role=role)
+    session.add(membership)
+    await session.flush()
+    return membership
+
+
+async def for_viewer_page(
+    session: AsyncSession, viewer_id: uuid.UUID, request: PageRequest
+) -> Page[Organisation]:
+    """The viewer's organisations, one page."""
+    stmt = select(Organisation).where(
+        Organisation.id.in_(
+            select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+        )
+    )
+    return await paginate(session, stmt, Organisation.id, request)
+
+
+async def visible_by_ids(
+    session: AsyncSession, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Organisation]:
+    """Organisations among ``ids`` the viewer belongs to."""
+    if not ids:
+        return []
+    stmt = (
+        select(Organisation)
+        .join(Membership, Membership.organisation_id == Organisation.id)
+        .where(Organisation.id.in_(ids), Membership.account_id == viewer_id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def viewer_memberships(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_ids: Sequence[uuid.UUID]
+) -> list[Membership]:
+    """The viewer's own memberships in these organisations."""
+    if not organisation_ids:
+        return []
+    stmt = select(Membership).where(
+        Membership.account_id == viewer_id, Membership.organisation_id.in_(organisation_ids)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def visible_memberships_by_ids(
+    session: AsyncSession, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]
+) -> list[Membership]:
+    """Memberships among ``ids`` in organisations the viewer belongs to."""
+    if not ids:
+        return []
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = select(Membership).where(Membership.id.in_(ids), Membership.organisation_id.in_(mine))
+    return list((await session.scalars(stmt)).all())
+
+
+async def members_page(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_id: uuid.UUID, request: PageRequest
+) -> Page[Membership]:
+    """One page of an organisation's memberships; empty unless the viewer belongs to it."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = select(Membership).where(
+        Membership.organisation_id == organisation_id, Membership.organisation_id.in_(mine)
+    )
+    return await paginate(session, stmt, Membership.id, request)
+
+
+async def lock_for_viewer(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_id: uuid.UUID
+) -> tuple[Organisation, Membership] | None:
+    """Lock the organisation row (PostgreSQL) and return it with the viewer's membership.
+
+    Membership changes take this lock first, so two of them in one organisation never race
+    (for instance two owners removing each other).
+    """
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    organisation = await session.scalar(
+        select(Organisation)
+        .where(Organisation.id == organisation_id, Organisation.id.in_(mine))
+        .with_for_update()
+    )
+    if organisation is None:
+        return None
+    membership = await session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.account_id == viewer_id
+        )
+    )
+    if membership is None:  # pragma: no cover - removed between the two reads under the lock
+        return None
+    return organisation, membership
+
+
+async def membership_in(
+    session: AsyncSession, organisation_id: uuid.UUID, account_id: uuid.UUID
+) -> Membership | None:
+    """The membership of ``account_id`` in ``organisation_id``, if any."""
+    return await session.scalar(
+        select(Membership).where(
+            Membership.organisation_id == organisation_id, Membership.account_id == account_id
+        )
+    )
+
+
+async def membership_by_id(
+    session: AsyncSession, viewer_id: uuid.UUID, membership_id: uuid.UUID
+) -> Membership | None:
+    """A membership in one of the viewer's organisations."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    return await session.scalar(
+        select(Membership).where(
+            Membership.id == membership_id, Membership.organisation_id.in_(mine)
+        )
+    )
+
+
+async def count_owners(session: AsyncSession, organisation_id: uuid.UUID) -> int:
+    """How many owners the organisation has."""
+    count = await session.scalar(
+        select(func.count())
+        .select_from(Membership)
+        .where(
+            Membership.organisation_id == organisation_id, Membership.role == MembershipRole.OWNER
+        )
+    )
+    return int(count or 0)
+
+
+async def delete_membership(session: AsyncSession, membership_id: uuid.UUID) -> None:
+    """Delete a membership."""
+    await session.execute(delete(Membership).where(Membership.id == membership_id))

@@ -1,0 +1,24 @@
+"""A unit of work: one session, one transaction, and the notifications to send after commit."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+
+@dataclass(frozen=True)
+class EventNotice:
+    """Tells subscribers that an organisation's event log grew to ``seq``."""
+
+    organisation_id: uuid.UUID
+    seq: int
+
+
+@dataclass
+class UnitOfWork:
+    """What a service works in. Services never commit: the caller does, then publishes."""
+
+    session: AsyncSession
+    notices: list[EventNotice] = field(default_factory=list)

@@ -1,0 +1,129 @@
+"""The per-request context: the app's shared state, the viewer, and DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+
+from db.engine import Database
+from db.unit_of_work import UnitOfWork
+from resolvers.broker import Broker
+from resolvers.errors import UnauthenticatedError
+from resolvers.loaders import Loaders
+from resolvers.services import accounts
+from resolvers.services.accounts import Viewer
+from server.settings import Settings
+
+
+@dataclass
+class AppState:
+    """What lives as long as the app: settings, database, broker, password hasher."""
+
+    settings: Settings
+    db: Database
+    broker: Broker
+    hasher: PasswordHasher
+    # SQLite allows one writer; serialising this process's units of work avoids "database is
+    # locked" failures. PostgreSQL needs no such lock.
+    write_lock: asyncio.Lock | None = None
+
+    @property
+    def token_ttl(self) -> timedelta:
+        """How long a new access token lives."""
+        return timedelta(hours=self.settings.token_ttl_hours)
+
+    @contextlib.asynccontextmanager
+    async def unit_of_work(self) -> AsyncIterator[UnitOfWork]:
+        """One transaction: committed when the block ends, rolled back if it raises.
+
+        Event notices are published after the commit, never before and never on rollback.
+        """
+        lock = self.write_lock or contextlib.nullcontext()
+        async with lock, self.db.sessionmaker() as session:
+            uow = UnitOfWork(session)
+            async with session.begin():
+                yield uow
+        await self.broker.publish(uow.notices)
+
+
+def bearer_token(header: str | None) -> str | None:
+    """The token of an ``Authorization: Bearer <token>`` header.
+
+    Anything else that was presented is returned as it is, so it fails authentication with
+    "invalid token" rather than being taken for an anonymous request.
+    """
+    if header is None or not header.strip():
+        return None
+    scheme, _, token = header.strip().partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return header.strip()
+    return token.strip()
+
+
+@dataclass
+class Context:
+    """Built once per HTTP request, or once per WebSocket connection.
+
+    Over a WebSocket the context outlives many events, so subscriptions call
+    :meth:`fresh_loaders` before resolving each event.
+    """
+
+    app: AppState
+    request_id: str
+    authorization: str | None = None
+    request: Any = None
+    response: Any = None
+    connection_params: dict[str, Any] | None = None
+    _viewer_task: asyncio.Task[Viewer | None] | None = field(default=None, repr=False)
+    _loaders: Loaders | None = field(default=None, repr=False)
+
+    async def viewer(self) -> Viewer | None:
+        """The authenticated viewer, looked up once per context (``None`` if anonymous)."""
+        if self._viewer_task is None:
+            self._viewer_task = asyncio.ensure_future(self._authenticate(self.authorization))
+        return await asyncio.shield(self._viewer_task)
+
+    async def _authenticate(self, token: str | None) -> Viewer | None:
+        if not token:
+            return None
+        async with self.app.db.sessionmaker() as session:
+            return await accounts.authenticate(UnitOfWork(session), token)
+
+    async def require_viewer(self) -> Viewer:
+        """The viewer, or a top-level ``UNAUTHENTICATED`` error."""
+        viewer = await self.viewer()
+        if viewer is None:
+            if self.authorization:
+                msg = "The access token is invalid, expired or revoked: log in again."
+                raise UnauthenticatedError(msg)
+            raise UnauthenticatedError
+        return viewer
+
+    def set_viewer(self, viewer: Viewer | None) -> None:
+        """Fix the viewer (WebSocket connections authenticate at ``connection_init``)."""
+        future: asyncio.Future[Viewer | None] = asyncio.get_running_loop().create_future()
+        future.set_result(viewer)
+        self._viewer_task = future  # type: ignore[assignment]
+        self._loaders = None
+
+    def loaders(self, viewer: Viewer) -> Loaders:
+        """This request's DataLoaders (scoped to the viewer)."""
+        if self._loaders is None or self._loaders.viewer_id != viewer.account_id:
+            self._loaders = Loaders(self.app.db, viewer.account_id)
+        return self._loaders
+
+    def fresh_loaders(self) -> None:
+        """Forget cached loads (between subscription events)."""
+        self._loaders = None
+
+
+def new_request_id() -> str:
+    """A request id, logged with every masked error and returned to the client."""
+    return uuid.uuid4().hex

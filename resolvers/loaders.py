@@ -1,0 +1,54 @@
+"""DataLoaders, one set per request (or per subscription event), scoped to the viewer.
+
+Each batch opens its own short session, so sibling resolvers never share one.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from strawberry.dataloader import DataLoader
+
+from db.engine import Database
+from db.models import Account, Membership, Organisation
+from db.repositories import account as account_repo
+from db.repositories import organisation as organisation_repo
+
+T = TypeVar("T")
+Batch = Callable[[AsyncSession, uuid.UUID, Sequence[uuid.UUID]], Awaitable[list[T]]]
+
+
+def _loader(
+    db: Database, viewer_id: uuid.UUID, fetch: Batch[T], key: Callable[[T], uuid.UUID]
+) -> DataLoader[uuid.UUID, T | None]:
+    async def load(ids: list[uuid.UUID]) -> list[T | None]:
+        async with db.read() as session:
+            rows = await fetch(session, viewer_id, ids)
+        by_key = {key(row): row for row in rows}
+        return [by_key.get(i) for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+class Loaders:
+    """``ThingByKeyLoader``s; each returns ``None`` for what the viewer may not see."""
+
+    def __init__(self, db: Database, viewer_id: uuid.UUID) -> None:
+        self.viewer_id = viewer_id
+        self.organisation_by_id: DataLoader[uuid.UUID, Organisation | None] = _loader(
+            db, viewer_id, organisation_repo.visible_by_ids, lambda o: o.id
+        )
+        self.account_by_id: DataLoader[uuid.UUID, Account | None] = _loader(
+            db, viewer_id, account_repo.visible_by_ids, lambda a: a.id
+        )
+        self.membership_by_id: DataLoader[uuid.UUID, Membership | None] = _loader(
+            db, viewer_id, organisation_repo.visible_memberships_by_ids, lambda m: m.id
+        )
+        self.viewer_membership_by_organisation_id: DataLoader[uuid.UUID, Membership | None] = (
+            _loader(
+                db, viewer_id, organisation_repo.viewer_memberships, lambda m: m.organisation_id
+            )
+        )

@@ -1,0 +1,219 @@
+"""Resolvers for organisations, memberships and organisation events."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import uuid
+from collections.abc import AsyncIterator
+
+from db.base import utcnow
+from db.models import Membership, MembershipRole, Organisation, OrganisationEvent
+from db.pagination import Page
+from db.repositories import account as account_repo
+from db.repositories import event as event_repo
+from db.repositories import organisation as repo
+from resolvers import mutation
+from resolvers.context import Context
+from resolvers.errors import BadUserInputError, ForbiddenError
+from resolvers.ids import decode_typed_id
+from resolvers.mutation import Outcome
+from resolvers.pagination import page_request
+from resolvers.services import organisations
+from resolvers.services.errors import ErrorCode, UserError
+
+EVENT_BATCH = 100
+# How often an idle subscription re-checks that its viewer may still see the organisation.
+RECHECK_SECONDS = 15.0
+
+
+def _not_found(field: tuple[str, ...], what: str) -> UserError:
+    return UserError(ErrorCode.NOT_FOUND, field, f"No such {what}.")
+
+
+async def create(
+    context: Context, *, name: str, idempotency_key: str | None
+) -> Outcome[Organisation]:
+    """Create an organisation owned by the viewer."""
+    viewer = await context.require_viewer()
+    return await mutation.run(
+        context,
+        lambda uow: organisations.create(uow, viewer, name=name, idempotency_key=idempotency_key),
+    )
+
+
+async def rename(context: Context, *, organisation_id: str, name: str) -> Outcome[Organisation]:
+    """Rename an organisation."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    if key is None:
+        return mutation.refuse(_not_found(("input", "id"), "organisation"))
+    return await mutation.run(context, lambda uow: organisations.rename(uow, viewer, key, name))
+
+
+async def add_member(
+    context: Context, *, organisation_id: str, email: str, role: MembershipRole
+) -> Outcome[Membership]:
+    """Add an existing account to an organisation."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    if key is None:
+        return mutation.refuse(_not_found(("input", "organisationId"), "organisation"))
+    return await mutation.run(
+        context,
+        lambda uow: organisations.add_member(
+            uow, viewer, organisation_id=key, email=email, role=role
+        ),
+    )
+
+
+async def remove_member(context: Context, *, membership_id: str) -> Outcome[Membership]:
+    """Remove a member, or leave."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(membership_id, "Membership")
+    if key is None:
+        return mutation.refuse(_not_found(("input", "id"), "membership"))
+    return await mutation.run(context, lambda uow: organisations.remove_member(uow, viewer, key))
+
+
+async def change_role(
+    context: Context, *, membership_id: str, role: MembershipRole
+) -> Outcome[Membership]:
+    """Change a member's role."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(membership_id, "Membership")
+    if key is None:
+        return mutation.refuse(_not_found(("input", "id"), "membership"))
+    return await mutation.run(
+        context, lambda uow: organisations.change_role(uow, viewer, key, role)
+    )
+
+
+async def mine(
+    context: Context, *, first: int | None, after: str | None, last: int | None, before: str | None
+) -> Page[Organisation]:
+    """The viewer's organisations."""
+    viewer = await context.require_viewer()
+    request = page_request(first, after, last, before)
+    async with context.app.db.read() as session:
+        return await repo.for_viewer_page(session, viewer.account_id, request)
+
+
+async def by_global_id(context: Context, organisation_id: str) -> Organisation | None:
+    """An organisation the viewer belongs to, by global id."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    if key is None:
+        return None
+    return await context.loaders(viewer).organisation_by_id.load(key)
+
+
+async def by_id(context: Context, organisation_id: uuid.UUID) -> Organisation | None:
+    """An organisation the viewer belongs to."""
+    viewer = await context.require_viewer()
+    return await context.loaders(viewer).organisation_by_id.load(organisation_id)
+
+
+async def membership_by_id(context: Context, membership_id: uuid.UUID) -> Membership | None:
+    """A membership in one of the viewer's organisations."""
+    viewer = await context.require_viewer()
+    return await context.loaders(viewer).membership_by_id.load(membership_id)
+
+
+async def viewer_role(context: Context, organisation_id: uuid.UUID) -> MembershipRole | None:
+    """The viewer's role in the organisation."""
+    viewer = await context.require_viewer()
+    membership = await context.loaders(viewer).viewer_membership_by_organisation_id.load(
+        organisation_id
+    )
+    return None if membership is None else membership.role
+
+
+async def members(
+    context: Context,
+    organisation_id: uuid.UUID,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+) -> Page[Membership]:
+    """One page of an organisation's members."""
+    viewer = await context.require_viewer()
+    request = page_request(first, after, last, before)
+    async with context.app.db.read() as session:
+        return await repo.members_page(session, viewer.account_id, organisation_id, request)
+
+
+def encode_event_cursor(seq: int) -> str:
+    """The opaque cursor of an organisation event."""
+    return base64.urlsafe_b64encode(f"e:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_event_cursor(value: str) -> int | None:
+    """The event number of a cursor, or ``None``."""
+    if len(value) > 40:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not text.startswith("e:") or not text[2:].isdigit():
+        return None
+    return int(text[2:])
+
+
+async def events(
+    context: Context, organisation_id: str, after: str | None
+) -> AsyncIterator[OrganisationEvent]:
+    """Stream an organisation's events, from ``after`` (replaying what was missed) or from now.
+
+    The stream ends when the viewer's token is revoked or it leaves the organisation.
+    """
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    cursor: int | None = None
+    if after is not None:
+        cursor = decode_event_cursor(after)
+        if cursor is None:
+            raise BadUserInputError("`after` is not an event cursor.")
+    db = context.app.db
+
+    async def allowed() -> bool:
+        if key is None:
+            return False
+        async with db.read() as session:
+            token_id = viewer.token_id
+            if token_id is not None and not await account_repo.token_is_active(
+                session, token_id, utcnow()
+            ):
+                return False
+            return await repo.membership_in(session, key, viewer.account_id) is not None
+
+    if key is None or not await allowed():
+        raise ForbiddenError("No such organisation, or you are not a member of it.")
+
+    async with context.app.broker.listen(key) as queue:
+        if cursor is None:
+            async with db.read() as session:
+                cursor = await event_repo.last_seq(session, key)
+        while True:
+            async with db.read() as session:
+                batch = await event_repo.after(session, key, cursor, EVENT_BATCH)
+            if batch and not await allowed():
+                return
+            for event in batch:
+                context.fresh_loaders()
+                yield event
+                cursor = event.seq
+            if len(batch) == EVENT_BATCH:
+                continue
+            try:
+                await asyncio.wait_for(queue.get(), timeout=RECHECK_SECONDS)
+            except TimeoutError:
+                if not await allowed():
+                    return
+            # Every wake-up (a new seq or a RESYNC) means "read after the cursor": drain them.
+            while not queue.empty():
+                queue.get_nowait()

@@ -1,0 +1,34 @@
+"""Turn connection arguments into a validated :class:`db.pagination.PageRequest`."""
+
+from __future__ import annotations
+
+from db.pagination import PageRequest
+from resolvers.errors import BadUserInputError
+from resolvers.ids import decode_cursor
+
+DEFAULT_PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+
+
+def page_request(
+    first: int | None, after: str | None, last: int | None, before: str | None
+) -> PageRequest:
+    """Validate ``first``/``after``/``last``/``before`` (Relay cursor connections)."""
+    if first is not None and last is not None:
+        raise BadUserInputError("Pass either `first` or `last`, not both.")
+    for name, size in (("first", first), ("last", last)):
+        if size is not None and not 0 <= size <= MAX_PAGE_SIZE:
+            msg = f"`{name}` must be between 0 and {MAX_PAGE_SIZE}."
+            raise BadUserInputError(msg)
+    after_key = before_key = None
+    if after is not None:
+        after_key = decode_cursor(after)
+        if after_key is None:
+            raise BadUserInputError("`after` is not a cursor from this connection.")
+    if before is not None:
+        before_key = decode_cursor(before)
+        if before_key is None:
+            raise BadUserInputError("`before` is not a cursor from this connection.")
+    if first is None and last is None:
+        first = DEFAULT_PAGE_SIZE
+    return PageRequest(first=first, after=after_key, last=last, before=before_key)

@@ -1,0 +1,187 @@
+"""Sign-up, log-in, access tokens and viewer resolution."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from argon2 import PasswordHasher
+from email_validator import EmailNotValidError, validate_email
+
+from db.base import utcnow
+from db.models import AccessToken, Account
+from db.repositories import account as repo
+from db.unit_of_work import UnitOfWork
+from resolvers.services import passwords
+from resolvers.services.errors import ErrorCode, UserError, UserInputError
+
+TOKEN_PREFIX = "bct_"  # noqa: S105 (a public marker, not a secret)
+MAX_DISPLAY_NAME = 100
+# A valid hash of a random password, verified against when the e-mail is unknown so that a
+# failed log-in takes as long whether or not the account exists.
+_DUMMY_PASSWORD = secrets.token_urlsafe(16)
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is making the request: the account and the token it presented."""
+
+    account_id: uuid.UUID
+    # None for work done on an account's behalf without a token (demo seeding).
+    token_id: uuid.UUID | None
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued bearer token; the plain value is shown once and never stored."""
+
+    value: str
+    record: AccessToken
+    account: Account
+
+
+def digest_token(value: str) -> str:
+    """The stored form of a bearer token."""
+    return hashlib.sha256(value.encode()).hexdigest()
+
+
+def normalise_email(raw: str, field: tuple[str, ...]) -> tuple[str, str]:
+    """``(display form, normalised form)`` of an e-mail address, or a user error."""
+    candidate = raw.strip()
+    if not candidate:
+        raise UserInputError.one(ErrorCode.REQUIRED, field, "Enter an e-mail address.")
+    if len(candidate) > 254:
+        raise UserInputError.one(
+            ErrorCode.TOO_LONG, field, "An e-mail address has at most 254 characters."
+        )
+    try:
+        valid = validate_email(candidate, check_deliverability=False)
+    except EmailNotValidError:
+        raise UserInputError.one(
+            ErrorCode.INVALID_EMAIL, field, "Enter a valid e-mail address, like name@example.com."
+        ) from None
+    return valid.normalized, valid.normalized.lower()
+
+
+async def _issue(uow: UnitOfWork, account: Account, ttl: timedelta) -> IssuedToken:
+    value = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    record = await repo.add_token(
+        uow.session,
+        account_id=account.id,
+        token_digest=digest_token(value),
+        expires_at=utcnow() + ttl,
+    )
+    return IssuedToken(value, record, account)
+
+
+async def create_account(
+    uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str, display_name: str
+) -> Account:
+    """Validate and create an account."""
+    errors: list[UserError] = []
+    email_display = email_key = ""
+    try:
+        email_display, email_key = normalise_email(email, ("input", "email"))
+    except UserInputError as exc:
+        errors.extend(exc.errors)
+    name = " ".join(display_name.split())
+    if not name:
+        errors.append(UserError(ErrorCode.REQUIRED, ("input", "displayName"), "Enter your name."))
+    elif len(name) > MAX_DISPLAY_NAME:
+        errors.append(
+            UserError(
+                ErrorCode.TOO_LONG,
+                ("input", "displayName"),
+                f"A name has at most {MAX_DISPLAY_NAME} characters.",
+            )
+        )
+    errors.extend(passwords.check_strength(password, email, ("input", "password")))
+    if errors:
+        raise UserInputError(errors)
+    if await repo.by_email(uow.session, email_key) is not None:
+        raise UserInputError.one(
+            ErrorCode.TAKEN,
+            ("input", "email"),
+            "An account with this e-mail address exists already.",
+        )
+    password_hash = await passwords.hash_password(hasher, password)
+    return await repo.add(
+        uow.session,
+        email=email_display,
+        email_normalised=email_key,
+        display_name=name,
+        password_hash=password_hash,
+    )
+
+
+async def sign_up(
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    display_name: str,
+    ttl: timedelta,
+) -> IssuedToken:
+    """Create an account and log it in."""
+    account = await create_account(
+        uow, hasher, email=email, password=password, display_name=display_name
+    )
+    return await _issue(uow, account, ttl)
+
+
+async def log_in(
+    uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str, ttl: timedelta
+) -> IssuedToken:
+    """Check the credentials and issue a token. Which of the two was wrong is never said."""
+    refused = UserInputError.one(
+        ErrorCode.INVALID_CREDENTIALS, ("input",), "The e-mail address or password is wrong."
+    )
+    try:
+        _, email_key = normalise_email(email, ("input", "email"))
+    except UserInputError:
+        raise refused from None
+    account = await repo.by_email(uow.session, email_key)
+    if account is None or len(password) > passwords.MAX_LENGTH:
+        await passwords.verify_password(
+            hasher, _dummy_hash(hasher), password[: passwords.MAX_LENGTH]
+        )
+        raise refused
+    if not await passwords.verify_password(hasher, account.password_hash, password):
+        raise refused
+    return await _issue(uow, account, ttl)
+
+
+_dummy_hashes: dict[int, str] = {}
+
+
+def _dummy_hash(hasher: PasswordHasher) -> str:
+    key = id(hasher)
+    if key not in _dummy_hashes:
+        _dummy_hashes[key] = hasher.hash(_DUMMY_PASSWORD)
+    return _dummy_hashes[key]
+
+
+async def revoke(uow: UnitOfWork, viewer: Viewer, *, everywhere: bool) -> int:
+    """Revoke the viewer's current token, or every token it holds."""
+    now = utcnow()
+    if everywhere:
+        return await repo.revoke_all_tokens(uow.session, viewer.account_id, now)
+    if viewer.token_id is None:
+        return 0
+    await repo.revoke_token(uow.session, viewer.token_id, now)
+    return 1
+
+
+async def authenticate(uow: UnitOfWork, token: str, now: datetime | None = None) -> Viewer | None:
+    """The viewer a bearer token stands for, or ``None`` if it is unknown, expired or revoked."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+        return None
+    found = await repo.active_token(uow.session, digest_token(token), now or utcnow())
+    if found is None:
+        return None
+    record, account = found
+    return Viewer(account_id=account.id, token_id=record.id)

@@ -1,0 +1,286 @@
+"""Organisations, memberships and organisation events."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from db.models import Membership as MembershipModel
+from db.models import MembershipRole as MembershipRoleModel
+from db.models import Organisation as OrganisationModel
+from db.models import OrganisationEvent as OrganisationEventModel
+from resolvers import account as account_resolvers
+from resolvers import organisation as resolvers
+from resolvers.context import Context
+from resolvers.ids import encode_id
+from schema.account import Account
+from schema.errors import UserError
+from schema.relay import Connection, Node
+
+
+@strawberry.enum(description="What a member may do in an organisation.")
+class MembershipRole(enum.Enum):
+    """Roles; mirrors ``db.models.MembershipRole``."""
+
+    OWNER = strawberry.enum_value(
+        "OWNER", description="Everything, including managing owners and admins."
+    )
+    ADMIN = strawberry.enum_value(
+        "ADMIN", description="Manages the organisation and its staff members."
+    )
+    STAFF = strawberry.enum_value("STAFF", description="Works in the organisation.")
+
+    @classmethod
+    def from_model(cls, role: MembershipRoleModel) -> MembershipRole:
+        """Map a stored role."""
+        return cls[role.name]
+
+    def to_model(self) -> MembershipRoleModel:
+        """The stored role."""
+        return MembershipRoleModel[self.name]
+
+
+@strawberry.type(description="A business using the service. Only its members can see it.")
+class Organisation(Node):
+    """An organisation."""
+
+    name: str = strawberry.field(description="The organisation's name.")
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    _model: strawberry.Private[OrganisationModel]
+
+    @classmethod
+    def from_model(cls, model: OrganisationModel) -> Organisation:
+        """Map a row."""
+        return cls(
+            id=strawberry.ID(encode_id("Organisation", model.id)),
+            name=model.name,
+            created_at=model.created_at,
+            _model=model,
+        )
+
+    @strawberry.field(description="The viewer's role in this organisation.")
+    async def viewer_role(self, info: strawberry.Info[Context, None]) -> MembershipRole:
+        role = await resolvers.viewer_role(info.context, self._model.id)
+        if role is None:  # pragma: no cover - visible organisations have the viewer's membership
+            msg = "viewer is not a member"
+            raise LookupError(msg)
+        return MembershipRole.from_model(role)
+
+    @strawberry.field(description="The organisation's members, in the order they joined.")
+    async def members(
+        self,
+        info: strawberry.Info[Context, None],
+        first: Annotated[
+            int | None, strawberry.argument(description="Items from the start (≤ 100).")
+        ] = None,
+        after: Annotated[
+            str | None, strawberry.argument(description="Start after this cursor.")
+        ] = None,
+        last: Annotated[
+            int | None, strawberry.argument(description="Items from the end (≤ 100).")
+        ] = None,
+        before: Annotated[
+            str | None, strawberry.argument(description="End before this cursor.")
+        ] = None,
+    ) -> Connection[Membership]:
+        page = await resolvers.members(
+            info.context, self._model.id, first=first, after=after, last=last, before=before
+        )
+        return Connection.build(page, lambda m: m.id, Membership.from_model)  # type: ignore[attr-defined,arg-type]
+
+
+@strawberry.type(description="An account's role in an organisation.")
+class Membership(Node):
+    """A membership."""
+
+    role: MembershipRole = strawberry.field(description="The member's role.")
+    created_at: datetime = strawberry.field(description="When the member joined (UTC).")
+    _model: strawberry.Private[MembershipModel]
+
+    @classmethod
+    def from_model(cls, model: MembershipModel) -> Membership:
+        """Map a row."""
+        return cls(
+            id=strawberry.ID(encode_id("Membership", model.id)),
+            role=MembershipRole.from_model(model.role),
+            created_at=model.created_at,
+            _model=model,
+        )
+
+    @strawberry.field(description="The member.")
+    async def account(self, info: strawberry.Info[Context, None]) -> Account | None:
+        found = await account_resolvers.account_by_id(info.context, self._model.account_id)
+        return None if found is None else Account.from_model(found)
+
+    @strawberry.field(description="The organisation.")
+    async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
+        found = await resolvers.by_id(info.context, self._model.organisation_id)
+        return None if found is None else Organisation.from_model(found)
+
+
+@strawberry.enum(description="What happened in an organisation.")
+class OrganisationEventKind(enum.Enum):
+    """Event kinds."""
+
+    ORGANISATION_CREATED = strawberry.enum_value(
+        "ORGANISATION_CREATED", description="The organisation was created."
+    )
+    ORGANISATION_RENAMED = strawberry.enum_value(
+        "ORGANISATION_RENAMED", description="The organisation was renamed."
+    )
+    MEMBER_ADDED = strawberry.enum_value("MEMBER_ADDED", description="A member was added.")
+    MEMBER_REMOVED = strawberry.enum_value(
+        "MEMBER_REMOVED", description="A member was removed or left."
+    )
+    MEMBER_ROLE_CHANGED = strawberry.enum_value(
+        "MEMBER_ROLE_CHANGED", description="A member's role changed."
+    )
+
+
+@strawberry.type(description="One change in an organisation, streamed by `organisationEvents`.")
+class OrganisationEvent:
+    """An organisation event."""
+
+    cursor: str = strawberry.field(
+        description="Pass as `after` when resubscribing to receive what followed this event."
+    )
+    kind: OrganisationEventKind = strawberry.field(description="What happened.")
+    occurred_at: datetime = strawberry.field(description="When it happened (UTC).")
+    role: MembershipRole | None = strawberry.field(
+        description="For member events: the member's role (after the change)."
+    )
+    previous_role: MembershipRole | None = strawberry.field(
+        description="For role changes: the role before."
+    )
+    name: str | None = strawberry.field(description="For creation and renaming: the new name.")
+    _model: strawberry.Private[OrganisationEventModel]
+
+    @classmethod
+    def from_model(cls, model: OrganisationEventModel) -> OrganisationEvent:
+        """Map a row."""
+        data = model.data
+        role = data.get("role")
+        previous = data.get("previousRole")
+        return cls(
+            cursor=resolvers.encode_event_cursor(model.seq),
+            kind=OrganisationEventKind[model.kind],
+            occurred_at=model.occurred_at,
+            role=MembershipRole[role] if isinstance(role, str) else None,
+            previous_role=MembershipRole[previous] if isinstance(previous, str) else None,
+            name=data.get("name") if isinstance(data.get("name"), str) else None,
+            _model=model,
+        )
+
+    @strawberry.field(description="The organisation.")
+    async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
+        found = await resolvers.by_id(info.context, self._model.organisation_id)
+        return None if found is None else Organisation.from_model(found)
+
+    @strawberry.field(
+        description="Who made the change (null for the network or a removed account)."
+    )
+    async def actor(self, info: strawberry.Info[Context, None]) -> Account | None:
+        if self._model.actor_account_id is None:
+            return None
+        found = await account_resolvers.account_by_id(info.context, self._model.actor_account_id)
+        return None if found is None else Account.from_model(found)
+
+    @strawberry.field(
+        description="For member events: the member (null once they no longer share an organisation "
+        "with you)."
+    )
+    async def account(self, info: strawberry.Info[Context, None]) -> Account | None:
+        if self._model.subject_account_id is None:
+            return None
+        found = await account_resolvers.account_by_id(info.context, self._model.subject_account_id)
+        return None if found is None else Account.from_model(found)
+
+
+@strawberry.input(description="Create an organisation; you become its owner.")
+class OrganisationCreateInput:
+    """Organisation creation input."""
+
+    name: str = strawberry.field(description="The organisation's name (≤ 200 characters).")
+    idempotency_key: str | None = strawberry.field(
+        default=None,
+        description="Retry-safe key: the same key and input return the first result (kept 48 h).",
+    )
+
+
+@strawberry.type(description="The result of `organisationCreate`.")
+class OrganisationCreatePayload:
+    """Organisation creation result."""
+
+    organisation: Organisation | None = strawberry.field(description="The organisation.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(description="Change an organisation's details (owners and admins).")
+class OrganisationUpdateInput:
+    """Organisation update input."""
+
+    id: strawberry.ID = strawberry.field(description="The organisation.")
+    name: str = strawberry.field(description="The new name (≤ 200 characters).")
+
+
+@strawberry.type(description="The result of `organisationUpdate`.")
+class OrganisationUpdatePayload:
+    """Organisation update result."""
+
+    organisation: Organisation | None = strawberry.field(description="The organisation.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(
+    description="Add an existing account to an organisation. Owners add anyone; admins add staff."
+)
+class MembershipCreateInput:
+    """Membership creation input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    email: str = strawberry.field(description="The e-mail address of the account to add.")
+    role: MembershipRole = strawberry.field(description="The role to give.")
+
+
+@strawberry.type(description="The result of `membershipCreate`.")
+class MembershipCreatePayload:
+    """Membership creation result."""
+
+    membership: Membership | None = strawberry.field(description="The new membership.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(description="Change a member's role. Owners change any role; admins only staff.")
+class MembershipUpdateInput:
+    """Membership update input."""
+
+    id: strawberry.ID = strawberry.field(description="The membership.")
+    role: MembershipRole = strawberry.field(description="The new role.")
+
+
+@strawberry.type(description="The result of `membershipUpdate`.")
+class MembershipUpdatePayload:
+    """Membership update result."""
+
+    membership: Membership | None = strawberry.field(description="The membership.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(description="Remove a member, or leave (your own membership).")
+class MembershipDeleteInput:
+    """Membership deletion input."""
+
+    id: strawberry.ID = strawberry.field(description="The membership.")
+
+
+@strawberry.type(description="The result of `membershipDelete`.")
+class MembershipDeletePayload:
+    """Membership deletion result."""
+
+    deleted_membership_id: strawberry.ID | None = strawberry.field(
+        description="The id of the removed membership."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")

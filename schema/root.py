@@ -1,0 +1,232 @@
+"""The root types: Query, Mutation and Subscription."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator
+from typing import Annotated
+
+import strawberry
+
+from db.models import Account as AccountModel
+from db.models import Membership as MembershipModel
+from db.models import Organisation as OrganisationModel
+from resolvers import account as account_resolvers
+from resolvers import organisation as organisation_resolvers
+from resolvers.context import Context
+from resolvers.errors import BadUserInputError
+from resolvers.node import MAX_NODES
+from resolvers.node import node as resolve_node
+from schema.account import (
+    AccessToken,
+    AccessTokenCreateInput,
+    AccessTokenCreatePayload,
+    AccessTokenRevokeInput,
+    AccessTokenRevokePayload,
+    Account,
+    AccountSignUpInput,
+    AccountSignUpPayload,
+    Viewer,
+)
+from schema.errors import user_errors
+from schema.organisation import (
+    Membership,
+    MembershipCreateInput,
+    MembershipCreatePayload,
+    MembershipDeleteInput,
+    MembershipDeletePayload,
+    MembershipUpdateInput,
+    MembershipUpdatePayload,
+    Organisation,
+    OrganisationCreateInput,
+    OrganisationCreatePayload,
+    OrganisationEvent,
+    OrganisationUpdateInput,
+    OrganisationUpdatePayload,
+)
+from schema.relay import Node
+
+Info = strawberry.Info[Context, None]
+
+
+def _to_node(found: AccountModel | OrganisationModel | MembershipModel | None) -> Node | None:
+    if isinstance(found, OrganisationModel):
+        return Organisation.from_model(found)
+    if isinstance(found, AccountModel):
+        return Account.from_model(found)
+    if isinstance(found, MembershipModel):
+        return Membership.from_model(found)
+    return None
+
+
+@strawberry.type(description="Read the service. Every field needs an access token.")
+class Query:
+    """Queries."""
+
+    @strawberry.field(
+        description="Any object by its global id; null if it does not exist or is not yours."
+    )
+    async def node(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="A global id.")],
+    ) -> Node | None:
+        return _to_node(await resolve_node(info.context, id))
+
+    @strawberry.field(
+        description="Objects by global id, in the order asked (at most 100); null where not found."
+    )
+    async def nodes(
+        self,
+        info: Info,
+        ids: Annotated[list[strawberry.ID], strawberry.argument(description="Global ids.")],
+    ) -> list[Node | None]:
+        if len(ids) > MAX_NODES:
+            msg = f"Ask for at most {MAX_NODES} ids at once."
+            raise BadUserInputError(msg)
+        return [_to_node(await resolve_node(info.context, i)) for i in ids]
+
+    @strawberry.field(description="The signed-in account and its organisations.")
+    async def viewer(self, info: Info) -> Viewer:
+        account = await account_resolvers.viewer_account(info.context)
+        return Viewer(account=Account.from_model(account))
+
+    @strawberry.field(description="One of your organisations by id; null if it is not yours.")
+    async def organisation(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The organisation's id.")],
+    ) -> Organisation | None:
+        found = await organisation_resolvers.by_global_id(info.context, id)
+        return None if found is None else Organisation.from_model(found)
+
+
+@strawberry.type(description="Change the service. Each field runs in its own transaction.")
+class Mutation:
+    """Mutations."""
+
+    @strawberry.mutation(
+        description="Create an account and receive an access token. No token needed."
+    )
+    async def account_sign_up(self, info: Info, input: AccountSignUpInput) -> AccountSignUpPayload:
+        outcome = await account_resolvers.sign_up(
+            info.context,
+            email=input.email,
+            password=input.password,
+            display_name=input.display_name,
+        )
+        issued = outcome.value
+        return AccountSignUpPayload(
+            account=None if issued is None else Account.from_model(issued.account),
+            access_token=None if issued is None else AccessToken.from_issued(issued),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Log in: exchange e-mail and password for a new access token.")
+    async def access_token_create(
+        self, info: Info, input: AccessTokenCreateInput
+    ) -> AccessTokenCreatePayload:
+        outcome = await account_resolvers.log_in(
+            info.context, email=input.email, password=input.password
+        )
+        issued = outcome.value
+        return AccessTokenCreatePayload(
+            account=None if issued is None else Account.from_model(issued.account),
+            access_token=None if issued is None else AccessToken.from_issued(issued),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Log out: revoke the token in use (or all of your tokens).")
+    async def access_token_revoke(
+        self, info: Info, input: AccessTokenRevokeInput | None = None
+    ) -> AccessTokenRevokePayload:
+        everywhere = False if input is None else input.everywhere
+        outcome = await account_resolvers.revoke(info.context, everywhere=everywhere)
+        return AccessTokenRevokePayload(
+            revoked_count=outcome.value or 0, user_errors=user_errors(outcome.errors)
+        )
+
+    @strawberry.mutation(description="Create an organisation; you become its owner.")
+    async def organisation_create(
+        self, info: Info, input: OrganisationCreateInput
+    ) -> OrganisationCreatePayload:
+        outcome = await organisation_resolvers.create(
+            info.context, name=input.name, idempotency_key=input.idempotency_key
+        )
+        return OrganisationCreatePayload(
+            organisation=None if outcome.value is None else Organisation.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Rename an organisation (owners and admins).")
+    async def organisation_update(
+        self, info: Info, input: OrganisationUpdateInput
+    ) -> OrganisationUpdatePayload:
+        outcome = await organisation_resolvers.rename(
+            info.context, organisation_id=input.id, name=input.name
+        )
+        return OrganisationUpdatePayload(
+            organisation=None if outcome.value is None else Organisation.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Add an existing account to an organisation.")
+    async def membership_create(
+        self, info: Info, input: MembershipCreateInput
+    ) -> MembershipCreatePayload:
+        outcome = await organisation_resolvers.add_member(
+            info.context,
+            organisation_id=input.organisation_id,
+            email=input.email,
+            role=input.role.to_model(),
+        )
+        return MembershipCreatePayload(
+            membership=None if outcome.value is None else Membership.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Change a member's role.")
+    async def membership_update(
+        self, info: Info, input: MembershipUpdateInput
+    ) -> MembershipUpdatePayload:
+        outcome = await organisation_resolvers.change_role(
+            info.context, membership_id=input.id, role=input.role.to_model()
+        )
+        return MembershipUpdatePayload(
+            membership=None if outcome.value is None else Membership.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Remove a member, or leave an organisation.")
+    async def membership_delete(
+        self, info: Info, input: MembershipDeleteInput
+    ) -> MembershipDeletePayload:
+        outcome = await organisation_resolvers.remove_member(info.context, membership_id=input.id)
+        return MembershipDeletePayload(
+            deleted_membership_id=None if outcome.value is None else input.id,
+            user_errors=user_errors(outcome.errors),
+        )
+
+
+@strawberry.type(description="Live updates over WebSocket (graphql-transport-ws protocol).")
+class Subscription:
+    """Subscriptions."""
+
+    @strawberry.subscription(
+        description=(
+            "Changes in one of your organisations as they happen. Pass the last `cursor` you saw "
+            "as `after` to first receive everything you missed. Ends if you leave the "
+            "organisation or your token is revoked."
+        )
+    )
+    async def organisation_events(
+        self,
+        info: Info,
+        organisation_id: Annotated[
+            strawberry.ID, strawberry.argument(description="The organisation.")
+        ],
+        after: Annotated[
+            str | None, strawberry.argument(description="Resume after this event cursor.")
+        ] = None,
+    ) -> AsyncGenerator[OrganisationEvent, None]:
+        async for event in organisation_resolvers.events(info.context, organisation_id, after):
+            yield OrganisationEvent.from_model(event)

@@ -1,0 +1,66 @@
+"""Build the schema, with the safety and speed extensions chosen by settings."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.schema.config import StrawberryConfig
+from strawberry.types.execution import ExecutionContext
+
+from schema.extensions import MaxDirectivesLimiter, PublicErrors, log_unexpected
+from schema.money import Money
+from schema.root import Mutation, Query, Subscription
+from schema.scalars import SCALAR_MAP
+from server.settings import Settings
+
+SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors (with traceback and request id); the rest are the client's."""
+
+    def process_errors(
+        self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None
+    ) -> None:
+        log_unexpected(errors, None if execution_context is None else execution_context.context)
+
+
+def build_schema(settings: Settings | None = None) -> Schema:
+    """The schema; ``settings`` decide limits and whether introspection is on."""
+    settings = settings or Settings()
+    extensions: list[Any] = [
+        ParserCache(maxsize=256),
+        ValidationCache(maxsize=256),
+        MaxTokensLimiter(max_token_count=settings.max_tokens),
+        QueryDepthLimiter(max_depth=settings.max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.max_aliases),
+        MaxDirectivesLimiter(settings.max_directives),
+        PublicErrors,
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection())
+    config: Any = StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALAR_MAP)
+    return Schema(
+        query=Query,
+        mutation=Mutation,
+        subscription=Subscription,
+        types=[Money],
+        extensions=extensions,
+        config=config,
+    )
+
+
+def sdl() -> str:
+    """The schema in SDL, as committed in ``schema/schema.graphql``."""
+    return build_schema().as_str() + "\n"

@@ -1,0 +1,1 @@
+"""The runtime: settings, the ASGI application, the GraphQL view, request limits and the CLI."""

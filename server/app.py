@@ -1,0 +1,119 @@
+"""The ASGI application: routes, middleware and lifespan (migrate, seed, broker)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from starlette.routing import Route, WebSocketRoute
+
+from db import migrate
+from db.engine import Database
+from resolvers.broker import Broker, MemoryBroker, PostgresBroker
+from resolvers.context import AppState
+from resolvers.services.passwords import make_hasher
+from schema.schema import build_schema
+from server.graphql_view import GraphQLView, error_response
+from server.limits import BodySizeLimit
+from server.settings import Settings
+
+logger = logging.getLogger("bharat_connect")
+
+GRAPHIQL_ASSETS = {
+    "react.production.min.js": "react/umd/react.production.min.js",
+    "react-dom.production.min.js": "react-dom/umd/react-dom.production.min.js",
+    "graphiql.min.css": "graphiql/graphiql.min.css",
+    "graphiql.min.js": "graphiql/graphiql.min.js",
+    "plugin-explorer.css": "@graphiql/plugin-explorer/dist/style.css",
+    "plugin-explorer.umd.js": "@graphiql/plugin-explorer/dist/index.umd.js",
+}
+
+
+def make_broker(settings: Settings) -> Broker:
+    """The broker the settings ask for."""
+    if settings.broker == "postgres":
+        return PostgresBroker(settings.database_url)
+    return MemoryBroker()
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    """Build the application (uvicorn calls this as a factory)."""
+    settings = settings or Settings.from_env()
+    db = Database(settings.database_url)
+    state = AppState(
+        settings=settings,
+        db=db,
+        broker=make_broker(settings),
+        hasher=make_hasher(settings.password_hash_profile),
+        write_lock=asyncio.Lock() if db.dialect == "sqlite" else None,
+    )
+    view = GraphQLView(build_schema(settings), state)
+    assets_dir = settings.graphiql_assets_dir
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        if settings.migrate_on_start:
+            await migrate.upgrade(db.engine)
+        if settings.seed_demo:
+            from server.seed import seed_demo
+
+            await seed_demo(state)
+        await state.broker.start()
+        try:
+            yield
+        finally:
+            await state.broker.stop()
+            await db.dispose()
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            async with db.read() as session:
+                await session.execute(text("SELECT 1"))
+        except (SQLAlchemyError, OSError):
+            logger.exception("health check: database unreachable")
+            return JSONResponse({"status": "unavailable", "database": "unreachable"}, 503)
+        return JSONResponse({"status": "ok", "database": "ok"})
+
+    async def graphiql_asset(request: Request) -> Response:
+        relative = GRAPHIQL_ASSETS.get(request.path_params["name"])
+        if relative is None or not settings.graphiql:
+            return error_response(404, "Not found.", "NOT_FOUND")
+        path = Path(assets_dir) / relative
+        if not path.is_file():
+            logger.error("explorer asset missing: %s (run `make setup`)", path)
+            return error_response(404, "Explorer asset not installed.", "NOT_FOUND")
+        return FileResponse(path, headers={"Cache-Control": "public, max-age=86400"})
+
+    async def root(_request: Request) -> Response:
+        return RedirectResponse("/graphql")
+
+    routes = [
+        Route("/", root),
+        Route("/healthz", healthz),
+        Route("/graphiql/assets/{name}", graphiql_asset),
+        Route("/graphql", view, methods=["GET", "POST", "OPTIONS"]),
+        WebSocketRoute("/graphql", view),
+    ]
+    middleware = [
+        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        Middleware(
+            CORSMiddleware,
+            allow_origins=list(settings.cors_allowed_origins),
+            allow_methods=["POST", "OPTIONS"],
+            allow_headers=["authorization", "content-type"],
+            max_age=600,
+        ),
+    ]
+    app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
+    app.state.bc = state
+    return app

@@ -1,0 +1,109 @@
+"""Command line: ``python -m server.cli serve | migrate | downgrade | seed | schema``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+
+import uvicorn
+
+from db import migrate
+from db.engine import Database
+from server.settings import Settings, SettingsError
+
+
+def _configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+async def _migrate(settings: Settings, revision: str, *, down: bool) -> None:
+    db = Database(settings.database_url)
+    try:
+        if down:
+            await migrate.downgrade(db.engine, revision)
+        else:
+            await migrate.upgrade(db.engine, revision)
+    finally:
+        await db.dispose()
+
+
+async def _seed(settings: Settings) -> None:
+    from server.app import create_app
+
+    app = create_app(settings)
+    async with app.router.lifespan_context(app):
+        pass
+
+
+def _banner(settings: Settings) -> None:
+    from server.seed import DEMO_ACCOUNTS
+
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    lines = [
+        "",
+        f"  Bharat Connect API on http://{host}:{settings.port}/graphql",
+        f"  database: {settings.database_url.split('@')[-1]}   workers: {settings.workers}",
+    ]
+    if settings.graphiql:
+        lines.append(f"  explorer: open http://{host}:{settings.port}/graphql in a browser")
+    if settings.seed_demo:
+        lines.append("  demo logins (accessTokenCreate):")
+        lines.extend(f"    {a.email}  /  {a.password}" for a in DEMO_ACCOUNTS)
+    lines.append("")
+    print("\n".join(lines), file=sys.stderr)  # noqa: T201
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="bharat-connect", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="migrate, seed (development) and serve HTTP + WebSocket")
+    up = sub.add_parser("migrate", help="apply migrations (default: to head)")
+    up.add_argument("revision", nargs="?", default="head")
+    down = sub.add_parser("downgrade", help="revert migrations (default: to base)")
+    down.add_argument("revision", nargs="?", default="base")
+    sub.add_parser("seed", help="migrate and create the demo data")
+    sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    _configure_logging(settings.log_level)
+
+    if args.command == "schema":
+        from schema.schema import sdl
+
+        sys.stdout.write(sdl())
+        return 0
+    if args.command == "migrate":
+        asyncio.run(_migrate(settings, args.revision, down=False))
+        return 0
+    if args.command == "downgrade":
+        asyncio.run(_migrate(settings, args.revision, down=True))
+        return 0
+    if args.command == "seed":
+        asyncio.run(_seed(settings))
+        return 0
+    _banner(settings)
+    uvicorn.run(
+        "server.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        log_level=settings.log_level.lower(),
+        proxy_headers=False,
+        server_header=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

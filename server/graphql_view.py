@@ -1,0 +1,117 @@
+"""The GraphQL endpoint: context, WebSocket authentication, JSON encoding, the explorer page."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from cross_web import HTTPException
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.types import Receive, Scope, Send
+from starlette.websockets import WebSocket
+from strawberry.asgi import GraphQL
+from strawberry.exceptions import ConnectionRejectionError
+from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.types.unset import UNSET, UnsetType
+
+from db.unit_of_work import UnitOfWork
+from resolvers.context import AppState, Context, bearer_token, new_request_id
+from resolvers.services import accounts
+from schema.schema import Schema
+
+GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
+
+
+def error_response(status: int, message: str, code: str) -> JSONResponse:
+    """A GraphQL-shaped error for failures outside execution (bad body, wrong method...)."""
+    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+
+
+_HTTP_CODES = {
+    400: "BAD_REQUEST",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    415: "UNSUPPORTED_MEDIA_TYPE",
+}
+
+
+class GraphQLView(GraphQL[Context, None]):
+    """Strawberry's ASGI view with our context, limits and explorer."""
+
+    def __init__(self, schema: Schema, state: AppState) -> None:
+        settings = state.settings
+        super().__init__(
+            schema,
+            graphql_ide="graphiql" if settings.graphiql else None,
+            allow_queries_via_get=False,
+            subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
+            connection_init_wait_timeout=timedelta(
+                seconds=settings.connection_init_timeout_seconds
+            ),
+            max_subscriptions_per_connection=settings.max_subscriptions_per_connection,
+            allowed_origins=settings.ws_allowed_origins,
+            keep_alive=True,
+            keep_alive_interval=15,
+        )
+        self.state = state
+        self._page = GRAPHIQL_PAGE.read_text(encoding="utf-8") if settings.graphiql else ""
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await super().__call__(scope, receive, send)
+            return
+        request = Request(scope=scope, receive=receive)
+        try:
+            response = await self.run(request)
+        except HTTPException as exc:
+            response = error_response(
+                exc.status_code, exc.reason, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
+            )
+        await response(scope, receive, send)
+
+    async def get_context(
+        self, request: Request | WebSocket, response: Response | WebSocket
+    ) -> Context:
+        header = request.headers.get("authorization") if isinstance(request, Request) else None
+        return Context(
+            app=self.state,
+            request_id=new_request_id(),
+            authorization=bearer_token(header),
+            request=request,
+            response=response,
+            connection_params={},
+        )
+
+    async def on_ws_connect(self, context: Context) -> UnsetType | dict[str, object] | None:
+        """Authenticate a WebSocket from its ``connection_init`` payload, or close it (4403)."""
+        params: dict[str, Any] = context.connection_params or {}
+        raw = params.get("Authorization", params.get("authorization"))
+        token = bearer_token(raw) if isinstance(raw, str) else None
+        if not token:
+            raise ConnectionRejectionError
+        async with self.state.db.sessionmaker() as session:
+            viewer = await accounts.authenticate(UnitOfWork(session), token)
+        if viewer is None:
+            raise ConnectionRejectionError
+        context.authorization = token
+        context.set_viewer(viewer)
+        return UNSET  # type: ignore[no-any-return]
+
+    def encode_json(self, data: object) -> bytes:
+        return orjson.dumps(data)
+
+    async def render_graphql_ide(self, request: Request) -> Response:  # noqa: ARG002
+        return HTMLResponse(
+            self._page,
+            headers={
+                "Content-Security-Policy": (
+                    "default-src 'self'; script-src 'self' 'unsafe-inline'; "
+                    "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+                    "connect-src 'self' ws: wss:; font-src 'self' data:"
+                ),
+                "Cache-Control": "no-store",
+            },
+        )

@@ -1,0 +1,69 @@
+"""Demo data for development: idempotent, safe to run on every start and from several workers."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from sqlalchemy import text
+
+from db.models import MembershipRole
+from db.repositories import account as account_repo
+from resolvers.context import AppState
+from resolvers.services import accounts, organisations
+from resolvers.services.accounts import normalise_email
+
+logger = logging.getLogger("bharat_connect.seed")
+
+SEED_LOCK_KEY = 0x42C0_4E43_7400_0002
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    """A demo login."""
+
+    email: str
+    password: str
+    display_name: str
+
+
+OWNER = DemoAccount("owner@sharma-traders.example", "Sharma-Demo-Login-2026", "Asha Sharma")
+STAFF = DemoAccount("staff@sharma-traders.example", "Ravi-Demo-Login-2026", "Ravi Kumar")
+KAVERI = DemoAccount("owner@kaveri-components.example", "Kaveri-Demo-Login-2026", "Lakshmi Rao")
+DEMO_ACCOUNTS = (OWNER, STAFF, KAVERI)
+
+
+async def seed_demo(state: AppState) -> None:
+    """Create the demo accounts and organisations unless they exist."""
+    async with state.unit_of_work() as uow:
+        if state.db.dialect == "postgresql":
+            await uow.session.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": SEED_LOCK_KEY}
+            )
+        _, owner_key = normalise_email(OWNER.email, ("email",))
+        if await account_repo.by_email(uow.session, owner_key) is not None:
+            return
+        created = {}
+        for demo in DEMO_ACCOUNTS:
+            account = await accounts.create_account(
+                uow,
+                state.hasher,
+                email=demo.email,
+                password=demo.password,
+                display_name=demo.display_name,
+            )
+            created[demo.email] = accounts.Viewer(account.id, token_id=None)
+        sharma = await organisations.create(
+            uow, created[OWNER.email], name="Sharma Traders", idempotency_key=None
+        )
+        await organisations.add_member(
+            uow,
+            created[OWNER.email],
+            organisation_id=sharma.id,
+            email=STAFF.email,
+            role=MembershipRole.STAFF,
+        )
+        await organisations.create(
+            uow, created[KAVERI.email], name="Kaveri Components", idempotency_key=None
+        )
+    logger.info("seeded demo accounts and organisations")

@@ -1,0 +1,153 @@
+"""Settings read from the environment, with documented defaults.
+
+Every setting is listed in the README. ``ENVIRONMENT=production`` turns the explorer,
+introspection and demo seeding off unless they are asked for explicitly.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+Environment = Literal["development", "production"]
+BrokerKind = Literal["memory", "postgres"]
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/bharat-connect.db"
+
+
+class SettingsError(ValueError):
+    """A setting has a value the service cannot run with."""
+
+
+def _bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"1", "true", "yes", "on"}:
+        return True
+    if value in {"0", "false", "no", "off"}:
+        return False
+    msg = f"{name} must be a boolean (true/false), got {raw!r}"
+    raise SettingsError(msg)
+
+
+def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        msg = f"{name} must be an integer, got {raw!r}"
+        raise SettingsError(msg) from None
+    if value < minimum:
+        msg = f"{name} must be at least {minimum}, got {value}"
+        raise SettingsError(msg)
+    return value
+
+
+def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    raw = env.get(name, "")
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The service's configuration. Build it with :meth:`from_env`."""
+
+    environment: Environment = "development"
+    database_url: str = DEFAULT_DATABASE_URL
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    graphiql: bool = True
+    introspection: bool = True
+    seed_demo: bool = True
+    migrate_on_start: bool = True
+    broker: BrokerKind = "memory"
+    cors_allowed_origins: tuple[str, ...] = ()
+    ws_allowed_origins: tuple[str, ...] = ()
+    token_ttl_hours: int = 24 * 30
+    max_body_bytes: int = 64 * 1024
+    max_depth: int = 10
+    max_aliases: int = 15
+    max_tokens: int = 2000
+    max_directives: int = 50
+    max_subscriptions_per_connection: int = 20
+    connection_init_timeout_seconds: int = 10
+    password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105
+    log_level: str = "INFO"
+    graphiql_assets_dir: Path = field(
+        default_factory=lambda: Path(__file__).resolve().parent / "graphiql" / "node_modules"
+    )
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL."""
+        return self.database_url.startswith("postgresql")
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read settings from ``env`` (the process environment by default)."""
+        env = os.environ if env is None else env
+        environment = env.get("ENVIRONMENT", "development").strip().lower()
+        if environment not in {"development", "production"}:
+            msg = f"ENVIRONMENT must be development or production, got {environment!r}"
+            raise SettingsError(msg)
+        dev = environment == "development"
+        database_url = env.get("DATABASE_URL", "").strip() or DEFAULT_DATABASE_URL
+        if database_url.startswith("postgresql://") or database_url.startswith("postgres://"):
+            database_url = "postgresql+asyncpg://" + database_url.split("://", 1)[1]
+        if database_url.startswith("sqlite://") and "+aiosqlite" not in database_url:
+            database_url = database_url.replace("sqlite://", "sqlite+aiosqlite://", 1)
+        is_pg = database_url.startswith("postgresql")
+        broker = env.get("BROKER", "").strip().lower() or ("postgres" if is_pg else "memory")
+        if broker not in {"memory", "postgres"}:
+            msg = f"BROKER must be memory or postgres, got {broker!r}"
+            raise SettingsError(msg)
+        if broker == "postgres" and not is_pg:
+            msg = "BROKER=postgres needs a PostgreSQL DATABASE_URL"
+            raise SettingsError(msg)
+        workers = _int(env, "WORKERS", 1, minimum=1)
+        if workers > 1 and broker == "memory":
+            msg = "WORKERS > 1 needs PostgreSQL (DATABASE_URL) so events reach every worker"
+            raise SettingsError(msg)
+        profile = env.get("PASSWORD_HASH_PROFILE", "strong").strip().lower()
+        if profile not in {"strong", "fast"}:
+            msg = f"PASSWORD_HASH_PROFILE must be strong or fast, got {profile!r}"
+            raise SettingsError(msg)
+        if profile == "fast" and not dev:
+            msg = "PASSWORD_HASH_PROFILE=fast is for tests only and refused in production"
+            raise SettingsError(msg)
+        cors = _list(env, "CORS_ALLOWED_ORIGINS")
+        ws_origins = _list(env, "WS_ALLOWED_ORIGINS") if "WS_ALLOWED_ORIGINS" in env else cors
+        return cls(
+            environment="development" if dev else "production",
+            database_url=database_url,
+            host=env.get("HOST", "127.0.0.1").strip() or "127.0.0.1",
+            port=_int(env, "PORT", 8000, minimum=0),
+            workers=workers,
+            graphiql=_bool(env, "GRAPHIQL", default=dev),
+            introspection=_bool(env, "INTROSPECTION", default=dev),
+            seed_demo=_bool(env, "SEED_DEMO", default=dev),
+            migrate_on_start=_bool(env, "MIGRATE_ON_START", default=True),
+            broker="postgres" if broker == "postgres" else "memory",
+            cors_allowed_origins=cors,
+            ws_allowed_origins=ws_origins,
+            token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 24 * 30, minimum=1),
+            max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+            max_depth=_int(env, "MAX_DEPTH", 10, minimum=1),
+            max_aliases=_int(env, "MAX_ALIASES", 15, minimum=0),
+            max_tokens=_int(env, "MAX_TOKENS", 2000, minimum=10),
+            max_directives=_int(env, "MAX_DIRECTIVES", 50, minimum=0),
+            max_subscriptions_per_connection=_int(
+                env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, minimum=1
+            ),
+            connection_init_timeout_seconds=_int(env, "CONNECTION_INIT_TIMEOUT_SECONDS", 10, 1),
+            password_hash_profile="fast" if profile == "fast" else "strong",
+            log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+        )
