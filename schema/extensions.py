@@ -36,7 +36,8 @@ _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 def is_unexpected(error: GraphQLError) -> bool:
     """Whether an error came from a bug or a failure the client should not see."""
     original = error.original_error
-    if original is None or isinstance(original, PublicError):
+    # graphql-core's own errors (coercion, validation) and ours (PublicError) are public.
+    if original is None or isinstance(original, GraphQLError):
         return False
     # Errors before execution (no path) come from parsing, validation or input coercion,
     # whose messages graphql-core and our scalars write for clients.
@@ -63,44 +64,50 @@ def _public_code(error: GraphQLError) -> str:
     return "BAD_REQUEST"
 
 
-class PublicErrors(SchemaExtension):
-    """Mask unexpected errors, give every error a code, and collapse rejected documents."""
+def public_errors(errors: list[GraphQLError], request_id: str | None) -> list[GraphQLError]:
+    """What the client may see of ``errors``: unexpected ones masked, every one with a code,
+    and a document rejected before execution answered with its first error only.
 
-    def _rewrite(self, errors: list[GraphQLError]) -> list[GraphQLError]:
-        request_id = request_id_of(self.execution_context.context)
-        rewritten: list[GraphQLError] = []
-        for error in errors:
-            if is_unexpected(error):
-                rewritten.append(
-                    GraphQLError(
-                        MASKED_MESSAGE,
-                        nodes=error.nodes,
-                        path=error.path,
-                        extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
-                    )
-                )
-                continue
-            message = _SUGGESTION.sub("", error.message)
+    Idempotent, so it may run both in the schema extension and in the HTTP view.
+    """
+    rewritten: list[GraphQLError] = []
+    for error in errors:
+        if is_unexpected(error):
             rewritten.append(
                 GraphQLError(
-                    message,
+                    MASKED_MESSAGE,
                     nodes=error.nodes,
                     path=error.path,
-                    extensions={**(error.extensions or {}), "code": _public_code(error)},
+                    extensions={"code": "INTERNAL_SERVER_ERROR", "requestId": request_id},
                 )
             )
-        executed = any(error.path is not None for error in rewritten)
-        if not executed and len(rewritten) > 1:
-            # A document rejected before execution: one error is enough to fix it, and
-            # answering a flood of invalid selections with a flood of errors costs us.
-            first = rewritten[0]
-            first.extensions = {**(first.extensions or {}), "errorCount": len(rewritten)}
-            rewritten = [first]
-        return rewritten
+            continue
+        message = _SUGGESTION.sub("", error.message)
+        rewritten.append(
+            GraphQLError(
+                message,
+                nodes=error.nodes,
+                path=error.path,
+                extensions={**(error.extensions or {}), "code": _public_code(error)},
+            )
+        )
+    executed = any(error.path is not None for error in rewritten)
+    if not executed and len(rewritten) > 1:
+        # A document rejected before execution: one error is enough to fix it, and
+        # answering a flood of invalid selections with a flood of errors costs us.
+        first = rewritten[0]
+        first.extensions = {**(first.extensions or {}), "errorCount": len(rewritten)}
+        rewritten = [first]
+    return rewritten
+
+
+class PublicErrors(SchemaExtension):
+    """Apply :func:`public_errors` to every result (WebSocket results included)."""
 
     def _process(self, result: object) -> None:
         if isinstance(result, (GraphQLExecutionResult, ExecutionResult)) and result.errors:
-            result.errors = self._rewrite(list(result.errors))
+            request_id = request_id_of(self.execution_context.context)
+            result.errors = public_errors(list(result.errors), request_id)
 
     def on_operation(self) -> Iterator[None]:
         yield

@@ -15,11 +15,14 @@ from starlette.websockets import WebSocket
 from strawberry.asgi import GraphQL
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
+from strawberry.http import GraphQLHTTPResponse
+from strawberry.types import ExecutionResult
 from strawberry.types.unset import UNSET, UnsetType
 
 from db.unit_of_work import UnitOfWork
 from resolvers.context import AppState, Context, bearer_token, new_request_id
 from resolvers.services import accounts
+from schema.extensions import public_errors
 from schema.schema import Schema
 
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
@@ -36,6 +39,11 @@ _HTTP_CODES = {
     405: "METHOD_NOT_ALLOWED",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
+
+
+def _request_id(request: Request) -> str:
+    value = request.scope.get("bc.request_id")
+    return value if isinstance(value, str) else new_request_id()
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -76,9 +84,11 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         header = request.headers.get("authorization") if isinstance(request, Request) else None
+        request_id = new_request_id()
+        request.scope["bc.request_id"] = request_id
         return Context(
             app=self.state,
-            request_id=new_request_id(),
+            request_id=request_id,
             authorization=bearer_token(header),
             request=request,
             response=response,
@@ -100,8 +110,23 @@ class GraphQLView(GraphQL[Context, None]):
         context.set_viewer(viewer)
         return UNSET  # type: ignore[no-any-return]
 
+    def decode_json(self, data: str | bytes) -> object:
+        decoded = orjson.loads(data)
+        if not isinstance(decoded, dict):
+            raise HTTPException(400, "The request body must be a JSON object.")
+        return decoded
+
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)
+
+    async def process_result(
+        self, request: Request, result: ExecutionResult
+    ) -> GraphQLHTTPResponse:
+        # Errors raised before the operation hooks run (parse failures in the parser cache,
+        # for one) bypass the schema extension: apply the same rules here.
+        if result.errors:
+            result.errors = public_errors(list(result.errors), _request_id(request))
+        return await super().process_result(request, result)
 
     async def render_graphql_ide(self, request: Request) -> Response:  # noqa: ARG002
         return HTMLResponse(

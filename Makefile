@@ -1,0 +1,51 @@
+# The two commands of the README:
+#   make run   set everything up, migrate and seed the embedded SQLite database, serve on :8000
+#   make test  set everything up, lint, type-check, run the suite on SQLite, then on PostgreSQL
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.setup-stamp
+ASSETS := server/graphiql/node_modules/.package-lock.json
+
+.PHONY: setup run test lint typecheck test-sqlite test-postgres schema bench clean
+
+setup: $(STAMP) $(ASSETS)
+
+$(STAMP): pyproject.toml requirements.lock
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.lock
+	$(PY) -m pip install --quiet --no-deps --no-build-isolation -e .
+	@touch $@
+
+$(ASSETS): server/graphiql/package.json server/graphiql/package-lock.json
+	cd server/graphiql && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
+
+run: setup
+	$(PY) -m server.cli serve
+
+lint: setup
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+test-sqlite: setup
+	$(PY) -m pytest -p no:cacheprovider
+
+test-postgres: setup
+	$(PY) -m tests.postgres_run -p no:cacheprovider
+
+test: lint typecheck test-sqlite test-postgres
+
+schema: setup
+	$(PY) -m server.cli schema > schema/schema.graphql
+
+bench: setup
+	$(PY) -m bench.run
+
+clean:
+	rm -rf $(VENV) server/graphiql/node_modules var .mypy_cache .ruff_cache .pytest_cache

@@ -1,0 +1,1 @@
+"""The test suite; it runs on SQLite and, through ``tests.postgres_run``, on PostgreSQL."""

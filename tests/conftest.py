@@ -1,0 +1,241 @@
+"""Fixtures: one migrated database and one running app per session, emptied after each test.
+
+``TEST_DATABASE_URL`` picks the database (``tests.postgres_run`` sets a PostgreSQL one); by
+default a fresh SQLite file in a temporary folder is used.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import os
+import socket
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import event, text
+from starlette.applications import Starlette
+
+from db.base import Base
+from resolvers.context import AppState
+from server.app import create_app
+from server.settings import Settings
+
+ALLOWED_ORIGIN = "http://allowed.example"
+PASSWORD = "Correct-Horse-Battery-9"
+_counter = itertools.count()
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = os.environ.get("TEST_DATABASE_URL", "").strip()
+    if url:
+        return url
+    return f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+
+
+@pytest.fixture(scope="session")
+def is_postgres(database_url: str) -> bool:
+    return database_url.startswith("postgresql")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    base = Settings.from_env(
+        {
+            "DATABASE_URL": database_url,
+            "PASSWORD_HASH_PROFILE": "fast",
+            "SEED_DEMO": "false",
+            "CORS_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
+            "LOG_LEVEL": "WARNING",
+        }
+    )
+    return replace(base, connection_init_timeout_seconds=2)
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings) -> AsyncIterator[Starlette]:
+    application = create_app(settings)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture(scope="session")
+def state(app: Starlette) -> AppState:
+    value: AppState = app.state.bc
+    return value
+
+
+@pytest.fixture(autouse=True)
+async def _empty_tables(request: pytest.FixtureRequest) -> AsyncIterator[None]:
+    if "app" not in request.fixturenames:
+        yield
+        return
+    state: AppState = request.getfixturevalue("state")
+    yield
+    async with state.db.engine.begin() as connection:
+        if state.db.dialect == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            await connection.execute(text(f"TRUNCATE {names} CASCADE"))
+        else:
+            for table in reversed(Base.metadata.sorted_tables):
+                await connection.execute(table.delete())
+
+
+@pytest.fixture
+async def client(app: Starlette) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        yield http
+
+
+@dataclass
+class Member:
+    """A signed-up account with its token."""
+
+    email: str
+    token: str
+    account_id: str
+
+
+class Api:
+    """Posts GraphQL operations to the app."""
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    async def raw(
+        self,
+        query: str,
+        variables: dict[str, Any] | None = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        sent = {"content-type": "application/json", **(headers or {})}
+        if token is not None:
+            sent["authorization"] = f"Bearer {token}"
+        body: dict[str, Any] = {"query": query}
+        if variables is not None:
+            body["variables"] = variables
+        return await self.client.post("/graphql", json=body, headers=sent)
+
+    async def __call__(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        response = await self.raw(query, variables, token=token)
+        assert response.status_code == 200, response.text
+        data: dict[str, Any] = response.json()
+        return data
+
+    async def ok(
+        self, query: str, variables: dict[str, Any] | None = None, *, token: str | None = None
+    ) -> dict[str, Any]:
+        """Data of an operation expected to succeed without errors of any kind."""
+        result = await self(query, variables, token=token)
+        assert "errors" not in result, result
+        data: dict[str, Any] = result["data"]
+        for value in data.values():
+            if isinstance(value, dict) and "userErrors" in value:
+                assert value["userErrors"] == [], value
+        return data
+
+    async def sign_up(self, name: str | None = None) -> Member:
+        email = f"{name or 'user'}{next(_counter)}@example.com"
+        data = await self.ok(
+            """mutation($input: AccountSignUpInput!) { accountSignUp(input: $input) {
+                account { id } accessToken { token } userErrors { code field message } } }""",
+            {"input": {"email": email, "password": PASSWORD, "displayName": name or "User"}},
+        )
+        payload = data["accountSignUp"]
+        return Member(email, payload["accessToken"]["token"], payload["account"]["id"])
+
+    async def organisation(self, owner: Member, name: str = "Acme Traders") -> str:
+        data = await self.ok(
+            """mutation($input: OrganisationCreateInput!) { organisationCreate(input: $input) {
+                organisation { id } userErrors { code field message } } }""",
+            {"input": {"name": name}},
+            token=owner.token,
+        )
+        org_id: str = data["organisationCreate"]["organisation"]["id"]
+        return org_id
+
+    async def add_member(self, actor: Member, org_id: str, member: Member, role: str) -> str:
+        data = await self.ok(
+            """mutation($input: MembershipCreateInput!) { membershipCreate(input: $input) {
+                membership { id } userErrors { code field message } } }""",
+            {"input": {"organisationId": org_id, "email": member.email, "role": role}},
+            token=actor.token,
+        )
+        membership_id: str = data["membershipCreate"]["membership"]["id"]
+        return membership_id
+
+
+@pytest.fixture
+def api(client: httpx.AsyncClient) -> Api:
+    return Api(client)
+
+
+class StatementCounter:
+    """Counts SQL statements sent by the app's engine."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def __call__(self, *_args: Any, **_kwargs: Any) -> None:
+        self.count += 1
+
+
+@pytest.fixture
+def statements(state: AppState) -> Iterator[StatementCounter]:
+    counter = StatementCounter()
+    event.listen(state.db.engine.sync_engine, "before_cursor_execute", counter)
+    try:
+        yield counter
+    finally:
+        event.remove(state.db.engine.sync_engine, "before_cursor_execute", counter)
+
+
+@dataclass
+class LiveServer:
+    """The app served by uvicorn on a loopback port."""
+
+    port: int
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}/graphql"
+
+
+@pytest.fixture
+async def live_server(app: Starlette) -> AsyncIterator[LiveServer]:
+    """Serve the session's app over real HTTP/WebSocket (its lifespan already runs)."""
+    import asyncio
+
+    port = free_port()
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, lifespan="off", log_level="warning")
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.01)
+    try:
+        yield LiveServer(port)
+    finally:
+        server.should_exit = True
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=5)
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent

@@ -1,0 +1,168 @@
+"""Request limits: depth, aliases, tokens, directives, body size, GET, suggestions, bad bodies."""
+
+from __future__ import annotations
+
+import httpx
+
+from tests.conftest import Api
+
+PREFIX = "query { viewer { account { id } } }"
+
+
+def _only_error(body: dict[str, object]) -> dict[str, object]:
+    errors = body["errors"]
+    assert isinstance(errors, list)
+    assert len(errors) == 1, errors
+    error = errors[0]
+    assert isinstance(error, dict)
+    return error
+
+
+async def test_depth_limit(api: Api) -> None:
+    member = await api.sign_up()
+    nest = "organisation { members { nodes { organisation { members { nodes { id } } } } } }"
+    ok = "query { viewer { organisations { nodes { members { nodes { account { id } } } } } } }"
+    await api.ok(ok, token=member.token)
+    too_deep = "query { viewer { organisations { nodes { members { nodes { " + nest + " } } } } } }"
+    body = await api(too_deep, token=member.token)
+    error = _only_error(body)
+    assert "exceeds maximum operation depth of 10" in str(error["message"])
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+    assert body.get("data") is None
+
+
+async def test_alias_limit_counts_through_fragments(api: Api) -> None:
+    member = await api.sign_up()
+    fifteen = " ".join(f"a{i}: __typename" for i in range(15))
+    await api.ok("query { " + fifteen + " }", token=member.token)
+    sixteen = "query { " + fifteen + " a15: __typename }"
+    assert "16 aliases found" in str(_only_error(await api(sixteen, token=member.token))["message"])
+    fragment = "fragment F on Query { " + " ".join(f"f{i}: __typename" for i in range(8)) + " }"
+    twice = "query { ...F ...G } " + fragment + " fragment G on Query { ...F }"
+    error = _only_error(await api(twice, token=member.token))
+    assert "aliases found" in str(error["message"])
+
+
+async def test_token_limit(api: Api) -> None:
+    member = await api.sign_up()
+    many = "query { " + " ".join(["__typename"] * 2100) + " }"
+    error = _only_error(await api(many, token=member.token))
+    assert error["extensions"] == {"code": "GRAPHQL_PARSE_FAILED"}
+    assert "more than 2000 tokens" in str(error["message"])
+
+
+async def test_directive_limit(api: Api) -> None:
+    member = await api.sign_up()
+    fine = "query { " + " ".join(["... @include(if: true) { __typename }"] * 50) + " }"
+    await api.ok(fine, token=member.token)
+    too_many = "query { " + " ".join(["... @include(if: true) { __typename }"] * 51) + " }"
+    error = _only_error(await api(too_many, token=member.token))
+    assert "Too many directives" in str(error["message"])
+
+
+async def test_unknown_directives_collapse_to_one_error(api: Api) -> None:
+    member = await api.sign_up()
+    query = "query { __typename " + " ".join(f"@d{i}" for i in range(10)) + " }"
+    error = _only_error(await api(query, token=member.token))
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED", "errorCount": 10}
+
+
+async def test_no_field_suggestions(api: Api) -> None:
+    member = await api.sign_up()
+    error = _only_error(await api("query { viewr { account { id } } }", token=member.token))
+    assert error["message"] == "Cannot query field 'viewr' on type 'Query'."
+    error = _only_error(await api('query { organisation(idd: "x") { id } }', token=member.token))
+    assert "Did you mean" not in str(error["message"])
+
+
+async def test_fragment_cycles_are_refused_not_crashed(api: Api) -> None:
+    member = await api.sign_up()
+    query = "query { ...A } fragment A on Query { ...B } fragment B on Query { ...A }"
+    response = await api.raw(query, token=member.token)
+    assert response.status_code == 200
+    error = _only_error(response.json())
+    assert error["extensions"] == {"code": "GRAPHQL_VALIDATION_FAILED"}
+
+
+async def test_body_size_limit(client: httpx.AsyncClient) -> None:
+    big = '{"query": "{ __typename }' + " " * (64 * 1024) + '"}'
+    response = await client.post(
+        "/graphql", content=big, headers={"content-type": "application/json"}
+    )
+    assert response.status_code == 413
+    assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
+
+    async def chunks() -> object:
+        for _ in range(70):
+            yield b" " * 1024
+
+    streamed = await client.post(
+        "/graphql",
+        content=chunks(),
+        headers={"content-type": "application/json"},  # type: ignore[arg-type]
+    )
+    assert streamed.status_code == 413
+
+
+async def test_comment_padding_is_not_a_way_around_the_limit(client: httpx.AsyncClient) -> None:
+    query = "{ __typename } #" + "x" * (70 * 1024)
+    response = await client.post("/graphql", json={"query": query})
+    assert response.status_code == 413
+
+
+async def test_queries_over_get_are_refused(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", params={"query": "{ __typename }"})
+    assert response.status_code in {400, 405}
+    body = response.json()
+    assert body["errors"][0]["extensions"]["code"] in {"BAD_REQUEST", "METHOD_NOT_ALLOWED"}
+    assert "data" not in body
+
+
+async def test_malformed_bodies_get_json_errors(client: httpx.AsyncClient) -> None:
+    cases = [
+        ("{not json", "application/json"),
+        ("query=%7B__typename%7D", "application/x-www-form-urlencoded"),
+        ("{ __typename }", "text/plain"),
+        ('"just a string"', "application/json"),
+        ('{"query": 42}', "application/json"),
+        ('{"query": "{ __typename }", "variables": "nope"}', "application/json"),
+        ("", "application/json"),
+    ]
+    for content, content_type in cases:
+        response = await client.post(
+            "/graphql", content=content, headers={"content-type": content_type}
+        )
+        assert 400 <= response.status_code < 500, (content, response.status_code, response.text)
+        body = response.json()
+        assert body["errors"][0]["extensions"]["code"] in {"BAD_REQUEST", "UNSUPPORTED_MEDIA_TYPE"}
+
+
+async def test_variables_of_the_wrong_type(api: Api) -> None:
+    member = await api.sign_up()
+    query = "query($id: ID!) { organisation(id: $id) { id } }"
+    error = _only_error(await api(query, {"id": {"nested": True}}, token=member.token))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+    error = _only_error(await api(query, {}, token=member.token))
+    assert error["extensions"] == {"code": "BAD_USER_INPUT"}
+
+
+async def test_cors_allows_only_configured_origins(client: httpx.AsyncClient) -> None:
+    preflight = {
+        "access-control-request-method": "POST",
+        "access-control-request-headers": "authorization,content-type",
+    }
+    allowed = await client.options(
+        "/graphql", headers={"origin": "http://allowed.example", **preflight}
+    )
+    assert allowed.status_code == 200
+    assert allowed.headers["access-control-allow-origin"] == "http://allowed.example"
+    denied = await client.options(
+        "/graphql", headers={"origin": "http://evil.example", **preflight}
+    )
+    assert denied.status_code == 400
+    assert "access-control-allow-origin" not in denied.headers
+
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.json() == {"status": "ok", "database": "ok"}
