@@ -37,7 +37,7 @@ def decode_id(value: str) -> tuple[str, uuid.UUID] | None:
     if text is None or ":" not in text:
         return None
     type_name, _, hex_key = text.partition(":")
-    if not type_name.isidentifier() or len(hex_key) != 32:
+    if not type_name.isidentifier() or not type_name[0].isupper() or len(hex_key) != 32:
         return None
     try:
         return type_name, uuid.UUID(hex=hex_key)

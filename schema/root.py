@@ -107,7 +107,11 @@ class Mutation:
     @strawberry.mutation(
         description="Create an account and receive an access token. No token needed."
     )
-    async def account_sign_up(self, info: Info, input: AccountSignUpInput) -> AccountSignUpPayload:
+    async def account_sign_up(
+        self,
+        info: Info,
+        input: Annotated[AccountSignUpInput, strawberry.argument(description="The input.")],
+    ) -> AccountSignUpPayload:
         outcome = await account_resolvers.sign_up(
             info.context,
             email=input.email,
@@ -123,7 +127,9 @@ class Mutation:
 
     @strawberry.mutation(description="Log in: exchange e-mail and password for a new access token.")
     async def access_token_create(
-        self, info: Info, input: AccessTokenCreateInput
+        self,
+        info: Info,
+        input: Annotated[AccessTokenCreateInput, strawberry.argument(description="The input.")],
     ) -> AccessTokenCreatePayload:
         outcome = await account_resolvers.log_in(
             info.context, email=input.email, password=input.password
@@ -137,7 +143,11 @@ class Mutation:
 
     @strawberry.mutation(description="Log out: revoke the token in use (or all of your tokens).")
     async def access_token_revoke(
-        self, info: Info, input: AccessTokenRevokeInput | None = None
+        self,
+        info: Info,
+        input: Annotated[
+            AccessTokenRevokeInput | None, strawberry.argument(description="The input.")
+        ] = None,
     ) -> AccessTokenRevokePayload:
         everywhere = False if input is None else input.everywhere
         outcome = await account_resolvers.revoke(info.context, everywhere=everywhere)
@@ -147,7 +157,9 @@ class Mutation:
 
     @strawberry.mutation(description="Create an organisation; you become its owner.")
     async def organisation_create(
-        self, info: Info, input: OrganisationCreateInput
+        self,
+        info: Info,
+        input: Annotated[OrganisationCreateInput, strawberry.argument(description="The input.")],
     ) -> OrganisationCreatePayload:
         outcome = await organisation_resolvers.create(
             info.context, name=input.name, idempotency_key=input.idempotency_key
@@ -159,7 +171,9 @@ class Mutation:
 
     @strawberry.mutation(description="Rename an organisation (owners and admins).")
     async def organisation_update(
-        self, info: Info, input: OrganisationUpdateInput
+        self,
+        info: Info,
+        input: Annotated[OrganisationUpdateInput, strawberry.argument(description="The input.")],
     ) -> OrganisationUpdatePayload:
         outcome = await organisation_resolvers.rename(
             info.context, organisation_id=input.id, name=input.name
@@ -171,7 +185,9 @@ class Mutation:
 
     @strawberry.mutation(description="Add an existing account to an organisation.")
     async def membership_create(
-        self, info: Info, input: MembershipCreateInput
+        self,
+        info: Info,
+        input: Annotated[MembershipCreateInput, strawberry.argument(description="The input.")],
     ) -> MembershipCreatePayload:
         outcome = await organisation_resolvers.add_member(
             info.context,
@@ -186,7 +202,9 @@ class Mutation:
 
     @strawberry.mutation(description="Change a member's role.")
     async def membership_update(
-        self, info: Info, input: MembershipUpdateInput
+        self,
+        info: Info,
+        input: Annotated[MembershipUpdateInput, strawberry.argument(description="The input.")],
     ) -> MembershipUpdatePayload:
         outcome = await organisation_resolvers.change_role(
             info.context, membership_id=input.id, role=input.role.to_model()
@@ -198,7 +216,9 @@ class Mutation:
 
     @strawberry.mutation(description="Remove a member, or leave an organisation.")
     async def membership_delete(
-        self, info: Info, input: MembershipDeleteInput
+        self,
+        info: Info,
+        input: Annotated[MembershipDeleteInput, strawberry.argument(description="The input.")],
     ) -> MembershipDeletePayload:
         outcome = await organisation_resolvers.remove_member(info.context, membership_id=input.id)
         return MembershipDeletePayload(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
 import httpx
 
 from tests.conftest import Api
@@ -92,14 +94,14 @@ async def test_body_size_limit(client: httpx.AsyncClient) -> None:
     assert response.status_code == 413
     assert response.json()["errors"][0]["extensions"]["code"] == "PAYLOAD_TOO_LARGE"
 
-    async def chunks() -> object:
+    async def chunks() -> AsyncIterator[bytes]:
         for _ in range(70):
             yield b" " * 1024
 
     streamed = await client.post(
         "/graphql",
         content=chunks(),
-        headers={"content-type": "application/json"},  # type: ignore[arg-type]
+        headers={"content-type": "application/json"},
     )
     assert streamed.status_code == 413
 

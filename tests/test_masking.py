@@ -38,7 +38,9 @@ async def test_internal_error_text_never_reaches_the_client(
     assert "hunter2" in str(record.exc_info[1])
 
 
-async def test_public_errors_keep_their_message_and_code(api: Api, caplog: pytest.LogCaptureFixture) -> None:
+async def test_public_errors_keep_their_message_and_code(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
     with caplog.at_level(logging.ERROR, logger="bharat_connect.errors"):
         body = await api("{ viewer { account { id } } }")
     assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}

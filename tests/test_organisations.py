@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from db.base import Base
 from db.models import IdempotencyRecord, Membership, Organisation, OrganisationEvent
 from resolvers.context import AppState
 from tests.conftest import Api, Member
@@ -27,9 +28,9 @@ MEMBERS = (
 )
 
 
-async def _rows(state: AppState, model: type[object]) -> int:
+async def _rows(state: AppState, model: type[Base]) -> int:
     async with state.db.read() as session:
-        return int(await session.scalar(select(func.count()).select_from(model)) or 0)  # type: ignore[arg-type]
+        return int(await session.scalar(select(func.count()).select_from(model)) or 0)
 
 
 async def test_create_makes_the_viewer_owner(api: Api) -> None:

@@ -1,0 +1,74 @@
+"""The committed SDL, descriptions everywhere, and enums that mirror the services."""
+
+from __future__ import annotations
+
+from graphql import (
+    GraphQLEnumType,
+    GraphQLInputObjectType,
+    GraphQLInterfaceType,
+    GraphQLObjectType,
+    GraphQLScalarType,
+)
+
+from db.models import MembershipRole as StoredRole
+from resolvers.services import organisations
+from resolvers.services.errors import ErrorCode
+from schema.errors import UserErrorCode
+from schema.organisation import MembershipRole, OrganisationEventKind
+from schema.schema import SDL_PATH, build_schema, sdl
+
+
+def test_committed_sdl_is_current() -> None:
+    assert SDL_PATH.read_text(encoding="utf-8") == sdl(), (
+        "schema/schema.graphql is stale: run `make schema` and commit the diff"
+    )
+
+
+def test_every_type_field_argument_and_enum_value_is_described() -> None:
+    schema = build_schema()._schema
+    missing: list[str] = []
+    for name, gql_type in schema.type_map.items():
+        if name.startswith("__") or name in {"String", "Int", "Float", "Boolean", "ID"}:
+            continue
+        if not gql_type.description:
+            missing.append(name)
+        if isinstance(gql_type, (GraphQLObjectType, GraphQLInterfaceType)):
+            for field_name, field in gql_type.fields.items():
+                if not field.description:
+                    missing.append(f"{name}.{field_name}")
+                missing.extend(
+                    f"{name}.{field_name}({arg})"
+                    for arg, a in field.args.items()
+                    if not a.description
+                )
+        elif isinstance(gql_type, GraphQLInputObjectType):
+            missing.extend(f"{name}.{f}" for f, v in gql_type.fields.items() if not v.description)
+        elif isinstance(gql_type, GraphQLEnumType):
+            missing.extend(
+                f"{name}.{v}" for v, value in gql_type.values.items() if not value.description
+            )
+        elif isinstance(gql_type, GraphQLScalarType):
+            pass
+    assert missing == []
+
+
+def test_schema_enums_mirror_the_service_enums() -> None:
+    assert [c.name for c in UserErrorCode] == [c.name for c in ErrorCode]
+    assert [r.name for r in MembershipRole] == [r.name for r in StoredRole]
+    kinds = {
+        organisations.MEMBER_ADDED,
+        organisations.MEMBER_REMOVED,
+        organisations.MEMBER_ROLE_CHANGED,
+        organisations.ORGANISATION_CREATED,
+        organisations.ORGANISATION_RENAMED,
+    }
+    assert {k.name for k in OrganisationEventKind} == kinds
+
+
+def test_introspection_can_be_switched_off() -> None:
+    from server.settings import Settings
+
+    schema = build_schema(Settings(introspection=False))
+    result = schema.execute_sync("{ __schema { queryType { name } } }")
+    assert result.errors
+    assert result.data is None

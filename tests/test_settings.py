@@ -1,0 +1,63 @@
+"""Settings from the environment."""
+
+from __future__ import annotations
+
+import pytest
+
+from server.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
+
+
+def test_development_defaults() -> None:
+    settings = Settings.from_env({})
+    assert settings.environment == "development"
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 8000, 1)
+    assert settings.graphiql and settings.introspection and settings.seed_demo
+    assert settings.broker == "memory"
+    assert settings.max_body_bytes == 65536
+
+
+def test_production_turns_explorer_introspection_and_seeding_off_unless_asked() -> None:
+    settings = Settings.from_env({"ENVIRONMENT": "production"})
+    assert not (settings.graphiql or settings.introspection or settings.seed_demo)
+    sandbox = Settings.from_env(
+        {"ENVIRONMENT": "production", "GRAPHIQL": "true", "INTROSPECTION": "1"}
+    )
+    assert sandbox.graphiql and sandbox.introspection and not sandbox.seed_demo
+
+
+def test_postgres_urls_are_normalised_and_pick_the_postgres_broker() -> None:
+    settings = Settings.from_env(
+        {"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/app", "WORKERS": "4"}
+    )
+    assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/app"
+    assert settings.broker == "postgres"
+    assert settings.workers == 4
+
+
+def test_origins_lists() -> None:
+    settings = Settings.from_env({"CORS_ALLOWED_ORIGINS": "https://a.example, https://b.example"})
+    assert settings.cors_allowed_origins == ("https://a.example", "https://b.example")
+    assert settings.ws_allowed_origins == settings.cors_allowed_origins
+    only_ws = Settings.from_env(
+        {"CORS_ALLOWED_ORIGINS": "https://a.example", "WS_ALLOWED_ORIGINS": ""}
+    )
+    assert only_ws.ws_allowed_origins == ()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ENVIRONMENT": "staging"}, "ENVIRONMENT"),
+        ({"PORT": "eighty"}, "PORT must be an integer"),
+        ({"WORKERS": "0"}, "WORKERS must be at least 1"),
+        ({"WORKERS": "2"}, "WORKERS > 1 needs PostgreSQL"),
+        ({"BROKER": "postgres"}, "BROKER=postgres needs a PostgreSQL"),
+        ({"BROKER": "kafka"}, "BROKER must be"),
+        ({"GRAPHIQL": "maybe"}, "GRAPHIQL must be a boolean"),
+        ({"ENVIRONMENT": "production", "PASSWORD_HASH_PROFILE": "fast"}, "refused in production"),
+    ],
+)
+def test_bad_settings_are_refused(env: dict[str, str], message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env(env)
