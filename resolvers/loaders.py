@@ -14,6 +14,7 @@ from strawberry.dataloader import DataLoader
 
 from db.engine import Database
 from db.models import Account, Membership, Organisation
+from db.pagination import Page
 from db.repositories import account as account_repo
 from db.repositories import organisation as organisation_repo
 
@@ -33,11 +34,24 @@ def _loader(
     return DataLoader(load_fn=load)
 
 
+def _first_members_loader(
+    db: Database, viewer_id: uuid.UUID, first: int
+) -> DataLoader[uuid.UUID, Page[Membership]]:
+    async def load(ids: list[uuid.UUID]) -> list[Page[Membership]]:
+        async with db.read() as session:
+            pages = await organisation_repo.first_members_pages(session, viewer_id, ids, first)
+        return [pages[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """``ThingByKeyLoader``s; each returns ``None`` for what the viewer may not see."""
 
     def __init__(self, db: Database, viewer_id: uuid.UUID) -> None:
+        self.db = db
         self.viewer_id = viewer_id
+        self._first_members: dict[int, DataLoader[uuid.UUID, Page[Membership]]] = {}
         self.organisation_by_id: DataLoader[uuid.UUID, Organisation | None] = _loader(
             db, viewer_id, organisation_repo.visible_by_ids, lambda o: o.id
         )
@@ -52,3 +66,9 @@ class Loaders:
                 db, viewer_id, organisation_repo.viewer_memberships, lambda m: m.organisation_id
             )
         )
+
+    def first_members_page(self, first: int) -> DataLoader[uuid.UUID, Page[Membership]]:
+        """``MembersPageByOrganisationIdLoader`` for pages that start at the beginning."""
+        if first not in self._first_members:
+            self._first_members[first] = _first_members_loader(self.db, self.viewer_id, first)
+        return self._first_members[first]

@@ -142,6 +142,10 @@ async def members(
     """One page of an organisation's members."""
     viewer = await context.require_viewer()
     request = page_request(first, after, last, before)
+    if request.first is not None and request.after is None and request.before is None:
+        # The common case, batched across sibling organisations.
+        loader = context.loaders(viewer).first_members_page(request.first)
+        return await loader.load(organisation_id)
     async with context.app.db.read() as session:
         return await repo.members_page(session, viewer.account_id, organisation_id, request)
 

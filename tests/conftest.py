@@ -239,3 +239,11 @@ async def live_server(app: Starlette) -> AsyncIterator[LiveServer]:
 
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _postgres_only(request: pytest.FixtureRequest, database_url: str) -> None:
+    if request.node.get_closest_marker("postgres_only") and not database_url.startswith(
+        "postgresql"
+    ):
+        pytest.skip("runs in the PostgreSQL pass of `make test`")

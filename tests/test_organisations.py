@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import func, select
 
 from db.base import Base
@@ -135,7 +137,7 @@ async def test_pagination_forward_and_backward(api: Api) -> None:
 
 async def test_pagination_arguments_are_checked(api: Api) -> None:
     owner = await api.sign_up()
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"first": 101}, "`first` must be between 0 and 100."),
         ({"last": -1}, "`last` must be between 0 and 100."),
         ({"first": 1, "last": 1}, "Pass either `first` or `last`, not both."),

@@ -158,3 +158,41 @@ async def count_owners(session: AsyncSession, organisation_id: uuid.UUID) -> int
 async def delete_membership(session: AsyncSession, membership_id: uuid.UUID) -> None:
     """Delete a membership."""
     await session.execute(delete(Membership).where(Membership.id == membership_id))
+
+
+async def first_members_pages(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_ids: Sequence[uuid.UUID], first: int
+) -> dict[uuid.UUID, Page[Membership]]:
+    """The first ``first`` members of each of several organisations, in one statement.
+
+    Used when a list of organisations each asks for its members: a window function numbers
+    each organisation's members, so the statement count does not grow with the list.
+    """
+    if not organisation_ids:
+        return {}
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    numbered = (
+        select(
+            Membership.id.label("membership_id"),
+            func.row_number()
+            .over(partition_by=Membership.organisation_id, order_by=Membership.id)
+            .label("position"),
+        )
+        .where(
+            Membership.organisation_id.in_(organisation_ids), Membership.organisation_id.in_(mine)
+        )
+        .subquery()
+    )
+    stmt = (
+        select(Membership)
+        .join(numbered, numbered.c.membership_id == Membership.id)
+        .where(numbered.c.position <= first + 1)
+        .order_by(Membership.organisation_id, Membership.id)
+    )
+    rows: dict[uuid.UUID, list[Membership]] = {key: [] for key in organisation_ids}
+    for membership in (await session.scalars(stmt)).all():
+        rows[membership.organisation_id].append(membership)
+    return {
+        key: Page(items[:first], has_next_page=len(items) > first, has_previous_page=False)
+        for key, items in rows.items()
+    }

@@ -1,0 +1,157 @@
+"""Events across processes through PostgreSQL LISTEN/NOTIFY, and listener recovery."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+
+import httpx
+import pytest
+
+from db.unit_of_work import EventNotice
+from resolvers.broker import RESYNC, PostgresBroker
+from tests.conftest import PASSWORD, REPO_ROOT, free_port
+from tests.wsclient import GraphQLWebSocket
+
+pytestmark = pytest.mark.postgres_only
+
+
+def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_PROFILE": "fast",
+        "SEED_DEMO": "false",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def _wait_healthy(port: int) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    msg = f"server on port {port} did not start"
+    raise RuntimeError(msg)
+
+
+@pytest.fixture
+async def two_servers(database_url: str) -> AsyncIterator[tuple[int, int]]:
+    ports = (free_port(), free_port())
+    processes = [_server(database_url, port) for port in ports]
+    try:
+        await asyncio.gather(*(_wait_healthy(port) for port in ports))
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+async def _post(
+    port: int, query: str, variables: dict[str, object], token: str | None = None
+) -> dict[str, object]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": query, "variables": variables},
+            headers=headers,
+        )
+    body: dict[str, object] = response.json()
+    assert "errors" not in body, body
+    data = body["data"]
+    assert isinstance(data, dict)
+    return data
+
+
+SIGN_UP = """mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) { accessToken { token } userErrors { code } } }"""
+CREATE = """mutation($i: OrganisationCreateInput!) { organisationCreate(input: $i) { organisation { id } } }"""
+ADD = """mutation($i: MembershipCreateInput!) { membershipCreate(input: $i) { membership { id } userErrors { code } } }"""
+
+
+async def test_an_event_committed_on_one_worker_reaches_a_subscriber_on_another(
+    two_servers: tuple[int, int],
+) -> None:
+    writer, reader = two_servers
+    signed = await _post(
+        writer,
+        SIGN_UP,
+        {"i": {"email": "x1@example.com", "password": PASSWORD, "displayName": "X"}},
+    )
+    token = signed["accountSignUp"]["accessToken"]["token"]  # type: ignore[index]
+    await _post(
+        writer,
+        SIGN_UP,
+        {"i": {"email": "x2@example.com", "password": PASSWORD, "displayName": "Y"}},
+    )
+    org = (await _post(writer, CREATE, {"i": {"name": "Cross Process"}}, token))[
+        "organisationCreate"
+    ]["organisation"]["id"]  # type: ignore[index]
+
+    ws = await GraphQLWebSocket.open(f"ws://127.0.0.1:{reader}/graphql")
+    assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
+    await ws.subscribe(
+        "subscription($o: ID!) { organisationEvents(organisationId: $o) { kind account { email } } }",
+        {"o": org},
+    )
+    await asyncio.sleep(0.3)
+    await _post(
+        writer,
+        ADD,
+        {"i": {"organisationId": org, "email": "x2@example.com", "role": "STAFF"}},
+        token,
+    )
+    message = await ws.next_message(timeout=10)
+    assert message["payload"]["data"]["organisationEvents"] == {
+        "kind": "MEMBER_ADDED",
+        "account": {"email": "x2@example.com"},
+    }
+    await ws.close()
+
+
+@pytest.fixture
+async def broker(database_url: str) -> AsyncIterator[PostgresBroker]:
+    instance = PostgresBroker(database_url, reconnect_delay=0.05)
+    await instance.start()
+    try:
+        yield instance
+    finally:
+        await instance.stop()
+
+
+async def test_listener_reconnects_and_asks_subscribers_to_resync(broker: PostgresBroker) -> None:
+    org = uuid.uuid4()
+    async with broker.listen(org) as queue:
+        await broker.publish([EventNotice(org, 1)])
+        assert await asyncio.wait_for(queue.get(), 5) == 1
+        await broker.drop_listener_connection()
+        assert await asyncio.wait_for(queue.get(), 5) == RESYNC
+        await asyncio.wait_for(broker.wait_connected(), 5)
+        await broker.publish([EventNotice(org, 2)])
+        assert await asyncio.wait_for(queue.get(), 5) == 2
+
+
+async def test_many_concurrent_publishes_all_arrive(broker: PostgresBroker) -> None:
+    org = uuid.uuid4()
+    async with broker.listen(org) as queue:
+        await asyncio.gather(*(broker.publish([EventNotice(org, n)]) for n in range(1, 201)))
+        received = {await asyncio.wait_for(queue.get(), 5) for _ in range(200)}
+    assert received == set(range(1, 201))
