@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -109,7 +109,8 @@ class Context:
     def set_viewer(self, viewer: Viewer | None) -> None:
         """Fix the viewer (WebSocket connections authenticate at ``connection_init``)."""
         future: asyncio.Future[Viewer | None] = asyncio.get_running_loop().create_future()
-        future.set_result(viewer)
+        # A connection outlives the account row loaded at connect: never prime loaders with it.
+        future.set_result(None if viewer is None else replace(viewer, account=None))
         self._viewer_task = future  # type: ignore[assignment]
         self._loaders = None
 
@@ -117,6 +118,8 @@ class Context:
         """This request's DataLoaders (scoped to the viewer)."""
         if self._loaders is None or self._loaders.viewer_id != viewer.account_id:
             self._loaders = Loaders(self.app.db, viewer.account_id)
+            if viewer.account is not None:
+                self._loaders.account_by_id.prime(viewer.account_id, viewer.account)
         return self._loaders
 
     def fresh_loaders(self) -> None:

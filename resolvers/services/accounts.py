@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
@@ -32,6 +32,8 @@ class Viewer:
     account_id: uuid.UUID
     # None for work done on an account's behalf without a token (demo seeding).
     token_id: uuid.UUID | None
+    # The account row as loaded with the token, so reading it again costs no statement.
+    account: Account | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -184,4 +186,4 @@ async def authenticate(uow: UnitOfWork, token: str, now: datetime | None = None)
     if found is None:
         return None
     record, account = found
-    return Viewer(account_id=account.id, token_id=record.id)
+    return Viewer(account_id=account.id, token_id=record.id, account=account)

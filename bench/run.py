@@ -1,0 +1,138 @@
+"""Measure request latency and statement counts in-process (``make bench``).
+
+Serves the app on a scratch SQLite database (or ``BENCH_DATABASE_URL``), creates an owner with
+N organisations of a few members each, then times: a small query (viewer), a page of 50
+organisations with their members, and a mutation. Prints p50/p95 per operation and the SQL
+statements each costs. Numbers depend on the machine: compare runs on the same one.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import statistics
+import tempfile
+import time
+import tracemalloc
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import httpx
+from sqlalchemy import event
+
+from server.app import create_app
+from server.settings import Settings
+
+PASSWORD = "Bench-Password-2026"
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "200"))
+
+
+async def _post(
+    client: httpx.AsyncClient,
+    query: str,
+    variables: dict[str, Any] | None = None,
+    token: str | None = None,
+) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    response = await client.post(
+        "/graphql", json={"query": query, "variables": variables or {}}, headers=headers
+    )
+    body: dict[str, Any] = response.json()
+    if "errors" in body:
+        raise RuntimeError(body["errors"])
+    return body["data"]  # type: ignore[no-any-return]
+
+
+async def _sign_up(client: httpx.AsyncClient, email: str) -> str:
+    data = await _post(
+        client,
+        "mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) { accessToken { token } } }",
+        {
+            "i": {
+                "email": email,
+                "password": PASSWORD,
+                "displayName": email.split("@", maxsplit=1)[0],
+            }
+        },
+    )
+    return str(data["accountSignUp"]["accessToken"]["token"])
+
+
+async def main() -> None:
+    folder = Path(tempfile.mkdtemp(prefix="bc-bench-"))
+    url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
+    settings = replace(
+        Settings.from_env(
+            {"PASSWORD_HASH_PROFILE": "fast", "SEED_DEMO": "false", "LOG_LEVEL": "ERROR"}
+        ),
+        database_url=url,
+        broker="postgres" if url.startswith("postgresql") else "memory",
+    )
+    app = create_app(settings)
+    statements = 0
+
+    def count(*_args: Any) -> None:
+        nonlocal statements
+        statements += 1
+
+    event.listen(app.state.bc.db.engine.sync_engine, "before_cursor_execute", count)
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
+            owner = await _sign_up(client, "owner@bench.example")
+            staff = [await _sign_up(client, f"staff{i}@bench.example") for i in range(3)]
+            del staff
+            for i in range(50):
+                data = await _post(
+                    client,
+                    "mutation($i: OrganisationCreateInput!) { organisationCreate(input: $i) { organisation { id } } }",
+                    {"i": {"name": f"Bench Org {i}"}},
+                    owner,
+                )
+                org = data["organisationCreate"]["organisation"]["id"]
+                for j in range(i % 4):
+                    await _post(
+                        client,
+                        "mutation($i: MembershipCreateInput!) { membershipCreate(input: $i) { membership { id } } }",
+                        {
+                            "i": {
+                                "organisationId": org,
+                                "email": f"staff{j}@bench.example",
+                                "role": "STAFF",
+                            }
+                        },
+                        owner,
+                    )
+            operations = {
+                "viewer (small query)": ("{ viewer { account { id email } } }", None),
+                "50 organisations with members": (
+                    "{ viewer { organisations(first: 50) { nodes { name viewerRole members(first: 10) { nodes { role account { email } } } } } } }",
+                    None,
+                ),
+                "organisationCreate (mutation)": (
+                    "mutation($i: OrganisationCreateInput!) { organisationCreate(input: $i) { organisation { id } } }",
+                    {"i": {"name": "Timed Org"}},
+                ),
+            }
+            print(f"database: {url.split('@')[-1]}   rounds: {ROUNDS}")
+            print(f"{'operation':34} {'p50 ms':>8} {'p95 ms':>8} {'statements':>11}")
+            if os.environ.get("BENCH_MEMORY"):
+                tracemalloc.start()
+            for name, (query, variables) in operations.items():
+                timings = []
+                before = statements
+                for _ in range(ROUNDS):
+                    start = time.perf_counter()
+                    await _post(client, query, variables, owner)
+                    timings.append((time.perf_counter() - start) * 1000)
+                per_request = (statements - before) / ROUNDS
+                timings.sort()
+                p95 = timings[int(len(timings) * 0.95) - 1]
+                print(f"{name:34} {statistics.median(timings):8.2f} {p95:8.2f} {per_request:11.1f}")
+            _, peak = tracemalloc.get_traced_memory()
+            print(f"peak traced memory during the runs: {peak / 1024 / 1024:.1f} MiB")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
