@@ -13,7 +13,7 @@ from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services.accounts import IssuedToken
 from schema.errors import UserError
-from schema.relay import Connection, Node
+from schema.relay import After, Before, Connection, First, Last, Node
 
 if TYPE_CHECKING:
     from schema.organisation import Organisation
@@ -68,18 +68,10 @@ class Viewer:
     async def organisations(
         self,
         info: strawberry.Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Items from the start (≤ 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
-        last: Annotated[
-            int | None, strawberry.argument(description="Items from the end (≤ 100).")
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="End before this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Annotated[Organisation, strawberry.lazy("schema.organisation")]]:
         from schema.organisation import Organisation
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated
 
 import strawberry
 
@@ -18,7 +17,7 @@ from resolvers.context import Context
 from resolvers.ids import encode_id
 from schema.account import Account
 from schema.errors import UserError
-from schema.relay import Connection, Node
+from schema.relay import After, Before, Connection, First, Last, Node
 
 
 @strawberry.enum(description="What a member may do in an organisation.")
@@ -73,18 +72,10 @@ class Organisation(Node):
     async def members(
         self,
         info: strawberry.Info[Context, None],
-        first: Annotated[
-            int | None, strawberry.argument(description="Items from the start (≤ 100).")
-        ] = None,
-        after: Annotated[
-            str | None, strawberry.argument(description="Start after this cursor.")
-        ] = None,
-        last: Annotated[
-            int | None, strawberry.argument(description="Items from the end (≤ 100).")
-        ] = None,
-        before: Annotated[
-            str | None, strawberry.argument(description="End before this cursor.")
-        ] = None,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
     ) -> Connection[Membership]:
         page = await resolvers.members(
             info.context, self._model.id, first=first, after=after, last=last, before=before

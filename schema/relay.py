@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Annotated, Generic, TypeVar
 
 import strawberry
 
@@ -30,6 +30,12 @@ class PageInfo:
 
 
 NodeT = TypeVar("NodeT")
+
+# The arguments of every connection field.
+First = Annotated[int | None, strawberry.argument(description="Items from the start (≤ 100).")]
+After = Annotated[str | None, strawberry.argument(description="Start after this cursor.")]
+Last = Annotated[int | None, strawberry.argument(description="Items from the end (≤ 100).")]
+Before = Annotated[str | None, strawberry.argument(description="End before this cursor.")]
 
 
 @strawberry.type(description="An item in a connection, with its cursor.")
