@@ -64,12 +64,13 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await migrate.upgrade(db.engine)
-        if settings.seed_demo:
-            from server.seed import seed_demo
-
-            await seed_demo(state)
+        # The broker first: seeding commits events and publishes them.
         await state.broker.start()
         try:
+            if settings.seed_demo:
+                from server.seed import seed_demo
+
+                await seed_demo(state)
             yield
         finally:
             await state.broker.stop()

@@ -25,7 +25,8 @@ def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
         **os.environ,
         "DATABASE_URL": database_url,
         "PASSWORD_HASH_PROFILE": "fast",
-        "SEED_DEMO": "false",
+        # Both servers seed at start, as the workers of one deployment do.
+        "SEED_DEMO": "true",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
     }

@@ -37,8 +37,7 @@ async def test_page_references_no_external_host_and_assets_match_their_hashes(
 
 async def test_subscription_url_is_derived_from_the_page(client: httpx.AsyncClient) -> None:
     html = (await client.get("/graphql", headers=HTML)).text
-    assert "wsConnectionParams" in html
-    assert 'replace(/^http/, "ws")' in html
+    assert 'subscriptionUrl: fetchURL.replace(/^http/, "ws")' in html
 
 
 async def test_unknown_assets_are_404(client: httpx.AsyncClient) -> None:
