@@ -21,6 +21,7 @@ from db import migrate
 from db.engine import Database
 from resolvers.broker import Broker, MemoryBroker, PostgresBroker
 from resolvers.context import AppState
+from resolvers.services import idempotency
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
 from server.graphql_view import GraphQLView, error_response
@@ -67,6 +68,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # The broker first: seeding commits events and publishes them.
         await state.broker.start()
         try:
+            async with state.unit_of_work() as uow:
+                await idempotency.purge_expired(uow)
             if settings.seed_demo:
                 from server.seed import seed_demo
 

@@ -276,3 +276,27 @@ async def test_events_are_numbered_per_organisation(api: Api, state: AppState) -
         by_org.setdefault(org_id, []).append(seq)
     assert sorted(sorted(v) for v in by_org.values()) == [[1], [1, 2]]
     assert first != second
+
+
+async def test_expired_idempotency_keys_are_purged(api: Api, state: AppState) -> None:
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from db.base import utcnow
+    from resolvers.services import idempotency
+
+    owner = await api.sign_up()
+    for key in ("old", "new"):
+        await api.ok(CREATE, {"input": {"name": key, "idempotencyKey": key}}, token=owner.token)
+    async with state.unit_of_work() as uow:
+        await uow.session.execute(
+            update(IdempotencyRecord)
+            .where(IdempotencyRecord.key == "old")
+            .values(created_at=utcnow() - timedelta(hours=idempotency.RETENTION_HOURS + 1))
+        )
+    async with state.unit_of_work() as uow:
+        assert await idempotency.purge_expired(uow) == 1
+    async with state.db.read() as session:
+        keys = list((await session.scalars(select(IdempotencyRecord.key))).all())
+    assert keys == ["new"]

@@ -12,7 +12,9 @@ from server.seed import DEMO_ACCOUNTS, OWNER, seed_demo
 from tests.conftest import Api
 
 
-async def test_seeding_twice_and_concurrently_creates_the_demo_world_once(api: Api, state: AppState) -> None:
+async def test_seeding_twice_and_concurrently_creates_the_demo_world_once(
+    api: Api, state: AppState
+) -> None:
     await seed_demo(state)
     await asyncio.gather(seed_demo(state), seed_demo(state))
     async with state.db.read() as session:
@@ -28,4 +30,6 @@ async def test_seeding_twice_and_concurrently_creates_the_demo_world_once(api: A
     )
     token = data["accessTokenCreate"]["accessToken"]["token"]
     mine = await api.ok("{ viewer { organisations { nodes { name viewerRole } } } }", token=token)
-    assert mine["viewer"]["organisations"]["nodes"] == [{"name": "Sharma Traders", "viewerRole": "OWNER"}]
+    assert mine["viewer"]["organisations"]["nodes"] == [
+        {"name": "Sharma Traders", "viewerRole": "OWNER"}
+    ]

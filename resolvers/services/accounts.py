@@ -149,7 +149,7 @@ async def log_in(
     account = await repo.by_email(uow.session, email_key)
     if account is None or len(password) > passwords.MAX_LENGTH:
         await passwords.verify_password(
-            hasher, _dummy_hash(hasher), password[: passwords.MAX_LENGTH]
+            hasher, await _dummy_hash(hasher), password[: passwords.MAX_LENGTH]
         )
         raise refused
     if not await passwords.verify_password(hasher, account.password_hash, password):
@@ -160,10 +160,10 @@ async def log_in(
 _dummy_hashes: dict[int, str] = {}
 
 
-def _dummy_hash(hasher: PasswordHasher) -> str:
+async def _dummy_hash(hasher: PasswordHasher) -> str:
     key = id(hasher)
     if key not in _dummy_hashes:
-        _dummy_hashes[key] = hasher.hash(_DUMMY_PASSWORD)
+        _dummy_hashes[key] = await passwords.hash_password(hasher, _DUMMY_PASSWORD)
     return _dummy_hashes[key]
 
 

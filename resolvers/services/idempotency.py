@@ -10,10 +10,12 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
+from datetime import timedelta
 from typing import Any
 
 import orjson
 
+from db.base import utcnow
 from db.repositories import idempotency as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services.errors import ErrorCode, UserInputError
@@ -71,3 +73,9 @@ async def claim(
             "This idempotency key was already used with a different input.",
         )
     return existing.result_id
+
+
+async def purge_expired(uow: UnitOfWork) -> int:
+    """Forget keys older than the retention period; returns how many."""
+    cutoff = utcnow() - timedelta(hours=RETENTION_HOURS)
+    return await repo.purge_before(uow.session, cutoff)
