@@ -1,0 +1,113 @@
+"""The port through which the service reaches the Bharat Connect network and the GSTN portal.
+
+The simulator implements it; a real adapter could replace it without touching the services.
+Calls either return, or raise one of three errors:
+
+- :class:`NetworkRefusedError`: the network said no, with a reason. Final for that message.
+- :class:`NetworkTimeoutError`: no answer; the operation may or may not have happened upstream.
+  Retry with the **same** request id (the network treats a repeat as a no-op) or ask for status.
+- :class:`NetworkUnavailableError`: the network is down. Retry later; do not hammer it.
+
+Decisions taken later (a B2B ID approved, KYC rejected) arrive as :class:`InboundMessage`s
+delivered to the handler given to :meth:`Network.set_inbound_handler`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+
+class NetworkError(Exception):
+    """Base of the port's errors."""
+
+
+class NetworkRefusedError(NetworkError):
+    """A definite refusal, with a machine-readable reason."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.message = message
+
+
+class NetworkTimeoutError(NetworkError):
+    """No answer in time: the outcome upstream is unknown."""
+
+
+class NetworkUnavailableError(NetworkError):
+    """The network (or the GSTN portal) is down."""
+
+
+@dataclass(frozen=True)
+class Taxpayer:
+    """What the GSTN portal says about a GSTIN."""
+
+    gstin: str
+    legal_name: str
+    trade_name: str
+    state_code: str
+    status: Literal["ACTIVE", "CANCELLED", "SUSPENDED"]
+    contact_masked: str
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The state of something the network reviews."""
+
+    request_id: str
+    state: Literal["PENDING", "APPROVED", "REJECTED", "UNKNOWN"]
+    reason: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """A message the network sends us. ``message_id`` is unique: repeats are ignored."""
+
+    message_id: str
+    kind: Literal["B2B_ID_DECIDED", "KYC_DECIDED"]
+    request_id: str
+    approved: bool
+    reason: str | None
+    occurred_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+
+InboundHandler = Callable[[InboundMessage], Awaitable[None]]
+
+
+class Network(Protocol):
+    """What the service needs from the network."""
+
+    def set_inbound_handler(self, handler: InboundHandler) -> None:
+        """Where to deliver inbound messages."""
+
+    async def gstn_taxpayer(self, gstin: str, username: str) -> Taxpayer:
+        """Look a GSTIN up on the GSTN portal as ``username``; refuses unknown GSTINs, a wrong
+        username (``USERNAME_MISMATCH``) and GSTINs without API access (``API_ACCESS_DISABLED``)."""
+
+    async def gstn_send_otp(self, gstin: str, text: str) -> None:
+        """Have the GSTN portal send ``text`` to the GSTIN's registered mobile and e-mail."""
+
+    async def send_sms(self, mobile: str, text: str) -> None:
+        """Send an SMS."""
+
+    async def b2b_id_available(self, b2b_id: str) -> bool:
+        """Whether no business holds this B2B ID (compared case-insensitively)."""
+
+    async def b2b_id_register(
+        self, *, request_id: str, b2b_id: str, gstin: str, legal_name: str, private: bool
+    ) -> None:
+        """Submit a B2B ID for approval; the decision comes later (``B2B_ID_DECIDED``).
+        Refuses an ID that is taken (``B2B_ID_TAKEN``)."""
+
+    async def b2b_id_status(self, request_id: str) -> Decision:
+        """Where a B2B ID registration stands (``UNKNOWN`` if never received)."""
+
+    async def kyc_submit(self, *, request_id: str, b2b_id: str, summary: Mapping[str, Any]) -> None:
+        """Submit KYC for review; the decision comes later (``KYC_DECIDED``)."""
+
+    async def kyc_status(self, request_id: str) -> Decision:
+        """Where a KYC review stands."""

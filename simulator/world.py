@@ -1,0 +1,92 @@
+"""The world the network knows: the GSTN portal's taxpayers, the B2B ID directory, reviews,
+and the messages (SMS and e-mail) sent to people."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+ReviewState = Literal["PENDING", "APPROVED", "REJECTED"]
+
+
+@dataclass
+class TaxpayerRecord:
+    """A GSTIN on the GSTN portal."""
+
+    gstin: str
+    legal_name: str
+    trade_name: str
+    username: str
+    mobile: str
+    email: str
+    api_access: bool = True
+    status: Literal["ACTIVE", "CANCELLED", "SUSPENDED"] = "ACTIVE"
+
+
+@dataclass
+class DirectoryEntry:
+    """A B2B ID in the network's directory."""
+
+    b2b_id: str
+    gstin: str
+    legal_name: str
+    private: bool = False
+    state: ReviewState = "APPROVED"
+    request_id: str | None = None
+
+
+@dataclass
+class Review:
+    """Something the network reviews and decides later."""
+
+    request_id: str
+    kind: Literal["B2B_ID", "KYC"]
+    subject: str
+    state: ReviewState = "PENDING"
+    reason: str | None = None
+    decide_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """An SMS or e-mail the simulated world sent (OTPs among them)."""
+
+    id: str
+    channel: Literal["SMS", "EMAIL"]
+    to: str
+    text: str
+    sent_at: datetime
+
+
+@dataclass
+class Behaviour:
+    """How the simulated reviewers behave."""
+
+    b2b_review_seconds: float = 20.0
+    kyc_review_seconds: float = 60.0
+    kyc_decision: Literal["APPROVE", "REJECT"] = "APPROVE"
+    kyc_reject_reason: str = "The bank account holder's name does not match the business name."
+    # B2B IDs (lower-case) the network will reject, with the reason it gives.
+    reject_b2b_ids: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    """Everything the simulated network holds."""
+
+    taxpayers: dict[str, TaxpayerRecord] = field(default_factory=dict)
+    directory: dict[str, DirectoryEntry] = field(default_factory=dict)
+    reviews: dict[str, Review] = field(default_factory=dict)
+    messages: list[SentMessage] = field(default_factory=list)
+    behaviour: Behaviour = field(default_factory=Behaviour)
+
+    def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:
+        """Register (or replace) a GSTIN on the portal."""
+        self.taxpayers[record.gstin] = record
+        return record
+
+    def add_directory_entry(self, entry: DirectoryEntry) -> DirectoryEntry:
+        """Put a B2B ID in the directory."""
+        self.directory[entry.b2b_id.lower()] = entry
+        return entry
