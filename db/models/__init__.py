@@ -3,14 +3,40 @@
 from db.models.account import AccessToken, Account
 from db.models.event import OrganisationEvent
 from db.models.idempotency import IdempotencyRecord
-from db.models.organisation import Membership, MembershipRole, Organisation
+from db.models.onboarding import (
+    B2BId,
+    B2BIdStatus,
+    Onboarding,
+    OrganisationGstin,
+    OtpChallenge,
+    OtpPurpose,
+)
+from db.models.organisation import (
+    AccessRequestStatus,
+    Membership,
+    MembershipRole,
+    NetworkAccessRequest,
+    Organisation,
+)
+from db.models.outbox import InboundReceipt, OutboxMessage, OutboxStatus
 
 __all__ = [
+    "AccessRequestStatus",
     "AccessToken",
     "Account",
+    "B2BId",
+    "B2BIdStatus",
     "IdempotencyRecord",
+    "InboundReceipt",
     "Membership",
     "MembershipRole",
+    "NetworkAccessRequest",
+    "Onboarding",
     "Organisation",
     "OrganisationEvent",
+    "OrganisationGstin",
+    "OtpChallenge",
+    "OtpPurpose",
+    "OutboxMessage",
+    "OutboxStatus",
 ]

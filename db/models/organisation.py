@@ -6,7 +6,7 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Enum, ForeignKey, String, UniqueConstraint, Uuid
+from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, String, UniqueConstraint, Uuid, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UTCDateTime, new_id, utcnow
@@ -49,4 +49,37 @@ class Membership(Base):
     role: Mapped[MembershipRole] = mapped_column(
         Enum(MembershipRole, native_enum=False, length=16, validate_strings=True)
     )
+    # May use Bharat Connect features (owners always may).
+    network_access: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AccessRequestStatus(enum.StrEnum):
+    """Where a request for Bharat Connect access stands."""
+
+    PENDING = "PENDING"
+    APPROVED = "APPROVED"
+    DECLINED = "DECLINED"
+
+
+class NetworkAccessRequest(Base):
+    """A member asking to use Bharat Connect in an organisation."""
+
+    __tablename__ = "network_access_requests"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="CASCADE")
+    )
+    status: Mapped[AccessRequestStatus] = mapped_column(
+        Enum(AccessRequestStatus, native_enum=False, length=16)
+    )
+    note: Mapped[str | None] = mapped_column(String(500), default=None)
+    decided_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
