@@ -230,7 +230,7 @@ def upgrade() -> None:
 
     with op.batch_alter_table("memberships", schema=None) as batch_op:
         batch_op.add_column(
-            sa.Column("network_access", sa.Boolean(), server_default=sa.text("0"), nullable=False)
+            sa.Column("network_access", sa.Boolean(), server_default=sa.false(), nullable=False)
         )
 
 
