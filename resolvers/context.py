@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
-from datetime import timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 
+if TYPE_CHECKING:
+    from resolvers.dispatcher import Dispatcher
+
+from db.base import utcnow
 from db.engine import Database
 from db.unit_of_work import UnitOfWork
 from resolvers.broker import Broker
@@ -19,6 +23,7 @@ from resolvers.errors import UnauthenticatedError
 from resolvers.loaders import Loaders
 from resolvers.services import accounts
 from resolvers.services.accounts import Viewer
+from resolvers.services.network import Network
 from server.settings import Settings
 
 
@@ -30,9 +35,21 @@ class AppState:
     db: Database
     broker: Broker
     hasher: PasswordHasher
+    network: Network
     # SQLite allows one writer; serialising this process's units of work avoids "database is
     # locked" failures. PostgreSQL needs no such lock.
     write_lock: asyncio.Lock | None = None
+    clock: Callable[[], datetime] = utcnow
+    dispatcher: Dispatcher | None = None
+
+    def now(self) -> datetime:
+        """The service's time (a manual clock in tests)."""
+        return self.clock()
+
+    @property
+    def secret(self) -> bytes:
+        """The key for OTP digests."""
+        return self.settings.secret_key.encode()
 
     @property
     def token_ttl(self) -> timedelta:
@@ -50,7 +67,10 @@ class AppState:
             uow = UnitOfWork(session)
             async with session.begin():
                 yield uow
+            queued = bool(session.info.pop("outbox", False))
         await self.broker.publish(uow.notices)
+        if queued and self.dispatcher is not None:
+            self.dispatcher.kick()
 
 
 def bearer_token(header: str | None) -> str | None:

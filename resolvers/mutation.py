@@ -24,13 +24,21 @@ class Outcome(Generic[T]):
 
 async def run(context: Context, work: Callable[[UnitOfWork], Awaitable[T]]) -> Outcome[T]:
     """Run ``work`` in its own transaction; commit, then publish its events."""
+    kept: UserInputError | None = None
     try:
         async with context.app.unit_of_work() as uow:
-            value = await work(uow)
+            try:
+                value = await work(uow)
+            except UserInputError as exc:
+                if not exc.keep_changes:
+                    raise
+                kept = exc
     except UserInputError as exc:
         return Outcome(errors=exc.errors)
     except PermissionDeniedError as exc:
         raise ForbiddenError(str(exc)) from None
+    if kept is not None:
+        return Outcome(errors=kept.errors)
     return Outcome(value=value)
 
 

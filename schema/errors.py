@@ -38,6 +38,56 @@ class UserErrorCode(enum.Enum):
         description="The idempotency key was used before with a different input.",
     )
 
+    STEP_OUT_OF_ORDER = strawberry.enum_value(
+        "STEP_OUT_OF_ORDER", description="An earlier onboarding step must be completed first."
+    )
+    ALREADY_DONE = strawberry.enum_value(
+        "ALREADY_DONE", description="This step is already complete."
+    )
+    GSTIN_NOT_HELD = strawberry.enum_value(
+        "GSTIN_NOT_HELD", description="The GSTIN is not one of the organisation's GSTINs."
+    )
+    PAN_MISMATCH = strawberry.enum_value(
+        "PAN_MISMATCH", description="The GSTIN's PAN holder type does not fit the business type."
+    )
+    LEGAL_NAME_MISMATCH = strawberry.enum_value(
+        "LEGAL_NAME_MISMATCH",
+        description="The legal name differs from the one registered with GSTN.",
+    )
+    GSTN_REFUSED = strawberry.enum_value(
+        "GSTN_REFUSED", description="The GSTN portal refused (unknown GSTIN or wrong username)."
+    )
+    GSTN_API_ACCESS_DISABLED = strawberry.enum_value(
+        "GSTN_API_ACCESS_DISABLED",
+        description="API access is not enabled for the GSTIN on the GSTN portal: enable it there.",
+    )
+    NETWORK_UNAVAILABLE = strawberry.enum_value(
+        "NETWORK_UNAVAILABLE", description="The network did not answer; nothing changed, try again."
+    )
+    OTP_NOT_REQUESTED = strawberry.enum_value(
+        "OTP_NOT_REQUESTED", description="No OTP is waiting: request one first."
+    )
+    OTP_INVALID = strawberry.enum_value("OTP_INVALID", description="The OTP is wrong.")
+    OTP_EXPIRED = strawberry.enum_value(
+        "OTP_EXPIRED", description="The OTP expired: request a new one."
+    )
+    OTP_ALREADY_USED = strawberry.enum_value(
+        "OTP_ALREADY_USED", description="The OTP was used already."
+    )
+    OTP_TOO_MANY_ATTEMPTS = strawberry.enum_value(
+        "OTP_TOO_MANY_ATTEMPTS", description="Too many wrong tries: request a new OTP."
+    )
+    RESEND_TOO_SOON = strawberry.enum_value(
+        "RESEND_TOO_SOON", description="An OTP was sent moments ago: wait before asking again."
+    )
+    TERMS_NOT_ACCEPTED = strawberry.enum_value(
+        "TERMS_NOT_ACCEPTED", description="The terms and conditions must be accepted."
+    )
+    B2B_ID_IMMUTABLE = strawberry.enum_value(
+        "B2B_ID_IMMUTABLE",
+        description="A B2B ID exists already: it can never be changed (only support deletes it).",
+    )
+
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")
 class UserError:

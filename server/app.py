@@ -15,18 +15,25 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Route, WebSocketRoute
+from starlette.routing import Mount, Route, WebSocketRoute
 
 from db import migrate
 from db.engine import Database
+from resolvers import inbound
 from resolvers.broker import Broker, MemoryBroker, PostgresBroker
 from resolvers.context import AppState
+from resolvers.dispatcher import Dispatcher
 from resolvers.services import idempotency
+from resolvers.services.network import InboundMessage
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
 from server.graphql_view import GraphQLView, error_response
 from server.limits import BodySizeLimit
 from server.settings import Settings
+from simulator.clock import Clock, SystemClock
+from simulator.control import control_routes
+from simulator.demo import demo_world
+from simulator.network import SimulatedNetwork
 
 logger = logging.getLogger("bharat_connect")
 
@@ -47,17 +54,33 @@ def make_broker(settings: Settings) -> Broker:
     return MemoryBroker()
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """Build the application (uvicorn calls this as a factory)."""
+def create_app(  # noqa: PLR0915 (the app is wired in one place)
+    settings: Settings | None = None, *, clock: Clock | None = None
+) -> Starlette:
+    """Build the application (uvicorn calls this as a factory). ``clock``: a manual clock for
+    tests, shared by the service and the simulator."""
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
+    clock = clock or SystemClock()
+    world = demo_world()
+    world.behaviour.b2b_review_seconds = float(settings.simulator_review_seconds)
+    simulator = SimulatedNetwork(world, clock, seed=settings.simulator_seed)
     state = AppState(
         settings=settings,
         db=db,
         broker=make_broker(settings),
         hasher=make_hasher(settings.password_hash_profile),
+        network=simulator,
         write_lock=asyncio.Lock() if db.dialect == "sqlite" else None,
+        clock=clock.now,
     )
+    dispatcher = Dispatcher(state, simulator)
+    state.dispatcher = dispatcher
+
+    async def deliver(message: InboundMessage) -> None:
+        await inbound.handle(state, message)
+
+    simulator.set_inbound_handler(deliver)
     view = GraphQLView(build_schema(settings), state)
     assets_dir = settings.graphiql_assets_dir
 
@@ -67,6 +90,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             await migrate.upgrade(db.engine)
         # The broker first: seeding commits events and publishes them.
         await state.broker.start()
+        tasks: list[asyncio.Task[None]] = []
+        if settings.background_tasks:
+            tasks.append(asyncio.create_task(simulator.run(), name="simulator"))
+            tasks.append(asyncio.create_task(dispatcher.run(), name="dispatcher"))
         try:
             async with state.unit_of_work() as uow:
                 await idempotency.purge_expired(uow)
@@ -76,6 +103,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await seed_demo(state)
             yield
         finally:
+            for task in tasks:
+                task.cancel()
+            for task in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await state.broker.stop()
             await db.dispose()
 
@@ -108,6 +140,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
         Route("/graphql", view, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", view),
     ]
+    if settings.simulator_control_api:
+        routes.append(Mount("/simulator", app=control_routes(simulator)))
     middleware = [
         Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
         Middleware(
@@ -120,4 +154,5 @@ def create_app(settings: Settings | None = None) -> Starlette:
     ]
     app = Starlette(routes=routes, middleware=middleware, lifespan=lifespan)
     app.state.bc = state
+    app.state.simulator = simulator
     return app

@@ -16,6 +16,7 @@ Environment = Literal["development", "production"]
 BrokerKind = Literal["memory", "postgres"]
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///./var/bharat-connect.db"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-change-me"  # noqa: S105
 
 
 class SettingsError(ValueError):
@@ -81,6 +82,12 @@ class Settings:
     connection_init_timeout_seconds: int = 10
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105
     log_level: str = "INFO"
+    secret_key: str = DEVELOPMENT_SECRET_KEY
+    simulator_seed: int = 1
+    simulator_control_api: bool = True
+    simulator_review_seconds: int = 20
+    # Run the outbox dispatcher and the simulator's clock in the background (tests drive both).
+    background_tasks: bool = True
     graphiql_assets_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent / "graphiql" / "node_modules"
     )
@@ -123,6 +130,13 @@ class Settings:
         if profile == "fast" and not dev:
             msg = "PASSWORD_HASH_PROFILE=fast is for tests only and refused in production"
             raise SettingsError(msg)
+        secret_key = env.get("SECRET_KEY", "").strip() or DEVELOPMENT_SECRET_KEY
+        if not dev and secret_key == DEVELOPMENT_SECRET_KEY:
+            msg = "SECRET_KEY must be set in production (at least 32 random characters)"
+            raise SettingsError(msg)
+        if len(secret_key) < 32:
+            msg = "SECRET_KEY must have at least 32 characters"
+            raise SettingsError(msg)
         cors = _list(env, "CORS_ALLOWED_ORIGINS")
         ws_origins = _list(env, "WS_ALLOWED_ORIGINS") if "WS_ALLOWED_ORIGINS" in env else cors
         return cls(
@@ -150,4 +164,8 @@ class Settings:
             connection_init_timeout_seconds=_int(env, "CONNECTION_INIT_TIMEOUT_SECONDS", 10, 1),
             password_hash_profile="fast" if profile == "fast" else "strong",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            secret_key=secret_key,
+            simulator_seed=_int(env, "SIMULATOR_SEED", 1),
+            simulator_control_api=_bool(env, "SIMULATOR_CONTROL_API", default=dev),
+            simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
         )

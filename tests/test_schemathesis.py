@@ -30,6 +30,9 @@ from resolvers.services import accounts, organisations
 from resolvers.services.passwords import make_hasher
 from server.app import create_app
 from server.settings import Settings
+from simulator.clock import SystemClock
+from simulator.network import SimulatedNetwork
+from simulator.world import World
 from tests.conftest import PASSWORD
 
 PUBLIC_CODES = {
@@ -50,7 +53,13 @@ async def _prepare(settings: Settings) -> str:
     db = Database(settings.database_url)
     try:
         await migrate.upgrade(db.engine)
-        state = AppState(settings, db, MemoryBroker(), make_hasher("fast"))
+        state = AppState(
+            settings,
+            db,
+            MemoryBroker(),
+            make_hasher("fast"),
+            SimulatedNetwork(World(), SystemClock()),
+        )
         async with state.unit_of_work() as uow:
             issued = await accounts.sign_up(
                 uow,

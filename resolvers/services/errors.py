@@ -21,6 +21,22 @@ class ErrorCode(enum.StrEnum):
     ALREADY_MEMBER = "ALREADY_MEMBER"
     LAST_OWNER = "LAST_OWNER"
     IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    STEP_OUT_OF_ORDER = "STEP_OUT_OF_ORDER"
+    ALREADY_DONE = "ALREADY_DONE"
+    GSTIN_NOT_HELD = "GSTIN_NOT_HELD"
+    PAN_MISMATCH = "PAN_MISMATCH"
+    LEGAL_NAME_MISMATCH = "LEGAL_NAME_MISMATCH"
+    GSTN_REFUSED = "GSTN_REFUSED"
+    GSTN_API_ACCESS_DISABLED = "GSTN_API_ACCESS_DISABLED"
+    NETWORK_UNAVAILABLE = "NETWORK_UNAVAILABLE"
+    OTP_NOT_REQUESTED = "OTP_NOT_REQUESTED"
+    OTP_INVALID = "OTP_INVALID"
+    OTP_EXPIRED = "OTP_EXPIRED"
+    OTP_ALREADY_USED = "OTP_ALREADY_USED"
+    OTP_TOO_MANY_ATTEMPTS = "OTP_TOO_MANY_ATTEMPTS"
+    RESEND_TOO_SOON = "RESEND_TOO_SOON"
+    TERMS_NOT_ACCEPTED = "TERMS_NOT_ACCEPTED"
+    B2B_ID_IMMUTABLE = "B2B_ID_IMMUTABLE"
 
 
 @dataclass(frozen=True)
@@ -35,14 +51,18 @@ class UserError:
 class UserInputError(Exception):
     """Raised by a service to refuse its input; the unit of work is rolled back."""
 
-    def __init__(self, errors: Sequence[UserError]) -> None:
+    def __init__(self, errors: Sequence[UserError], *, keep_changes: bool = False) -> None:
         super().__init__("; ".join(error.message for error in errors))
         self.errors = list(errors)
+        # Commit what the service did before refusing (a wrong OTP still counts as a try).
+        self.keep_changes = keep_changes
 
     @classmethod
-    def one(cls, code: ErrorCode, field: Sequence[str], message: str) -> UserInputError:
+    def one(
+        cls, code: ErrorCode, field: Sequence[str], message: str, *, keep_changes: bool = False
+    ) -> UserInputError:
         """A single user error."""
-        return cls([UserError(code, tuple(field), message)])
+        return cls([UserError(code, tuple(field), message)], keep_changes=keep_changes)
 
 
 class PermissionDeniedError(Exception):

@@ -11,8 +11,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import db.base  # noqa: F401  (custom column types)
-
+import db.base
 
 revision: str = "0002"
 down_revision: str | None = "0001"

@@ -1,0 +1,149 @@
+"""Queries on onboarding, GSTINs, OTP challenges, B2B IDs and network access."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    B2BId,
+    B2BIdStatus,
+    Onboarding,
+    OrganisationGstin,
+    OtpChallenge,
+    OtpPurpose,
+)
+
+
+async def gstins(session: AsyncSession, organisation_id: uuid.UUID) -> list[OrganisationGstin]:
+    """The organisation's GSTINs, oldest first."""
+    stmt = (
+        select(OrganisationGstin)
+        .where(OrganisationGstin.organisation_id == organisation_id)
+        .order_by(OrganisationGstin.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def gstins_for(
+    session: AsyncSession, organisation_ids: Sequence[uuid.UUID]
+) -> list[OrganisationGstin]:
+    """GSTINs of several organisations (for a DataLoader)."""
+    if not organisation_ids:
+        return []
+    stmt = (
+        select(OrganisationGstin)
+        .where(OrganisationGstin.organisation_id.in_(organisation_ids))
+        .order_by(OrganisationGstin.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def onboarding(
+    session: AsyncSession, organisation_id: uuid.UUID, *, for_update: bool = False
+) -> Onboarding | None:
+    """The organisation's onboarding, if started."""
+    stmt = select(Onboarding).where(Onboarding.organisation_id == organisation_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def onboardings_for(
+    session: AsyncSession, organisation_ids: Sequence[uuid.UUID]
+) -> list[Onboarding]:
+    """Onboardings of several organisations (for a DataLoader)."""
+    if not organisation_ids:
+        return []
+    stmt = select(Onboarding).where(Onboarding.organisation_id.in_(organisation_ids))
+    return list((await session.scalars(stmt)).all())
+
+
+async def latest_challenge(
+    session: AsyncSession, organisation_id: uuid.UUID, purpose: OtpPurpose, *, for_update: bool
+) -> OtpChallenge | None:
+    """The newest OTP challenge of this purpose (locked, when asked, on PostgreSQL)."""
+    stmt = (
+        select(OtpChallenge)
+        .where(OtpChallenge.organisation_id == organisation_id, OtpChallenge.purpose == purpose)
+        .order_by(OtpChallenge.id.desc())
+        .limit(1)
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def consume_challenge_if_fresh(
+    session: AsyncSession, challenge_id: uuid.UUID, attempts: int, now: object
+) -> bool:
+    """Mark a challenge used, only if nobody else did meanwhile (compare-and-set)."""
+    result = await session.execute(
+        update(OtpChallenge)
+        .where(
+            OtpChallenge.id == challenge_id,
+            OtpChallenge.consumed_at.is_(None),
+            OtpChallenge.attempts == attempts,
+        )
+        .values(consumed_at=now)
+        .returning(OtpChallenge.id)
+    )
+    return result.first() is not None
+
+
+async def count_failed_try(session: AsyncSession, challenge_id: uuid.UUID) -> int:
+    """Count a wrong try atomically; returns the new count."""
+    result = await session.execute(
+        update(OtpChallenge)
+        .where(OtpChallenge.id == challenge_id)
+        .values(attempts=OtpChallenge.attempts + 1)
+        .returning(OtpChallenge.attempts)
+    )
+    return int(result.scalar_one())
+
+
+async def active_b2b_ids(
+    session: AsyncSession, organisation_ids: Sequence[uuid.UUID]
+) -> list[B2BId]:
+    """Organisations' B2B IDs that are not rejected, newest first."""
+    if not organisation_ids:
+        return []
+    stmt = (
+        select(B2BId)
+        .where(B2BId.organisation_id.in_(organisation_ids), B2BId.status != B2BIdStatus.REJECTED)
+        .order_by(B2BId.id.desc())
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def latest_b2b_ids(
+    session: AsyncSession, organisation_ids: Sequence[uuid.UUID]
+) -> list[B2BId]:
+    """Every B2B ID of the organisations, newest first."""
+    if not organisation_ids:
+        return []
+    stmt = (
+        select(B2BId).where(B2BId.organisation_id.in_(organisation_ids)).order_by(B2BId.id.desc())
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def b2b_id_by_request(
+    session: AsyncSession, request_id: str, *, for_update: bool = False
+) -> B2BId | None:
+    """The B2B ID registered under a network request id."""
+    stmt = select(B2BId).where(B2BId.request_id == request_id)
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def b2b_id_taken_locally(session: AsyncSession, value: str) -> bool:
+    """Whether one of our organisations holds (or waits for) this B2B ID."""
+    found = await session.scalar(
+        select(B2BId.id).where(B2BId.value == value, B2BId.status != B2BIdStatus.REJECTED).limit(1)
+    )
+    return found is not None

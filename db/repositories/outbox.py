@@ -1,0 +1,66 @@
+"""Outbox rows and inbound receipts."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import InboundReceipt, OutboxMessage, OutboxStatus
+
+
+async def add(
+    session: AsyncSession,
+    *,
+    organisation_id: uuid.UUID | None,
+    kind: str,
+    payload: dict[str, Any],
+    due: datetime,
+) -> OutboxMessage:
+    """Queue work for the dispatcher (in the caller's transaction)."""
+    message = OutboxMessage(
+        organisation_id=organisation_id, kind=kind, payload=payload, next_attempt_at=due
+    )
+    session.add(message)
+    await session.flush()
+    session.info["outbox"] = True  # wake the dispatcher after commit
+    return message
+
+
+async def claim_next(session: AsyncSession, now: datetime) -> OutboxMessage | None:
+    """Lock the oldest due message. On PostgreSQL rows other workers hold are skipped."""
+    stmt = (
+        select(OutboxMessage)
+        .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+        .limit(1)
+        .with_for_update(skip_locked=True)
+    )
+    return await session.scalar(stmt)
+
+
+async def next_due_at(session: AsyncSession) -> datetime | None:
+    """When the next pending message falls due."""
+    stmt = (
+        select(OutboxMessage.next_attempt_at)
+        .where(OutboxMessage.status == OutboxStatus.PENDING)
+        .order_by(OutboxMessage.next_attempt_at)
+        .limit(1)
+    )
+    value: datetime | None = await session.scalar(stmt)
+    return value
+
+
+async def record_receipt(session: AsyncSession, message_id: str, kind: str) -> bool:
+    """Remember an inbound message; ``False`` if it was received before."""
+    try:
+        async with session.begin_nested():
+            session.add(InboundReceipt(message_id=message_id, kind=kind))
+            await session.flush()
+    except IntegrityError:
+        return False
+    return True

@@ -1,0 +1,205 @@
+"""The outbox dispatcher: carries out queued network work after commit.
+
+Each message is claimed and handled in its own transaction (on PostgreSQL with
+``FOR UPDATE SKIP LOCKED``, so several workers share the outbox without doing anything twice).
+A timeout is retried with exponential backoff (handlers ask for status before repeating, and
+repeat with the same request id); an outage opens a circuit for a while so the network is not
+hammered; only a refusal fails a message. Started with the app; tests drive
+:meth:`Dispatcher.run_once` with a manual clock instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from db.models import B2BId, B2BIdStatus, OutboxMessage, OutboxStatus
+from db.repositories import onboarding as onboarding_repo
+from db.repositories import outbox as repo
+from db.unit_of_work import UnitOfWork
+from resolvers.services import onboarding
+from resolvers.services.network import (
+    Network,
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
+
+if TYPE_CHECKING:
+    from resolvers.context import AppState
+
+logger = logging.getLogger("bharat_connect.dispatcher")
+
+BACKOFF_BASE_SECONDS = 2.0
+BACKOFF_MAX_SECONDS = 300.0
+CIRCUIT_SECONDS = 30.0
+POLL_SECONDS = 60.0
+MAX_ATTEMPTS = 12
+
+
+@dataclass(frozen=True)
+class Reschedule:
+    """A handler's answer: not finished, look again at ``at``."""
+
+    at: datetime
+
+
+Handler = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[Reschedule | None]]
+
+
+class Dispatcher:
+    """Claims due outbox messages and runs their handlers."""
+
+    def __init__(self, state: AppState, network: Network) -> None:
+        self.state = state
+        self.network = network
+        self.circuit_open_until: datetime | None = None
+        self._kick = asyncio.Event()
+        self.handlers: dict[str, Handler] = {
+            onboarding.REGISTER_KIND: self._register_b2b_id,
+            onboarding.POLL_KIND: self._poll_b2b_id,
+        }
+
+    def kick(self) -> None:
+        """Look for work now (called after commits that queued some)."""
+        self._kick.set()
+
+    def circuit_open(self, now: datetime) -> bool:
+        """Whether calls are held back after an outage."""
+        return self.circuit_open_until is not None and now < self.circuit_open_until
+
+    async def run_once(self) -> int:
+        """Handle every due message; returns how many were handled."""
+        handled = 0
+        while True:
+            now = self.state.now()
+            if self.circuit_open(now):
+                return handled
+            outcome = await self._one(now)
+            if outcome is None:
+                return handled
+            handled += 1
+
+    async def _one(self, now: datetime) -> bool | None:
+        async with self.state.unit_of_work() as uow:
+            message = await repo.claim_next(uow.session, now)
+            if message is None:
+                return None
+            handler = self.handlers.get(message.kind)
+            if handler is None:
+                message.status = OutboxStatus.FAILED
+                message.last_error = f"no handler for {message.kind}"
+                return True
+            message.attempts += 1
+            try:
+                result = await handler(uow, message, now)
+            except NetworkTimeoutError:
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = OutboxStatus.FAILED
+                    message.last_error = "gave up after repeated timeouts"
+                    return True
+                delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
+                message.next_attempt_at = now + timedelta(seconds=delay)
+                message.last_error = "timeout"
+                return True
+            except NetworkUnavailableError:
+                self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)
+                message.attempts -= 1  # an outage is nobody's attempt
+                message.next_attempt_at = self.circuit_open_until
+                message.last_error = "network unavailable"
+                logger.warning("network unavailable: holding outbox for %ss", CIRCUIT_SECONDS)
+                return True
+            if isinstance(result, Reschedule):
+                message.next_attempt_at = result.at
+                message.attempts = 0
+            else:
+                message.status = OutboxStatus.DONE
+                message.completed_at = now
+            return True
+
+    async def run(self, idle_seconds: float = 1.0) -> None:
+        """Serve: handle work as it falls due (until cancelled)."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # keep serving; the message stays pending
+                logger.exception("dispatcher pass failed")
+            self._kick.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=idle_seconds)
+
+    # --- handlers ------------------------------------------------------------------------
+
+    async def _register_b2b_id(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime
+    ) -> Reschedule | None:
+        record = await _b2b_id(uow, message)
+        if record is None or record.status != B2BIdStatus.SUBMITTING:
+            return None
+        if message.attempts > 1:
+            # An earlier try timed out: it may have reached the network. Ask before repeating.
+            decision = await self.network.b2b_id_status(record.request_id)
+            if decision.state != "UNKNOWN":
+                await _after_registration(uow, record, decision.state, decision.reason, now)
+                return None
+        try:
+            await self.network.b2b_id_register(
+                request_id=record.request_id, b2b_id=record.value, gstin=record.gstin,
+                legal_name=await _legal_name(uow, record), private=record.private,
+            )  # fmt: skip
+        except NetworkRefusedError as exc:
+            await onboarding.decide_b2b_id(uow, record, approved=False, reason=exc.message, now=now)
+            return None
+        await _after_registration(uow, record, "PENDING", None, now)
+        return None
+
+    async def _poll_b2b_id(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime
+    ) -> Reschedule | None:
+        record = await _b2b_id(uow, message)
+        if record is None or record.status != B2BIdStatus.PENDING_APPROVAL:
+            return None
+        decision = await self.network.b2b_id_status(record.request_id)
+        if decision.state in {"APPROVED", "REJECTED"}:
+            await onboarding.decide_b2b_id(
+                uow, record, approved=decision.state == "APPROVED", reason=decision.reason, now=now
+            )
+            return None
+        return Reschedule(now + timedelta(seconds=POLL_SECONDS))
+
+
+async def _b2b_id(uow: UnitOfWork, message: OutboxMessage) -> B2BId | None:
+    records = (
+        await onboarding_repo.latest_b2b_ids(uow.session, [message.organisation_id])
+        if message.organisation_id
+        else []
+    )
+    wanted = str(message.payload.get("b2bIdId"))
+    return next((r for r in records if str(r.id) == wanted), None)
+
+
+async def _legal_name(uow: UnitOfWork, record: B2BId) -> str:
+    found = await onboarding_repo.onboarding(uow.session, record.organisation_id)
+    return found.legal_name or "" if found is not None else ""
+
+
+async def _after_registration(
+    uow: UnitOfWork, record: B2BId, state: str, reason: str | None, now: datetime
+) -> None:
+    """The network has the registration: wait for its decision (and poll, in case the decision
+    message is lost)."""
+    if state in {"APPROVED", "REJECTED"}:
+        await onboarding.decide_b2b_id(
+            uow, record, approved=state == "APPROVED", reason=reason, now=now
+        )
+        return
+    record.status = B2BIdStatus.PENDING_APPROVAL
+    await repo.add(
+        uow.session, organisation_id=record.organisation_id, kind=onboarding.POLL_KIND,
+        payload={"b2bIdId": str(record.id)}, due=now + timedelta(seconds=POLL_SECONDS),
+    )  # fmt: skip

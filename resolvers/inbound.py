@@ -1,0 +1,35 @@
+"""Applying messages the network sends us: once each, in their own transaction."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from db.repositories import onboarding as onboarding_repo
+from db.repositories import outbox as outbox_repo
+from resolvers.services import onboarding
+from resolvers.services.network import InboundMessage
+
+if TYPE_CHECKING:
+    from resolvers.context import AppState
+
+logger = logging.getLogger("bharat_connect.inbound")
+
+
+async def handle(state: AppState, message: InboundMessage) -> None:
+    """Apply ``message`` unless it was applied before (its id is remembered)."""
+    async with state.unit_of_work() as uow:
+        if not await outbox_repo.record_receipt(uow.session, message.message_id, message.kind):
+            return
+        if message.kind == "B2B_ID_DECIDED":
+            record = await onboarding_repo.b2b_id_by_request(
+                uow.session, message.request_id, for_update=True
+            )
+            if record is None:
+                logger.warning("decision for an unknown B2B ID request %s", message.request_id)
+                return
+            await onboarding.decide_b2b_id(
+                uow, record, approved=message.approved, reason=message.reason, now=state.now()
+            )
+            return
+        logger.info("ignored inbound %s (not handled yet)", message.kind)

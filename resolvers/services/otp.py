@@ -1,0 +1,126 @@
+"""One-time passwords: 6 digits from ``secrets``, stored as keyed digests, 10-minute expiry,
+single use, at most 5 wrong tries, a resend cooldown; a new OTP supersedes the previous one.
+
+Verification is a compare-and-set on ``(consumed_at IS NULL, attempts)``, so concurrent tries
+of one code succeed at most once, and wrong tries are counted atomically across requests.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from db.models import OtpChallenge, OtpPurpose
+from db.repositories import onboarding as repo
+from db.unit_of_work import UnitOfWork
+from resolvers.services.errors import ErrorCode, UserInputError
+
+TTL = timedelta(minutes=10)
+MAX_ATTEMPTS = 5
+RESEND_COOLDOWN = timedelta(seconds=30)
+
+
+def new_code() -> str:
+    """Six random digits."""
+    return f"{secrets.randbelow(1_000_000):06d}"
+
+
+def digest(secret: bytes, challenge_id: uuid.UUID, code: str) -> str:
+    """The stored form of a code: HMAC-SHA256 keyed by the service's secret."""
+    return hmac.new(secret, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+async def issue(
+    uow: UnitOfWork,
+    *,
+    secret: bytes,
+    now: datetime,
+    organisation_id: uuid.UUID,
+    purpose: OtpPurpose,
+    target: str,
+    details: dict[str, Any],
+    sent_to: str,
+    field: tuple[str, ...],
+) -> tuple[OtpChallenge, str]:
+    """A new challenge (superseding any earlier one) and its plain code, to send once."""
+    previous = await repo.latest_challenge(uow.session, organisation_id, purpose, for_update=True)
+    if previous is not None and previous.consumed_at is None:
+        wait = previous.created_at + RESEND_COOLDOWN - now
+        if wait > timedelta(0):
+            raise UserInputError.one(
+                ErrorCode.RESEND_TOO_SOON,
+                field,
+                f"An OTP was sent moments ago; ask again in {int(wait.total_seconds()) + 1} s.",
+            )
+        previous.consumed_at = now  # superseded
+    code = new_code()
+    challenge = OtpChallenge(
+        id=uuid.uuid4(),
+        organisation_id=organisation_id,
+        purpose=purpose,
+        target=target,
+        details=details,
+        sent_to=sent_to,
+        code_digest="",
+        created_at=now,
+        expires_at=now + TTL,
+    )
+    challenge.code_digest = digest(secret, challenge.id, code)
+    uow.session.add(challenge)
+    await uow.session.flush()
+    return challenge, code
+
+
+async def verify(
+    uow: UnitOfWork,
+    *,
+    secret: bytes,
+    now: datetime,
+    organisation_id: uuid.UUID,
+    purpose: OtpPurpose,
+    code: str,
+    field: tuple[str, ...],
+) -> OtpChallenge:
+    """The challenge the code answers, now used up; or a user error (wrong tries are kept)."""
+    challenge = await repo.latest_challenge(uow.session, organisation_id, purpose, for_update=True)
+    if challenge is None:
+        raise UserInputError.one(ErrorCode.OTP_NOT_REQUESTED, field, "Request an OTP first.")
+    await uow.session.refresh(challenge)
+    if challenge.consumed_at is not None:
+        raise UserInputError.one(
+            ErrorCode.OTP_ALREADY_USED, field, "This OTP was used already; request a new one."
+        )
+    if challenge.attempts >= MAX_ATTEMPTS:
+        raise UserInputError.one(
+            ErrorCode.OTP_TOO_MANY_ATTEMPTS, field, "Too many wrong tries; request a new OTP."
+        )
+    if now >= challenge.expires_at:
+        raise UserInputError.one(
+            ErrorCode.OTP_EXPIRED, field, "The OTP expired; request a new one."
+        )
+    candidate = code.strip()
+    good = (
+        len(candidate) == 6
+        and candidate.isdigit()
+        and hmac.compare_digest(challenge.code_digest, digest(secret, challenge.id, candidate))
+    )
+    if not good:
+        tries = await repo.count_failed_try(uow.session, challenge.id)
+        left = MAX_ATTEMPTS - tries
+        message = (
+            f"The OTP is wrong; {left} {'try' if left == 1 else 'tries'} left."
+            if left > 0
+            else "The OTP is wrong, and that was the last try: request a new OTP."
+        )
+        raise UserInputError.one(ErrorCode.OTP_INVALID, field, message, keep_changes=True)
+    if not await repo.consume_challenge_if_fresh(
+        uow.session, challenge.id, challenge.attempts, now
+    ):
+        raise UserInputError.one(
+            ErrorCode.OTP_ALREADY_USED, field, "This OTP was used already; request a new one."
+        )
+    return challenge

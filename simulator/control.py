@@ -1,0 +1,214 @@
+"""The simulator's control API, for tests, demos and partner sandboxes (JSON over HTTP under
+``/simulator``). Separate from the GraphQL API and on only when ``SIMULATOR_CONTROL_API`` is.
+
+- ``GET  /simulator/messages?to=…``: SMS and e-mails sent (OTPs among them), newest last.
+- ``GET  /simulator/otp?to=…``: the newest OTP sent to a mobile number or e-mail address.
+- ``GET  /simulator/taxpayers`` / ``POST /simulator/taxpayers``: the GSTN portal's GSTINs.
+- ``GET  /simulator/directory`` / ``POST /simulator/directory``: B2B IDs on the network.
+- ``GET  /simulator/reviews``: registrations and KYC under review, with their decisions.
+- ``GET  /simulator/behaviour`` / ``PUT /simulator/behaviour``: how reviewers decide, how long.
+- ``POST /simulator/faults`` / ``GET`` / ``DELETE``: inject faults per operation.
+- ``POST /simulator/outage`` ``{"seconds": 60}`` / ``DELETE /simulator/outage``.
+- ``POST /simulator/advance`` ``{"seconds": 30}``: let time pass and run what fell due.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import timedelta
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, Router
+
+from resolvers.services import identifiers
+from simulator.faults import FAULT_KINDS, OPERATIONS, Fault
+from simulator.network import SimulatedNetwork
+from simulator.world import DirectoryEntry, TaxpayerRecord
+
+
+def _error(message: str, status: int = 400) -> JSONResponse:
+    return JSONResponse({"error": message}, status)
+
+
+async def _body(request: Request) -> dict[str, Any] | None:
+    try:
+        data = await request.json()
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
+    """The control API's routes."""
+    world = network.world
+
+    async def messages(request: Request) -> Response:
+        to = request.query_params.get("to")
+        return JSONResponse(
+            [
+                {
+                    "id": m.id,
+                    "channel": m.channel,
+                    "to": m.to,
+                    "text": m.text,
+                    "sentAt": m.sent_at.isoformat(),
+                }
+                for m in network.messages_to(to)
+            ]
+        )
+
+    async def last_otp(request: Request) -> Response:
+        to = request.query_params.get("to", "")
+        code = network.last_otp(to)
+        if code is None:
+            return _error(f"no OTP was sent to {to!r}", 404)
+        return JSONResponse({"to": to, "otp": code})
+
+    async def taxpayers(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse([dataclasses.asdict(t) for t in world.taxpayers.values()])
+        body = await _body(request)
+        if body is None:
+            return _error("send a JSON object")
+        try:
+            record = TaxpayerRecord(
+                gstin=identifiers.check_gstin(str(body["gstin"])),
+                legal_name=str(body["legalName"]),
+                trade_name=str(body.get("tradeName") or body["legalName"]),
+                username=str(body["username"]),
+                mobile=identifiers.check_mobile(str(body["mobile"])),
+                email=str(body["email"]),
+                api_access=bool(body.get("apiAccess", True)),
+            )
+        except KeyError as exc:
+            return _error(f"missing field {exc.args[0]}")
+        except ValueError as exc:
+            return _error(str(exc))
+        world.add_taxpayer(record)
+        return JSONResponse(dataclasses.asdict(record), 201)
+
+    async def directory(request: Request) -> Response:
+        if request.method == "GET":
+            return JSONResponse([dataclasses.asdict(e) for e in world.directory.values()])
+        body = await _body(request)
+        if body is None:
+            return _error("send a JSON object")
+        try:
+            entry = DirectoryEntry(
+                b2b_id=str(body["b2bId"]).lower(),
+                gstin=identifiers.check_gstin(str(body["gstin"])),
+                legal_name=str(body["legalName"]),
+                private=bool(body.get("private", False)),
+            )
+        except KeyError as exc:
+            return _error(f"missing field {exc.args[0]}")
+        except ValueError as exc:
+            return _error(str(exc))
+        if entry.b2b_id in world.directory:
+            return _error("this B2B ID is in the directory already", 409)
+        world.add_directory_entry(entry)
+        return JSONResponse(dataclasses.asdict(entry), 201)
+
+    async def reviews(_request: Request) -> Response:
+        return JSONResponse(
+            [
+                {
+                    **dataclasses.asdict(r),
+                    "decide_at": r.decide_at.isoformat() if r.decide_at else None,
+                }
+                for r in world.reviews.values()
+            ]
+        )
+
+    async def behaviour(request: Request) -> Response:
+        if request.method == "PUT":
+            body = await _body(request)
+            if body is None:
+                return _error("send a JSON object")
+            current = world.behaviour
+            try:
+                world.behaviour = dataclasses.replace(
+                    current,
+                    b2b_review_seconds=float(
+                        body.get("b2bReviewSeconds", current.b2b_review_seconds)
+                    ),
+                    kyc_review_seconds=float(
+                        body.get("kycReviewSeconds", current.kyc_review_seconds)
+                    ),
+                    kyc_decision=body.get("kycDecision", current.kyc_decision),
+                    kyc_reject_reason=str(body.get("kycRejectReason", current.kyc_reject_reason)),
+                    reject_b2b_ids={
+                        str(k).lower(): str(v)
+                        for k, v in dict(body.get("rejectB2bIds", current.reject_b2b_ids)).items()
+                    },
+                )
+            except (TypeError, ValueError) as exc:
+                return _error(str(exc))
+            if world.behaviour.kyc_decision not in {"APPROVE", "REJECT"}:
+                world.behaviour = current
+                return _error("kycDecision is APPROVE or REJECT")
+        return JSONResponse(dataclasses.asdict(world.behaviour))
+
+    async def faults(request: Request) -> Response:
+        if request.method == "DELETE":
+            network.faults.clear()
+            return JSONResponse({"cleared": True})
+        if request.method == "POST":
+            body = await _body(request)
+            if body is None:
+                return _error("send a JSON object")
+            operation, kind = body.get("operation"), body.get("kind")
+            if operation not in OPERATIONS:
+                return _error(f"operation is one of {', '.join(OPERATIONS)}")
+            if kind not in FAULT_KINDS:
+                return _error(f"kind is one of {', '.join(FAULT_KINDS)}")
+            times = body.get("times", 1)
+            if not isinstance(times, int) or not 1 <= times <= 1000:
+                return _error("times is an integer from 1 to 1000")
+            fault = Fault(kind, str(body.get("reason", "REFUSED")), float(body.get("seconds", 0)))
+            network.faults.add(str(operation), fault, times)
+        return JSONResponse(
+            {op: [dataclasses.asdict(f) for f in fs] for op, fs in network.faults.pending().items()}
+        )
+
+    async def outage(request: Request) -> Response:
+        if request.method == "DELETE":
+            network.faults.end_outage()
+            return JSONResponse({"outage": False})
+        body = await _body(request) or {}
+        seconds = body.get("seconds", 60)
+        if not isinstance(seconds, (int, float)) or seconds <= 0:
+            return _error("seconds is a positive number")
+        network.faults.start_outage(network.clock.now() + timedelta(seconds=seconds))
+        return JSONResponse(
+            {
+                "outage": True,
+                "until": network.faults.outage_until.isoformat()
+                if network.faults.outage_until
+                else None,
+            }
+        )
+
+    async def advance(request: Request) -> Response:
+        body = await _body(request) or {}
+        seconds = body.get("seconds", 0)
+        if not isinstance(seconds, (int, float)) or not 0 <= seconds <= 86_400:
+            return _error("seconds is a number from 0 to 86400")
+        ran = await network.advance(float(seconds))
+        return JSONResponse({"ran": ran, "pending": network.pending_actions})
+
+    return Router(
+        routes=[
+            Route("/messages", messages),
+            Route("/otp", last_otp),
+            Route("/taxpayers", taxpayers, methods=["GET", "POST"]),
+            Route("/directory", directory, methods=["GET", "POST"]),
+            Route("/reviews", reviews),
+            Route("/behaviour", behaviour, methods=["GET", "PUT"]),
+            Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
+            Route("/outage", outage, methods=["POST", "DELETE"]),
+            Route("/advance", advance, methods=["POST"]),
+        ]
+    )
