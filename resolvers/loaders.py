@@ -13,9 +13,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.engine import Database
-from db.models import Account, Membership, Organisation
+from db.models import Account, B2BId, Membership, Onboarding, Organisation, OrganisationGstin
 from db.pagination import Page
 from db.repositories import account as account_repo
+from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 
 T = TypeVar("T")
@@ -45,6 +46,20 @@ def _first_members_loader(
     return DataLoader(load_fn=load)
 
 
+def _grouped_loader(
+    db: Database, viewer_id: uuid.UUID, fetch: Batch[T], key: Callable[[T], uuid.UUID]
+) -> DataLoader[uuid.UUID, list[T]]:
+    async def load(ids: list[uuid.UUID]) -> list[list[T]]:
+        async with db.read() as session:
+            rows = await fetch(session, viewer_id, ids)
+        grouped: dict[uuid.UUID, list[T]] = {i: [] for i in ids}
+        for row in rows:
+            grouped[key(row)].append(row)
+        return [grouped[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
 class Loaders:
     """``ThingByKeyLoader``s; each returns ``None`` for what the viewer may not see."""
 
@@ -52,6 +67,17 @@ class Loaders:
         self.db = db
         self.viewer_id = viewer_id
         self._first_members: dict[int, DataLoader[uuid.UUID, Page[Membership]]] = {}
+        self.onboarding_by_organisation_id: DataLoader[uuid.UUID, Onboarding | None] = _loader(
+            db, viewer_id, onboarding_repo.visible_onboardings, lambda o: o.organisation_id
+        )
+        self.gstins_by_organisation_id: DataLoader[uuid.UUID, list[OrganisationGstin]] = (
+            _grouped_loader(
+                db, viewer_id, onboarding_repo.visible_gstins, lambda g: g.organisation_id
+            )
+        )
+        self.b2b_ids_by_organisation_id: DataLoader[uuid.UUID, list[B2BId]] = _grouped_loader(
+            db, viewer_id, onboarding_repo.visible_b2b_ids, lambda b: b.organisation_id
+        )
         self.organisation_by_id: DataLoader[uuid.UUID, Organisation | None] = _loader(
             db, viewer_id, organisation_repo.visible_by_ids, lambda o: o.id
         )

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from db.models import Account, Membership, Organisation
+from db.models import Account, B2BId, Membership, Organisation
 from resolvers.account import account_by_id
 from resolvers.context import Context
 from resolvers.ids import decode_id
+from resolvers.onboarding import b2b_id_by_id
 from resolvers.organisation import by_id as organisation_by_id
 from resolvers.organisation import membership_by_id
 
 MAX_NODES = 100
 
 
-async def node(context: Context, global_id: str) -> Account | Organisation | Membership | None:
+async def node(
+    context: Context, global_id: str
+) -> Account | Organisation | Membership | B2BId | None:
     """The object, if it exists and the viewer may see it; ``None`` otherwise."""
     await context.require_viewer()
     decoded = decode_id(global_id)
@@ -25,4 +28,6 @@ async def node(context: Context, global_id: str) -> Account | Organisation | Mem
         return await account_by_id(context, key)
     if type_name == "Membership":
         return await membership_by_id(context, key)
+    if type_name == "B2BId":
+        return await b2b_id_by_id(context, key)
     return None

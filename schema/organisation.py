@@ -12,11 +12,13 @@ from db.models import MembershipRole as MembershipRoleModel
 from db.models import Organisation as OrganisationModel
 from db.models import OrganisationEvent as OrganisationEventModel
 from resolvers import account as account_resolvers
+from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from schema.account import Account
 from schema.errors import UserError
+from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.relay import After, Before, Connection, First, Last, Node
 
 
@@ -67,6 +69,17 @@ class Organisation(Node):
             msg = "viewer is not a member"
             raise LookupError(msg)
         return MembershipRole.from_model(role)
+
+    @strawberry.field(description="The GST registrations the organisation holds.")
+    async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:
+        return [
+            OrganisationGstin.from_model(g)
+            for g in await onboarding_resolvers.gstins(info.context, self._model.id)
+        ]
+
+    @strawberry.field(description="The Bharat Connect setup: each step and what comes next.")
+    async def onboarding(self, info: strawberry.Info[Context, None]) -> Onboarding:
+        return await onboarding_of(info, self._model.id)
 
     @strawberry.field(description="The organisation's members, in the order they joined.")
     async def members(
@@ -129,6 +142,28 @@ class OrganisationEventKind(enum.Enum):
     MEMBER_ROLE_CHANGED = strawberry.enum_value(
         "MEMBER_ROLE_CHANGED", description="A member's role changed."
     )
+    GSTIN_ADDED = strawberry.enum_value("GSTIN_ADDED", description="A GSTIN was added.")
+    ONBOARDING_STARTED = strawberry.enum_value(
+        "ONBOARDING_STARTED", description="The Bharat Connect setup was started."
+    )
+    GSTIN_VERIFIED = strawberry.enum_value("GSTIN_VERIFIED", description="A GSTIN was verified.")
+    MOBILE_VERIFIED = strawberry.enum_value(
+        "MOBILE_VERIFIED", description="The mobile number was verified."
+    )
+    B2B_ID_SUBMITTED = strawberry.enum_value(
+        "B2B_ID_SUBMITTED", description="A B2B ID was created and submitted to the network."
+    )
+    B2B_ID_APPROVED = strawberry.enum_value(
+        "B2B_ID_APPROVED", description="The network approved the B2B ID."
+    )
+    B2B_ID_REJECTED = strawberry.enum_value(
+        "B2B_ID_REJECTED", description="The network rejected the B2B ID (see `reason`)."
+    )
+
+
+def _text(data: dict[str, object], key: str) -> str | None:
+    value = data.get(key)
+    return value if isinstance(value, str) else None
 
 
 @strawberry.type(description="One change in an organisation, streamed by `organisationEvents`.")
@@ -147,6 +182,9 @@ class OrganisationEvent:
         description="For role changes: the role before."
     )
     name: str | None = strawberry.field(description="For creation and renaming: the new name.")
+    gstin: str | None = strawberry.field(description="For GSTIN events: the GSTIN.")
+    b2b_id: str | None = strawberry.field(description="For B2B ID events: the B2B ID.")
+    reason: str | None = strawberry.field(description="For rejections: the network's reason.")
     _model: strawberry.Private[OrganisationEventModel]
 
     @classmethod
@@ -161,7 +199,10 @@ class OrganisationEvent:
             occurred_at=model.occurred_at,
             role=MembershipRole[role] if isinstance(role, str) else None,
             previous_role=MembershipRole[previous] if isinstance(previous, str) else None,
-            name=data.get("name") if isinstance(data.get("name"), str) else None,
+            name=_text(data, "name"),
+            gstin=_text(data, "gstin"),
+            b2b_id=_text(data, "b2bId"),
+            reason=_text(data, "reason"),
             _model=model,
         )
 

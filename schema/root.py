@@ -8,12 +8,16 @@ from typing import Annotated
 import strawberry
 
 from db.models import Account as AccountModel
+from db.models import B2BId as B2BIdModel
 from db.models import Membership as MembershipModel
+from db.models import Onboarding as OnboardingModel
 from db.models import Organisation as OrganisationModel
 from resolvers import account as account_resolvers
+from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
+from resolvers.mutation import Outcome
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
 from schema.account import (
@@ -28,6 +32,22 @@ from schema.account import (
     Viewer,
 )
 from schema.errors import user_errors
+from schema.onboarding import (
+    B2BId,
+    B2BIdCreateInput,
+    B2BIdCreatePayload,
+    OnboardingGstinOtpRequestInput,
+    OnboardingMobileOtpRequestInput,
+    OnboardingOtpVerifyInput,
+    OnboardingPayload,
+    OnboardingStartInput,
+    OrganisationGstin,
+    OrganisationGstinAddInput,
+    OrganisationGstinAddPayload,
+    OtpDelivery,
+    OtpRequestPayload,
+    onboarding_of,
+)
 from schema.organisation import (
     Membership,
     MembershipCreateInput,
@@ -40,6 +60,7 @@ from schema.organisation import (
     OrganisationCreateInput,
     OrganisationCreatePayload,
     OrganisationEvent,
+    OrganisationEventKind,
     OrganisationUpdateInput,
     OrganisationUpdatePayload,
 )
@@ -48,7 +69,11 @@ from schema.relay import Node
 Info = strawberry.Info[Context, None]
 
 
-def _to_node(found: AccountModel | OrganisationModel | MembershipModel | None) -> Node | None:
+def _to_node(
+    found: AccountModel | OrganisationModel | MembershipModel | B2BIdModel | None,
+) -> Node | None:
+    if isinstance(found, B2BIdModel):
+        return B2BId.from_model(found)
     if isinstance(found, OrganisationModel):
         return Organisation.from_model(found)
     if isinstance(found, AccountModel):
@@ -226,6 +251,121 @@ class Mutation:
             user_errors=user_errors(outcome.errors),
         )
 
+    @strawberry.mutation(description="Add a GSTIN the organisation holds (owners and admins).")
+    async def organisation_gstin_add(
+        self,
+        info: Info,
+        input: Annotated[OrganisationGstinAddInput, strawberry.argument(description="The input.")],
+    ) -> OrganisationGstinAddPayload:
+        outcome = await onboarding_resolvers.add_gstin(
+            info.context, organisation_id=input.organisation_id, gstin=input.gstin
+        )
+        return OrganisationGstinAddPayload(
+            gstin=None if outcome.value is None else OrganisationGstin.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="Start the Bharat Connect setup, confirming you are authorised."
+    )
+    async def onboarding_start(
+        self,
+        info: Info,
+        input: Annotated[OnboardingStartInput, strawberry.argument(description="The input.")],
+    ) -> OnboardingPayload:
+        outcome = await onboarding_resolvers.start(
+            info.context, organisation_id=input.organisation_id, authorised=input.authorised
+        )
+        return await _onboarding_payload(info, outcome)
+
+    @strawberry.mutation(
+        description="Check a GSTIN with the GSTN portal; it sends an OTP to the registered contact."
+    )
+    async def onboarding_gstin_otp_request(
+        self,
+        info: Info,
+        input: Annotated[
+            OnboardingGstinOtpRequestInput, strawberry.argument(description="The input.")
+        ],
+    ) -> OtpRequestPayload:
+        outcome = await onboarding_resolvers.request_gstin_otp(
+            info.context, organisation_id=input.organisation_id, gstin=input.gstin,
+            legal_name=input.legal_name, gstn_username=input.gstn_username,
+            business_type=input.business_type.to_service(),
+        )  # fmt: skip
+        return OtpRequestPayload(
+            otp=None if outcome.value is None else OtpDelivery.from_service(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Verify the GSTIN with the OTP from the GSTN portal.")
+    async def onboarding_gstin_verify(
+        self,
+        info: Info,
+        input: Annotated[OnboardingOtpVerifyInput, strawberry.argument(description="The input.")],
+    ) -> OnboardingPayload:
+        outcome = await onboarding_resolvers.verify_gstin(
+            info.context, organisation_id=input.organisation_id, code=input.otp
+        )
+        return await _onboarding_payload(info, outcome)
+
+    @strawberry.mutation(description="Send an OTP by SMS to the mobile number to register.")
+    async def onboarding_mobile_otp_request(
+        self,
+        info: Info,
+        input: Annotated[
+            OnboardingMobileOtpRequestInput, strawberry.argument(description="The input.")
+        ],
+    ) -> OtpRequestPayload:
+        outcome = await onboarding_resolvers.request_mobile_otp(
+            info.context, organisation_id=input.organisation_id, mobile=input.mobile
+        )
+        return OtpRequestPayload(
+            otp=None if outcome.value is None else OtpDelivery.from_service(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Verify the mobile number with its OTP.")
+    async def onboarding_mobile_verify(
+        self,
+        info: Info,
+        input: Annotated[OnboardingOtpVerifyInput, strawberry.argument(description="The input.")],
+    ) -> OnboardingPayload:
+        outcome = await onboarding_resolvers.verify_mobile(
+            info.context, organisation_id=input.organisation_id, code=input.otp
+        )
+        return await _onboarding_payload(info, outcome)
+
+    @strawberry.mutation(
+        description=(
+            "Create the B2B ID and submit it; the network approves or rejects it later. "
+            "It can never be changed."
+        )
+    )
+    async def b2b_id_create(
+        self,
+        info: Info,
+        input: Annotated[B2BIdCreateInput, strawberry.argument(description="The input.")],
+    ) -> B2BIdCreatePayload:
+        outcome = await onboarding_resolvers.create_b2b_id(
+            info.context, organisation_id=input.organisation_id, b2b_id=input.b2b_id,
+            accept_terms=input.accept_terms, private=input.private,
+            idempotency_key=input.idempotency_key,
+        )  # fmt: skip
+        return B2BIdCreatePayload(
+            b2b_id=None if outcome.value is None else B2BId.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+
+async def _onboarding_payload(info: Info, outcome: Outcome[OnboardingModel]) -> OnboardingPayload:
+    if outcome.value is None:
+        return OnboardingPayload(onboarding=None, user_errors=user_errors(outcome.errors))
+    info.context.fresh_loaders()
+    return OnboardingPayload(
+        onboarding=await onboarding_of(info, outcome.value.organisation_id), user_errors=[]
+    )
+
 
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws protocol).")
 class Subscription:
@@ -247,6 +387,12 @@ class Subscription:
         after: Annotated[
             str | None, strawberry.argument(description="Resume after this event cursor.")
         ] = None,
+        kinds: Annotated[
+            list[OrganisationEventKind] | None,
+            strawberry.argument(description="Only these kinds (all when omitted)."),
+        ] = None,
     ) -> AsyncGenerator[OrganisationEvent, None]:
+        wanted = None if kinds is None else {k.name for k in kinds}
         async for event in organisation_resolvers.events(info.context, organisation_id, after):
-            yield OrganisationEvent.from_model(event)
+            if wanted is None or event.kind in wanted:
+                yield OrganisationEvent.from_model(event)

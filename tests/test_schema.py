@@ -10,10 +10,12 @@ from graphql import (
     GraphQLScalarType,
 )
 
+from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import MembershipRole as StoredRole
-from resolvers.services import organisations
+from resolvers.services import identifiers, onboarding, organisations
 from resolvers.services.errors import ErrorCode
 from schema.errors import UserErrorCode
+from schema.onboarding import B2BIdStatus, BusinessType
 from schema.organisation import MembershipRole, OrganisationEventKind
 from schema.schema import SDL_PATH, build_schema, sdl
 
@@ -55,7 +57,16 @@ def test_every_type_field_argument_and_enum_value_is_described() -> None:
 def test_schema_enums_mirror_the_service_enums() -> None:
     assert [c.name for c in UserErrorCode] == [c.name for c in ErrorCode]
     assert [r.name for r in MembershipRole] == [r.name for r in StoredRole]
+    assert [s.name for s in B2BIdStatus] == [s.name for s in StoredB2BIdStatus]
+    assert [t.name for t in BusinessType] == [t.name for t in identifiers.BusinessType]
     kinds = {
+        onboarding.GSTIN_ADDED,
+        onboarding.ONBOARDING_STARTED,
+        onboarding.GSTIN_VERIFIED,
+        onboarding.MOBILE_VERIFIED,
+        onboarding.B2B_ID_SUBMITTED,
+        onboarding.B2B_ID_APPROVED,
+        onboarding.B2B_ID_REJECTED,
         organisations.MEMBER_ADDED,
         organisations.MEMBER_REMOVED,
         organisations.MEMBER_ROLE_CHANGED,

@@ -6,6 +6,8 @@ import pytest
 
 from server.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
+SECRET = "k" * 40
+
 
 def test_development_defaults() -> None:
     settings = Settings.from_env({})
@@ -18,11 +20,12 @@ def test_development_defaults() -> None:
 
 
 def test_production_turns_explorer_introspection_and_seeding_off_unless_asked() -> None:
-    settings = Settings.from_env({"ENVIRONMENT": "production"})
+    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": SECRET})
     assert not (settings.graphiql or settings.introspection or settings.seed_demo)
     sandbox = Settings.from_env(
-        {"ENVIRONMENT": "production", "GRAPHIQL": "true", "INTROSPECTION": "1"}
+        {"ENVIRONMENT": "production", "GRAPHIQL": "true", "INTROSPECTION": "1", "SECRET_KEY": SECRET}
     )
+    assert not settings.simulator_control_api
     assert sandbox.graphiql and sandbox.introspection and not sandbox.seed_demo
 
 
@@ -55,7 +58,12 @@ def test_origins_lists() -> None:
         ({"BROKER": "postgres"}, "BROKER=postgres needs a PostgreSQL"),
         ({"BROKER": "kafka"}, "BROKER must be"),
         ({"GRAPHIQL": "maybe"}, "GRAPHIQL must be a boolean"),
-        ({"ENVIRONMENT": "production", "PASSWORD_HASH_PROFILE": "fast"}, "refused in production"),
+        (
+            {"ENVIRONMENT": "production", "PASSWORD_HASH_PROFILE": "fast", "SECRET_KEY": SECRET},
+            "refused in production",
+        ),
+        ({"ENVIRONMENT": "production"}, "SECRET_KEY must be set in production"),
+        ({"SECRET_KEY": "short"}, "at least 32 characters"),
     ],
 )
 def test_bad_settings_are_refused(env: dict[str, str], message: str) -> None:

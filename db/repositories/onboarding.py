@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import (
     B2BId,
     B2BIdStatus,
+    Membership,
     Onboarding,
     OrganisationGstin,
     OtpChallenge,
@@ -147,3 +148,53 @@ async def b2b_id_taken_locally(session: AsyncSession, value: str) -> bool:
         select(B2BId.id).where(B2BId.value == value, B2BId.status != B2BIdStatus.REJECTED).limit(1)
     )
     return found is not None
+
+
+async def b2b_id_visible(
+    session: AsyncSession, viewer_id: uuid.UUID, b2b_id: uuid.UUID
+) -> B2BId | None:
+    """A B2B ID of one of the viewer's organisations."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    return await session.scalar(
+        select(B2BId).where(B2BId.id == b2b_id, B2BId.organisation_id.in_(mine))
+    )
+
+
+async def visible_onboardings(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_ids: Sequence[uuid.UUID]
+) -> list[Onboarding]:
+    """Onboardings of the viewer's organisations among ``organisation_ids``."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = select(Onboarding).where(
+        Onboarding.organisation_id.in_(organisation_ids), Onboarding.organisation_id.in_(mine)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def visible_gstins(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_ids: Sequence[uuid.UUID]
+) -> list[OrganisationGstin]:
+    """GSTINs of the viewer's organisations among ``organisation_ids``."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = (
+        select(OrganisationGstin)
+        .where(
+            OrganisationGstin.organisation_id.in_(organisation_ids),
+            OrganisationGstin.organisation_id.in_(mine),
+        )
+        .order_by(OrganisationGstin.id)
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def visible_b2b_ids(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_ids: Sequence[uuid.UUID]
+) -> list[B2BId]:
+    """B2B IDs of the viewer's organisations among ``organisation_ids``, newest first."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = (
+        select(B2BId)
+        .where(B2BId.organisation_id.in_(organisation_ids), B2BId.organisation_id.in_(mine))
+        .order_by(B2BId.id.desc())
+    )
+    return list((await session.scalars(stmt)).all())
