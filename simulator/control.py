@@ -41,8 +41,7 @@ async def _body(request: Request) -> dict[str, Any] | None:
 
 
 def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
-    """The control API's routes."""
-    world = network.world
+    """The control API's routes (they read ``network.world`` each time: it may be reset)."""
 
     async def messages(request: Request) -> Response:
         to = request.query_params.get("to")
@@ -68,7 +67,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
 
     async def taxpayers(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([dataclasses.asdict(t) for t in world.taxpayers.values()])
+            return JSONResponse([dataclasses.asdict(t) for t in network.world.taxpayers.values()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
@@ -86,12 +85,12 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             return _error(f"missing field {exc.args[0]}")
         except ValueError as exc:
             return _error(str(exc))
-        world.add_taxpayer(record)
+        network.world.add_taxpayer(record)
         return JSONResponse(dataclasses.asdict(record), 201)
 
     async def directory(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([dataclasses.asdict(e) for e in world.directory.values()])
+            return JSONResponse([dataclasses.asdict(e) for e in network.world.directory.values()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
@@ -106,9 +105,9 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             return _error(f"missing field {exc.args[0]}")
         except ValueError as exc:
             return _error(str(exc))
-        if entry.b2b_id in world.directory:
+        if entry.b2b_id in network.world.directory:
             return _error("this B2B ID is in the directory already", 409)
-        world.add_directory_entry(entry)
+        network.world.add_directory_entry(entry)
         return JSONResponse(dataclasses.asdict(entry), 201)
 
     async def reviews(_request: Request) -> Response:
@@ -118,7 +117,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                     **dataclasses.asdict(r),
                     "decide_at": r.decide_at.isoformat() if r.decide_at else None,
                 }
-                for r in world.reviews.values()
+                for r in network.world.reviews.values()
             ]
         )
 
@@ -127,9 +126,9 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             body = await _body(request)
             if body is None:
                 return _error("send a JSON object")
-            current = world.behaviour
+            current = network.world.behaviour
             try:
-                world.behaviour = dataclasses.replace(
+                network.world.behaviour = dataclasses.replace(
                     current,
                     b2b_review_seconds=float(
                         body.get("b2bReviewSeconds", current.b2b_review_seconds)
@@ -146,10 +145,10 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                 )
             except (TypeError, ValueError) as exc:
                 return _error(str(exc))
-            if world.behaviour.kyc_decision not in {"APPROVE", "REJECT"}:
-                world.behaviour = current
+            if network.world.behaviour.kyc_decision not in {"APPROVE", "REJECT"}:
+                network.world.behaviour = current
                 return _error("kycDecision is APPROVE or REJECT")
-        return JSONResponse(dataclasses.asdict(world.behaviour))
+        return JSONResponse(dataclasses.asdict(network.world.behaviour))
 
     async def faults(request: Request) -> Response:
         if request.method == "DELETE":

@@ -56,6 +56,13 @@ class SimulatedNetwork:
 
     # --- plumbing ------------------------------------------------------------------------
 
+    def reset(self, world: World, *, seed: int = 1) -> None:
+        """Start over with ``world``: no faults, nothing scheduled, the same seed."""
+        self.world = world
+        self.faults = Faults()
+        self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
+        self._queue.clear()
+
     def set_inbound_handler(self, handler: InboundHandler) -> None:
         """Where decisions are delivered."""
         self._handler = handler

@@ -23,8 +23,12 @@ from starlette.applications import Starlette
 
 from db.base import Base
 from resolvers.context import AppState
+from resolvers.dispatcher import Dispatcher
 from server.app import create_app
 from server.settings import Settings
+from simulator.clock import ManualClock
+from simulator.demo import demo_world
+from simulator.network import SimulatedNetwork
 
 ALLOWED_ORIGIN = "http://allowed.example"
 PASSWORD = "Correct-Horse-Battery-9"
@@ -62,12 +66,18 @@ def settings(database_url: str) -> Settings:
             "LOG_LEVEL": "WARNING",
         }
     )
-    return replace(base, connection_init_timeout_seconds=2)
+    return replace(base, connection_init_timeout_seconds=2, background_tasks=False)
 
 
 @pytest.fixture(scope="session")
-async def app(settings: Settings) -> AsyncIterator[Starlette]:
-    application = create_app(settings)
+def clock() -> ManualClock:
+    """The service's and the simulator's time; tests move it."""
+    return ManualClock()
+
+
+@pytest.fixture(scope="session")
+async def app(settings: Settings, clock: ManualClock) -> AsyncIterator[Starlette]:
+    application = create_app(settings, clock=clock)
     async with application.router.lifespan_context(application):
         yield application
 
@@ -78,9 +88,25 @@ def state(app: Starlette) -> AppState:
     return value
 
 
+@pytest.fixture(scope="session")
+def simulator(app: Starlette) -> SimulatedNetwork:
+    network: SimulatedNetwork = app.state.simulator
+    return network
+
+
+@pytest.fixture(scope="session")
+def dispatcher(state: AppState) -> Dispatcher:
+    assert state.dispatcher is not None
+    return state.dispatcher
+
+
 @pytest.fixture(autouse=True)
-async def _empty_tables(state: AppState) -> AsyncIterator[None]:
-    """Every test leaves the database empty (servers it started wrote to it too)."""
+async def _empty_tables(state: AppState, simulator: SimulatedNetwork) -> AsyncIterator[None]:
+    """Every test starts with the demo world and leaves the database empty (servers it
+    started wrote to it too)."""
+    simulator.reset(demo_world())
+    if state.dispatcher is not None:
+        state.dispatcher.circuit_open_until = None
     yield
     async with state.db.engine.begin() as connection:
         if state.db.dialect == "postgresql":

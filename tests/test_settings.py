@@ -23,7 +23,12 @@ def test_production_turns_explorer_introspection_and_seeding_off_unless_asked() 
     settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": SECRET})
     assert not (settings.graphiql or settings.introspection or settings.seed_demo)
     sandbox = Settings.from_env(
-        {"ENVIRONMENT": "production", "GRAPHIQL": "true", "INTROSPECTION": "1", "SECRET_KEY": SECRET}
+        {
+            "ENVIRONMENT": "production",
+            "GRAPHIQL": "true",
+            "INTROSPECTION": "1",
+            "SECRET_KEY": SECRET,
+        }
     )
     assert not settings.simulator_control_api
     assert sandbox.graphiql and sandbox.introspection and not sandbox.seed_demo

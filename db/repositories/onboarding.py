@@ -70,7 +70,7 @@ async def latest_challenge(
     stmt = (
         select(OtpChallenge)
         .where(OtpChallenge.organisation_id == organisation_id, OtpChallenge.purpose == purpose)
-        .order_by(OtpChallenge.id.desc())
+        .order_by(OtpChallenge.created_at.desc(), OtpChallenge.id.desc())
         .limit(1)
     )
     if for_update:

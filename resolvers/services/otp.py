@@ -14,6 +14,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from db.base import new_id
 from db.models import OtpChallenge, OtpPurpose
 from db.repositories import onboarding as repo
 from db.unit_of_work import UnitOfWork
@@ -59,7 +60,7 @@ async def issue(
         previous.consumed_at = now  # superseded
     code = new_code()
     challenge = OtpChallenge(
-        id=uuid.uuid4(),
+        id=new_id(),
         organisation_id=organisation_id,
         purpose=purpose,
         target=target,
