@@ -9,13 +9,16 @@ import strawberry
 
 from db.models import Membership as MembershipModel
 from db.models import MembershipRole as MembershipRoleModel
+from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
 from db.models import OrganisationEvent as OrganisationEventModel
+from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
+from resolvers.services import access as access_service
 from schema.account import Account
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
@@ -81,6 +84,15 @@ class Organisation(Node):
     async def onboarding(self, info: strawberry.Info[Context, None]) -> Onboarding:
         return await onboarding_of(info, self._model.id)
 
+    @strawberry.field(
+        description="Requests for Bharat Connect access, newest first (staff see their own)."
+    )
+    async def network_access_requests(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[NetworkAccessRequest]:
+        found = await access_resolvers.requests_of(info.context, self._model.id)
+        return [NetworkAccessRequest.from_model(r) for r in found]
+
     @strawberry.field(description="The organisation's members, in the order they joined.")
     async def members(
         self,
@@ -114,6 +126,10 @@ class Membership(Node):
             _model=model,
         )
 
+    @strawberry.field(description="Whether the member may use Bharat Connect (owners always may).")
+    def network_access(self) -> bool:
+        return access_service.has_network_access(self._model)
+
     @strawberry.field(description="The member.")
     async def account(self, info: strawberry.Info[Context, None]) -> Account | None:
         found = await account_resolvers.account_by_id(info.context, self._model.account_id)
@@ -123,6 +139,84 @@ class Membership(Node):
     async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
         found = await resolvers.by_id(info.context, self._model.organisation_id)
         return None if found is None else Organisation.from_model(found)
+
+
+@strawberry.enum(description="Where a request for Bharat Connect access stands.")
+class AccessRequestStatus(enum.Enum):
+    """Request statuses; mirrors the stored ones."""
+
+    PENDING = strawberry.enum_value("PENDING", description="Waiting for an owner or admin.")
+    APPROVED = strawberry.enum_value("APPROVED", description="Access was granted.")
+    DECLINED = strawberry.enum_value("DECLINED", description="Access was declined.")
+
+
+@strawberry.type(description="A member's request to use Bharat Connect in an organisation.")
+class NetworkAccessRequest(Node):
+    """An access request."""
+
+    status: AccessRequestStatus = strawberry.field(description="Where it stands.")
+    note: str | None = strawberry.field(description="What the member wrote.")
+    created_at: datetime = strawberry.field(description="When it was made (UTC).")
+    decided_at: datetime | None = strawberry.field(description="When it was decided (UTC).")
+    _model: strawberry.Private[AccessRequestModel]
+
+    @classmethod
+    def from_model(cls, model: AccessRequestModel) -> NetworkAccessRequest:
+        """Map a row."""
+        return cls(
+            id=strawberry.ID(encode_id("NetworkAccessRequest", model.id)),
+            status=AccessRequestStatus[model.status.name],
+            note=model.note,
+            created_at=model.created_at,
+            decided_at=model.decided_at,
+            _model=model,
+        )
+
+    @strawberry.field(description="Who asked.")
+    async def account(self, info: strawberry.Info[Context, None]) -> Account | None:
+        found = await account_resolvers.account_by_id(info.context, self._model.account_id)
+        return None if found is None else Account.from_model(found)
+
+    @strawberry.field(description="Who decided.")
+    async def decided_by(self, info: strawberry.Info[Context, None]) -> Account | None:
+        if self._model.decided_by_account_id is None:
+            return None
+        found = await account_resolvers.account_by_id(
+            info.context, self._model.decided_by_account_id
+        )
+        return None if found is None else Account.from_model(found)
+
+
+@strawberry.input(description="Grant or revoke a member's Bharat Connect access.")
+class MembershipNetworkAccessSetInput:
+    """Access grant input."""
+
+    membership_id: strawberry.ID = strawberry.field(description="The membership.")
+    granted: bool = strawberry.field(description="True to grant, false to revoke.")
+
+
+@strawberry.input(description="Ask the owners and admins for Bharat Connect access.")
+class NetworkAccessRequestCreateInput:
+    """Access request input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    note: str | None = strawberry.field(default=None, description="Why (≤ 500 characters).")
+
+
+@strawberry.input(description="Approve (granting access) or decline a request.")
+class NetworkAccessRequestDecideInput:
+    """Decision input."""
+
+    request_id: strawberry.ID = strawberry.field(description="The request.")
+    approve: bool = strawberry.field(description="True to approve, false to decline.")
+
+
+@strawberry.type(description="The result of an access request or decision.")
+class NetworkAccessRequestPayload:
+    """Request result."""
+
+    request: NetworkAccessRequest | None = strawberry.field(description="The request.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.enum(description="What happened in an organisation.")
@@ -158,6 +252,18 @@ class OrganisationEventKind(enum.Enum):
     )
     B2B_ID_REJECTED = strawberry.enum_value(
         "B2B_ID_REJECTED", description="The network rejected the B2B ID (see `reason`)."
+    )
+    NETWORK_ACCESS_GRANTED = strawberry.enum_value(
+        "NETWORK_ACCESS_GRANTED", description="A member was given Bharat Connect access."
+    )
+    NETWORK_ACCESS_REVOKED = strawberry.enum_value(
+        "NETWORK_ACCESS_REVOKED", description="A member's Bharat Connect access was revoked."
+    )
+    NETWORK_ACCESS_REQUESTED = strawberry.enum_value(
+        "NETWORK_ACCESS_REQUESTED", description="A member asked for Bharat Connect access."
+    )
+    NETWORK_ACCESS_DECLINED = strawberry.enum_value(
+        "NETWORK_ACCESS_DECLINED", description="A request for Bharat Connect access was declined."
     )
 
 

@@ -10,8 +10,10 @@ import strawberry
 from db.models import Account as AccountModel
 from db.models import B2BId as B2BIdModel
 from db.models import Membership as MembershipModel
+from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Onboarding as OnboardingModel
 from db.models import Organisation as OrganisationModel
+from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as organisation_resolvers
@@ -54,8 +56,13 @@ from schema.organisation import (
     MembershipCreatePayload,
     MembershipDeleteInput,
     MembershipDeletePayload,
+    MembershipNetworkAccessSetInput,
     MembershipUpdateInput,
     MembershipUpdatePayload,
+    NetworkAccessRequest,
+    NetworkAccessRequestCreateInput,
+    NetworkAccessRequestDecideInput,
+    NetworkAccessRequestPayload,
     Organisation,
     OrganisationCreateInput,
     OrganisationCreatePayload,
@@ -70,10 +77,17 @@ Info = strawberry.Info[Context, None]
 
 
 def _to_node(
-    found: AccountModel | OrganisationModel | MembershipModel | B2BIdModel | None,
+    found: AccountModel
+    | OrganisationModel
+    | MembershipModel
+    | B2BIdModel
+    | AccessRequestModel
+    | None,
 ) -> Node | None:
     if isinstance(found, B2BIdModel):
         return B2BId.from_model(found)
+    if isinstance(found, AccessRequestModel):
+        return NetworkAccessRequest.from_model(found)
     if isinstance(found, OrganisationModel):
         return Organisation.from_model(found)
     if isinstance(found, AccountModel):
@@ -354,6 +368,58 @@ class Mutation:
         )  # fmt: skip
         return B2BIdCreatePayload(
             b2b_id=None if outcome.value is None else B2BId.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Grant or revoke a member's Bharat Connect access.")
+    async def membership_network_access_set(
+        self,
+        info: Info,
+        input: Annotated[
+            MembershipNetworkAccessSetInput, strawberry.argument(description="The input.")
+        ],
+    ) -> MembershipUpdatePayload:
+        outcome = await access_resolvers.set_access(
+            info.context, membership_id=input.membership_id, granted=input.granted
+        )
+        return MembershipUpdatePayload(
+            membership=None if outcome.value is None else Membership.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Ask the owners and admins for Bharat Connect access.")
+    async def network_access_request_create(
+        self,
+        info: Info,
+        input: Annotated[
+            NetworkAccessRequestCreateInput, strawberry.argument(description="The input.")
+        ],
+    ) -> NetworkAccessRequestPayload:
+        outcome = await access_resolvers.request(
+            info.context, organisation_id=input.organisation_id, note=input.note
+        )
+        return NetworkAccessRequestPayload(
+            request=None
+            if outcome.value is None
+            else NetworkAccessRequest.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Approve (granting access) or decline a request for access.")
+    async def network_access_request_decide(
+        self,
+        info: Info,
+        input: Annotated[
+            NetworkAccessRequestDecideInput, strawberry.argument(description="The input.")
+        ],
+    ) -> NetworkAccessRequestPayload:
+        outcome = await access_resolvers.decide(
+            info.context, request_id=input.request_id, approve=input.approve
+        )
+        return NetworkAccessRequestPayload(
+            request=None
+            if outcome.value is None
+            else NetworkAccessRequest.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
         )
 

@@ -10,8 +10,9 @@ from sqlalchemy import text
 from db.models import MembershipRole
 from db.repositories import account as account_repo
 from resolvers.context import AppState
-from resolvers.services import accounts, organisations
+from resolvers.services import accounts, onboarding, organisations
 from resolvers.services.accounts import normalise_email
+from simulator import demo
 
 logger = logging.getLogger("bharat_connect.seed")
 
@@ -44,18 +45,22 @@ async def seed_demo(state: AppState) -> None:
         if await account_repo.by_email(uow.session, owner_key) is not None:
             return
         created = {}
-        for demo in DEMO_ACCOUNTS:
+        for person in DEMO_ACCOUNTS:
             account = await accounts.create_account(
                 uow,
                 state.hasher,
-                email=demo.email,
-                password=demo.password,
-                display_name=demo.display_name,
+                email=person.email,
+                password=person.password,
+                display_name=person.display_name,
             )
-            created[demo.email] = accounts.Viewer(account.id, token_id=None)
+            created[person.email] = accounts.Viewer(account.id, token_id=None)
         sharma = await organisations.create(
             uow, created[OWNER.email], name="Sharma Traders", idempotency_key=None
         )
+        for gstin in (demo.SHARMA_MH, demo.SHARMA_KA):
+            await onboarding.add_gstin(
+                uow, created[OWNER.email], organisation_id=sharma.id, gstin=gstin
+            )
         await organisations.add_member(
             uow,
             created[OWNER.email],
@@ -63,7 +68,10 @@ async def seed_demo(state: AppState) -> None:
             email=STAFF.email,
             role=MembershipRole.STAFF,
         )
-        await organisations.create(
+        kaveri = await organisations.create(
             uow, created[KAVERI.email], name="Kaveri Components", idempotency_key=None
+        )
+        await onboarding.add_gstin(
+            uow, created[KAVERI.email], organisation_id=kaveri.id, gstin=demo.KAVERI_KA
         )
     logger.info("seeded demo accounts and organisations")

@@ -12,7 +12,7 @@ from graphql import (
 
 from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import MembershipRole as StoredRole
-from resolvers.services import identifiers, onboarding, organisations
+from resolvers.services import access, identifiers, onboarding, organisations
 from resolvers.services.errors import ErrorCode
 from schema.errors import UserErrorCode
 from schema.onboarding import B2BIdStatus, BusinessType
@@ -60,6 +60,10 @@ def test_schema_enums_mirror_the_service_enums() -> None:
     assert [s.name for s in B2BIdStatus] == [s.name for s in StoredB2BIdStatus]
     assert [t.name for t in BusinessType] == [t.name for t in identifiers.BusinessType]
     kinds = {
+        access.ACCESS_GRANTED,
+        access.ACCESS_REVOKED,
+        access.ACCESS_REQUESTED,
+        access.ACCESS_DECLINED,
         onboarding.GSTIN_ADDED,
         onboarding.ONBOARDING_STARTED,
         onboarding.GSTIN_VERIFIED,

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Membership, MembershipRole, Organisation
+from db.models import Membership, MembershipRole, NetworkAccessRequest, Organisation
 from db.pagination import Page, PageRequest, paginate
 
 
@@ -196,3 +196,15 @@ async def first_members_pages(
         key: Page(items[:first], has_next_page=len(items) > first, has_previous_page=False)
         for key, items in rows.items()
     }
+
+
+async def visible_access_request(
+    session: AsyncSession, viewer_id: uuid.UUID, request_id: uuid.UUID
+) -> NetworkAccessRequest | None:
+    """A network access request in one of the viewer's organisations."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    return await session.scalar(
+        select(NetworkAccessRequest).where(
+            NetworkAccessRequest.id == request_id, NetworkAccessRequest.organisation_id.in_(mine)
+        )
+    )

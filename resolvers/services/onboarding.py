@@ -26,7 +26,7 @@ from db.repositories import onboarding as repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import idempotency, identifiers, otp
+from resolvers.services import access, idempotency, identifiers, otp
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 from resolvers.services.network import (
@@ -69,6 +69,8 @@ async def _manager(
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such organisation.")
     if found[1].role == MembershipRole.STAFF:
         raise PermissionDeniedError("Only owners and admins can set up Bharat Connect.")
+    if not access.has_network_access(found[1]):
+        raise PermissionDeniedError("You need Bharat Connect access: ask an owner to grant it.")
 
 
 async def _started(uow: UnitOfWork, organisation_id: uuid.UUID) -> Onboarding:
