@@ -1,0 +1,90 @@
+"""The simulator's control API."""
+
+from __future__ import annotations
+
+import httpx
+
+from simulator.demo import gstin
+from simulator.network import SimulatedNetwork
+
+
+async def test_taxpayers_and_directory(
+    client: httpx.AsyncClient, simulator: SimulatedNetwork
+) -> None:
+    new_gstin = gstin("33AACCM4321T1Z")
+    body = {
+        "gstin": new_gstin,
+        "legalName": "Madurai Mills",
+        "username": "mmills",
+        "mobile": "+91 9443012345",
+        "email": "a@mm.example",
+    }
+    created = await client.post("/simulator/taxpayers", json=body)
+    assert created.status_code == 201
+    assert simulator.world.taxpayers[new_gstin].mobile == "9443012345"
+    bad = await client.post("/simulator/taxpayers", json={**body, "gstin": "33AACCM4321T1ZZ"})
+    assert bad.status_code == 400
+    assert "check character" in bad.json()["error"]
+    missing = await client.post("/simulator/taxpayers", json={"gstin": new_gstin})
+    assert missing.json() == {"error": "missing field legalName"}
+    entry = await client.post(
+        "/simulator/directory",
+        json={"b2bId": "Madurai-Mills", "gstin": new_gstin, "legalName": "Madurai Mills"},
+    )
+    assert entry.status_code == 201
+    assert simulator.world.directory["madurai-mills"].gstin == new_gstin
+    dup = await client.post(
+        "/simulator/directory",
+        json={"b2bId": "madurai-mills", "gstin": new_gstin, "legalName": "X"},
+    )
+    assert dup.status_code == 409
+    listed = (await client.get("/simulator/directory")).json()
+    assert any(e["b2b_id"] == "ganga-steel" for e in listed)
+
+
+async def test_messages_and_otp(client: httpx.AsyncClient, simulator: SimulatedNetwork) -> None:
+    assert (await client.get("/simulator/otp", params={"to": "9000000000"})).status_code == 404
+    await simulator.send_sms("9000000000", "123456 is your OTP")
+    assert (await client.get("/simulator/otp", params={"to": "9000000000"})).json() == {
+        "to": "9000000000",
+        "otp": "123456",
+    }
+    messages = (await client.get("/simulator/messages", params={"to": "9000000000"})).json()
+    assert [m["text"] for m in messages] == ["123456 is your OTP"]
+
+
+async def test_behaviour_faults_outage_and_advance(
+    client: httpx.AsyncClient, simulator: SimulatedNetwork
+) -> None:
+    put = await client.put(
+        "/simulator/behaviour", json={"b2bReviewSeconds": 5, "rejectB2bIds": {"Foo-Bar": "no"}}
+    )
+    assert put.json()["b2b_review_seconds"] == 5
+    assert simulator.world.behaviour.reject_b2b_ids == {"foo-bar": "no"}
+    refused = await client.put("/simulator/behaviour", json={"kycDecision": "MAYBE"})
+    assert refused.status_code == 400
+    assert simulator.world.behaviour.kyc_decision == "APPROVE"
+    fault = await client.post(
+        "/simulator/faults",
+        json={"operation": "send_sms", "kind": "REFUSE", "reason": "DND", "times": 2},
+    )
+    assert fault.json() == {"send_sms": [{"kind": "REFUSE", "reason": "DND", "seconds": 0.0}] * 2}
+    for body in (
+        {"operation": "nope", "kind": "REFUSE"},
+        {"operation": "send_sms", "kind": "EXPLODE"},
+        {"operation": "send_sms", "kind": "REFUSE", "times": 0},
+    ):
+        assert (await client.post("/simulator/faults", json=body)).status_code == 400
+    assert (await client.delete("/simulator/faults")).json() == {"cleared": True}
+    assert simulator.faults.pending() == {}
+    outage = await client.post("/simulator/outage", json={"seconds": 60})
+    assert outage.json()["outage"] is True
+    assert simulator.faults.in_outage(simulator.clock.now())
+    await client.delete("/simulator/outage")
+    assert not simulator.faults.in_outage(simulator.clock.now())
+    assert (await client.post("/simulator/advance", json={"seconds": -1})).status_code == 400
+    assert (await client.post("/simulator/advance", json={"seconds": 1})).json() == {
+        "ran": 0,
+        "pending": 0,
+    }
+    assert (await client.post("/simulator/faults", content=b"not json")).status_code == 400
