@@ -83,6 +83,16 @@ class UserErrorCode(enum.Enum):
     TERMS_NOT_ACCEPTED = strawberry.enum_value(
         "TERMS_NOT_ACCEPTED", description="The terms and conditions must be accepted."
     )
+    KYC_INCOMPLETE = strawberry.enum_value(
+        "KYC_INCOMPLETE", description="Something KYC needs is missing (see `field`)."
+    )
+    SHARES_OVER_100 = strawberry.enum_value(
+        "SHARES_OVER_100", description="The owners' shares would add up to more than 100 %."
+    )
+    UNSUPPORTED_FILE_TYPE = strawberry.enum_value(
+        "UNSUPPORTED_FILE_TYPE", description="Upload a PDF, PNG or JPEG (checked by content)."
+    )
+    FILE_TOO_LARGE = strawberry.enum_value("FILE_TOO_LARGE", description="The file is too large.")
     B2B_ID_IMMUTABLE = strawberry.enum_value(
         "B2B_ID_IMMUTABLE",
         description="A B2B ID exists already: it can never be changed (only support deletes it).",

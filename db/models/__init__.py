@@ -3,6 +3,7 @@
 from db.models.account import AccessToken, Account
 from db.models.event import OrganisationEvent
 from db.models.idempotency import IdempotencyRecord
+from db.models.kyc import KycDocument, KycOwner, KycProfile, KycStatus
 from db.models.onboarding import (
     B2BId,
     B2BIdStatus,
@@ -28,6 +29,10 @@ __all__ = [
     "B2BIdStatus",
     "IdempotencyRecord",
     "InboundReceipt",
+    "KycDocument",
+    "KycOwner",
+    "KycProfile",
+    "KycStatus",
     "Membership",
     "MembershipRole",
     "NetworkAccessRequest",

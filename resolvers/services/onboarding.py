@@ -61,7 +61,7 @@ def _request_id(prefix: str) -> str:
     return prefix + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
-async def _manager(
+async def require_manager(
     uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, field: tuple[str, ...]
 ) -> None:
     found = await organisation_repo.lock_for_viewer(uow.session, viewer.account_id, organisation_id)
@@ -73,7 +73,7 @@ async def _manager(
         raise PermissionDeniedError("You need Bharat Connect access: ask an owner to grant it.")
 
 
-async def _started(uow: UnitOfWork, organisation_id: uuid.UUID) -> Onboarding:
+async def require_started(uow: UnitOfWork, organisation_id: uuid.UUID) -> Onboarding:
     onboarding = await repo.onboarding(uow.session, organisation_id, for_update=True)
     if onboarding is None:
         raise UserInputError.one(
@@ -96,7 +96,7 @@ async def add_gstin(
     uow: UnitOfWork, viewer: Viewer, *, organisation_id: uuid.UUID, gstin: str
 ) -> OrganisationGstin:
     """Record a GSTIN the organisation holds."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
     field = ("input", "gstin")
     try:
         value = identifiers.check_gstin(gstin)
@@ -121,7 +121,7 @@ async def start(
     uow: UnitOfWork, viewer: Viewer, *, organisation_id: uuid.UUID, authorised: bool, now: datetime
 ) -> Onboarding:
     """Start the setup; the viewer confirms being the owner or authorised to act."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
     if not authorised:
         raise UserInputError.one(
             ErrorCode.REQUIRED,
@@ -165,8 +165,8 @@ async def request_gstin_otp(
     business_type: identifiers.BusinessType,
 ) -> OtpSent:
     """Check the GSTIN with the GSTN portal and have it send an OTP to the registered contact."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
-    onboarding = await _started(uow, organisation_id)
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    onboarding = await require_started(uow, organisation_id)
     if onboarding.gstin_verified_at is not None:
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE,
@@ -250,8 +250,8 @@ async def verify_gstin_otp(
     code: str,
 ) -> Onboarding:
     """Verify the GSTIN with the OTP the GSTN portal sent."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
-    onboarding = await _started(uow, organisation_id)
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    onboarding = await require_started(uow, organisation_id)
     if onboarding.gstin_verified_at is not None:
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, ("input", "otp"), "The GSTIN is verified already."
@@ -286,8 +286,8 @@ async def request_mobile_otp(
     mobile: str,
 ) -> OtpSent:
     """Send an OTP by SMS to the mobile number to register on the network."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
-    onboarding = await _started(uow, organisation_id)
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    onboarding = await require_started(uow, organisation_id)
     if onboarding.gstin_verified_at is None:
         raise UserInputError.one(
             ErrorCode.STEP_OUT_OF_ORDER, ("input", "mobile"), "Verify the GSTIN first."
@@ -322,8 +322,8 @@ async def verify_mobile_otp(
     code: str,
 ) -> Onboarding:
     """Verify the mobile number."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
-    onboarding = await _started(uow, organisation_id)
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    onboarding = await require_started(uow, organisation_id)
     if onboarding.mobile_verified_at is not None:
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, ("input", "otp"), "The mobile number is verified already."
@@ -364,9 +364,9 @@ async def create_b2b_id(
     idempotency_key: str | None,
 ) -> B2BId:
     """Create the organisation's B2B ID and submit it to the network (after commit)."""
-    await _manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
     key = idempotency.check_key(idempotency_key, ("input", "idempotencyKey"))
-    onboarding = await _started(uow, organisation_id)
+    onboarding = await require_started(uow, organisation_id)
     if (
         onboarding.mobile_verified_at is None
         or onboarding.gstin is None
