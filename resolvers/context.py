@@ -23,6 +23,7 @@ from resolvers.errors import UnauthenticatedError
 from resolvers.loaders import Loaders
 from resolvers.services import accounts
 from resolvers.services.accounts import Viewer
+from resolvers.services.kyc import DocumentStorage
 from resolvers.services.network import Network
 from server.settings import Settings
 
@@ -41,6 +42,7 @@ class AppState:
     write_lock: asyncio.Lock | None = None
     clock: Callable[[], datetime] = utcnow
     dispatcher: Dispatcher | None = None
+    storage: DocumentStorage | None = None
 
     def now(self) -> datetime:
         """The service's time (a manual clock in tests)."""

@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from db.models import B2BId, B2BIdStatus, OutboxMessage, OutboxStatus
+from db.models import B2BId, B2BIdStatus, KycProfile, KycStatus, OutboxMessage, OutboxStatus
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import onboarding
+from resolvers.services import kyc, onboarding
 from resolvers.services.network import (
     Network,
     NetworkRefusedError,
@@ -63,6 +63,8 @@ class Dispatcher:
         self.handlers: dict[str, Handler] = {
             onboarding.REGISTER_KIND: self._register_b2b_id,
             onboarding.POLL_KIND: self._poll_b2b_id,
+            kyc.SUBMIT_KIND: self._submit_kyc,
+            kyc.POLL_KIND: self._poll_kyc,
         }
 
     def kick(self) -> None:
@@ -171,6 +173,67 @@ class Dispatcher:
             )
             return None
         return Reschedule(now + timedelta(seconds=POLL_SECONDS))
+
+    async def _submit_kyc(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime
+    ) -> Reschedule | None:
+        profile = await _kyc_profile(uow, message)
+        if profile is None or profile.status != KycStatus.SUBMITTED or profile.request_id is None:
+            return None
+        if message.attempts > 1:
+            decision = await self.network.kyc_status(profile.request_id)
+            if decision.state != "UNKNOWN":
+                await _after_kyc_submission(uow, profile, decision.state, decision.reason, now)
+                return None
+        b2b_ids = await onboarding_repo.active_b2b_ids(uow.session, [profile.organisation_id])
+        documents = await kyc.documents_of(uow, profile.organisation_id)
+        try:
+            await self.network.kyc_submit(
+                request_id=profile.request_id,
+                b2b_id=b2b_ids[0].value if b2b_ids else "",
+                summary={
+                    "owners": len(await kyc.owners_of(uow, profile.organisation_id)),
+                    "documents": sorted(d.kind for d in documents),
+                    "ifsc": profile.bank_ifsc,
+                },
+            )
+        except NetworkRefusedError as exc:
+            await kyc.decide(uow, profile, approved=False, reason=exc.message, now=now)
+            return None
+        await _after_kyc_submission(uow, profile, "PENDING", None, now)
+        return None
+
+    async def _poll_kyc(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime
+    ) -> Reschedule | None:
+        profile = await _kyc_profile(uow, message)
+        if profile is None or profile.status != KycStatus.SUBMITTED or profile.request_id is None:
+            return None
+        decision = await self.network.kyc_status(profile.request_id)
+        if decision.state in {"APPROVED", "REJECTED"}:
+            await kyc.decide(
+                uow, profile, approved=decision.state == "APPROVED", reason=decision.reason, now=now
+            )
+            return None
+        return Reschedule(now + timedelta(seconds=POLL_SECONDS))
+
+
+async def _kyc_profile(uow: UnitOfWork, message: OutboxMessage) -> KycProfile | None:
+    if message.organisation_id is None:
+        return None
+    return await kyc.profile_of(uow, message.organisation_id, for_update=True)
+
+
+async def _after_kyc_submission(
+    uow: UnitOfWork, profile: KycProfile, state: str, reason: str | None, now: datetime
+) -> None:
+    if state in {"APPROVED", "REJECTED"}:
+        await kyc.decide(uow, profile, approved=state == "APPROVED", reason=reason, now=now)
+        return
+    await repo.add(
+        uow.session, organisation_id=profile.organisation_id, kind=kyc.POLL_KIND,
+        payload={}, due=now + timedelta(seconds=POLL_SECONDS),
+    )  # fmt: skip
 
 
 async def _b2b_id(uow: UnitOfWork, message: OutboxMessage) -> B2BId | None:

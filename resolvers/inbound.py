@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
-from resolvers.services import onboarding
+from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
+from resolvers.services import kyc, onboarding
 from resolvers.services.network import InboundMessage
 
 if TYPE_CHECKING:
@@ -32,4 +33,13 @@ async def handle(state: AppState, message: InboundMessage) -> None:
                 uow, record, approved=message.approved, reason=message.reason, now=state.now()
             )
             return
-        logger.info("ignored inbound %s (not handled yet)", message.kind)
+        if message.kind == "KYC_DECIDED":
+            profile = await kyc_repo_profile(uow.session, message.request_id)
+            if profile is None:
+                logger.warning("decision for an unknown KYC request %s", message.request_id)
+                return
+            await kyc.decide(
+                uow, profile, approved=message.approved, reason=message.reason, now=state.now()
+            )
+            return
+        logger.warning("ignored inbound message of unknown kind %s", message.kind)

@@ -13,7 +13,15 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from strawberry.dataloader import DataLoader
 
 from db.engine import Database
-from db.models import Account, B2BId, Membership, Onboarding, Organisation, OrganisationGstin
+from db.models import (
+    Account,
+    B2BId,
+    KycProfile,
+    Membership,
+    Onboarding,
+    Organisation,
+    OrganisationGstin,
+)
 from db.pagination import Page
 from db.repositories import account as account_repo
 from db.repositories import onboarding as onboarding_repo
@@ -74,6 +82,9 @@ class Loaders:
             _grouped_loader(
                 db, viewer_id, onboarding_repo.visible_gstins, lambda g: g.organisation_id
             )
+        )
+        self.kyc_profile_by_organisation_id: DataLoader[uuid.UUID, KycProfile | None] = _loader(
+            db, viewer_id, onboarding_repo.visible_kyc_profiles, lambda k: k.organisation_id
         )
         self.b2b_ids_by_organisation_id: DataLoader[uuid.UUID, list[B2BId]] = _grouped_loader(
             db, viewer_id, onboarding_repo.visible_b2b_ids, lambda b: b.organisation_id

@@ -183,3 +183,10 @@ async def b2b_id_by_id(context: Context, b2b_id: uuid.UUID) -> B2BId | None:
     viewer = await context.require_viewer()
     async with context.app.db.read() as session:
         return await repo.b2b_id_visible(session, viewer.account_id, b2b_id)
+
+
+async def kyc_status(context: Context, organisation_id: uuid.UUID) -> str | None:
+    """The KYC status of one of the viewer's organisations (``None`` before any KYC)."""
+    viewer = await context.require_viewer()
+    profile = await context.loaders(viewer).kyc_profile_by_organisation_id.load(organisation_id)
+    return None if profile is None else profile.status.value

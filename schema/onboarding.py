@@ -20,6 +20,7 @@ from resolvers.services import identifiers
 from resolvers.services.onboarding import OtpSent
 from schema.account import Account
 from schema.errors import UserError
+from schema.kyc import Kyc, kyc_of
 from schema.relay import Node
 
 Info = strawberry.Info[Context, None]
@@ -84,6 +85,12 @@ class OnboardingStep(enum.Enum):
     )
     AWAIT_B2B_ID_APPROVAL = strawberry.enum_value(
         "AWAIT_B2B_ID_APPROVAL", description="Wait for the network to approve the B2B ID."
+    )
+    COMPLETE_KYC = strawberry.enum_value(
+        "COMPLETE_KYC", description="Fill in and submit KYC (`kycProfileUpdate`, `kycSubmit`)."
+    )
+    AWAIT_KYC_APPROVAL = strawberry.enum_value(
+        "AWAIT_KYC_APPROVAL", description="Wait for the network to approve KYC."
     )
     DONE = strawberry.enum_value("DONE", description="The organisation is on the network.")
 
@@ -173,6 +180,7 @@ class Onboarding:
     _organisation_id: strawberry.Private[uuid.UUID]
     _model: strawberry.Private[OnboardingModel | None]
     _b2b_ids: strawberry.Private[list[B2BIdModel]]
+    _kyc_status: strawberry.Private[str | None]
 
     @strawberry.field(description="Whether someone confirmed being authorised and started.")
     def started(self) -> bool:
@@ -259,14 +267,33 @@ class Onboarding:
             return OnboardingStep.CREATE_B2B_ID
         if state == StepState.IN_REVIEW:
             return OnboardingStep.AWAIT_B2B_ID_APPROVAL
+        if self._kyc_status == "SUBMITTED":
+            return OnboardingStep.AWAIT_KYC_APPROVAL
+        if self._kyc_status != "APPROVED":
+            return OnboardingStep.COMPLETE_KYC
         return OnboardingStep.DONE
+
+    @strawberry.field(description="The KYC step.")
+    def kyc_state(self) -> StepState:
+        return {
+            "APPROVED": StepState.DONE,
+            "REJECTED": StepState.REJECTED,
+            "SUBMITTED": StepState.IN_REVIEW,
+        }.get(self._kyc_status or "", StepState.NOT_STARTED)
+
+    @strawberry.field(description="KYC: business profile, representative, owners, bank, documents.")
+    async def kyc(self, info: Info) -> Kyc:
+        return await kyc_of(info, self._organisation_id)
 
 
 async def onboarding_of(info: Info, organisation_id: uuid.UUID) -> Onboarding:
     """The onboarding status of an organisation the viewer belongs to."""
     model = await resolvers.of_organisation(info.context, organisation_id)
     b2b_ids = await resolvers.b2b_ids(info.context, organisation_id)
-    return Onboarding(_organisation_id=organisation_id, _model=model, _b2b_ids=b2b_ids)
+    kyc_status = await resolvers.kyc_status(info.context, organisation_id)
+    return Onboarding(
+        _organisation_id=organisation_id, _model=model, _b2b_ids=b2b_ids, _kyc_status=kyc_status
+    )
 
 
 @strawberry.input(description="Add a GSTIN the organisation holds (owners and admins).")

@@ -253,6 +253,11 @@ class OrganisationEventKind(enum.Enum):
     B2B_ID_REJECTED = strawberry.enum_value(
         "B2B_ID_REJECTED", description="The network rejected the B2B ID (see `reason`)."
     )
+    KYC_SUBMITTED = strawberry.enum_value("KYC_SUBMITTED", description="KYC was submitted.")
+    KYC_APPROVED = strawberry.enum_value("KYC_APPROVED", description="The network approved KYC.")
+    KYC_REJECTED = strawberry.enum_value(
+        "KYC_REJECTED", description="The network rejected KYC (see `reason`)."
+    )
     NETWORK_ACCESS_GRANTED = strawberry.enum_value(
         "NETWORK_ACCESS_GRANTED", description="A member was given Bharat Connect access."
     )

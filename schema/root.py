@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncGenerator
 from typing import Annotated
 
@@ -15,6 +16,7 @@ from db.models import Onboarding as OnboardingModel
 from db.models import Organisation as OrganisationModel
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
+from resolvers import kyc as kyc_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
@@ -22,6 +24,8 @@ from resolvers.errors import BadUserInputError
 from resolvers.mutation import Outcome
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
+from resolvers.services.errors import UserError as ServiceUserError
+from resolvers.services.kyc import AddressIn, BankAccountIn, RepresentativeIn
 from schema.account import (
     AccessToken,
     AccessTokenCreateInput,
@@ -34,6 +38,14 @@ from schema.account import (
     Viewer,
 )
 from schema.errors import user_errors
+from schema.kyc import (
+    KycOwnerAddInput,
+    KycOwnerRemoveInput,
+    KycPayload,
+    KycProfileUpdateInput,
+    KycSubmitInput,
+    kyc_of,
+)
 from schema.onboarding import (
     B2BId,
     B2BIdCreateInput,
@@ -422,6 +434,81 @@ class Mutation:
             else NetworkAccessRequest.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
         )
+
+    @strawberry.mutation(description="Save KYC sections (address, representative, bank account).")
+    async def kyc_profile_update(
+        self,
+        info: Info,
+        input: Annotated[KycProfileUpdateInput, strawberry.argument(description="The input.")],
+    ) -> KycPayload:
+        address = input.address
+        rep = input.representative
+        bank = input.bank_account
+        outcome = await kyc_resolvers.update_profile(
+            info.context,
+            organisation_id=input.organisation_id,
+            address=None
+            if address is None
+            else AddressIn(address.line, address.city, address.state_code, address.pin),
+            representative=None
+            if rep is None
+            else RepresentativeIn(rep.name, rep.pan, rep.designation, rep.email, rep.mobile),
+            bank_account=None
+            if bank is None
+            else BankAccountIn(bank.holder, bank.number, bank.ifsc),
+        )
+        return await _kyc_payload(
+            info, outcome.value.organisation_id if outcome.value else None, outcome.errors
+        )
+
+    @strawberry.mutation(
+        description="List an owner with 10 % or more (shares together at most 100 %)."
+    )
+    async def kyc_owner_add(
+        self,
+        info: Info,
+        input: Annotated[KycOwnerAddInput, strawberry.argument(description="The input.")],
+    ) -> KycPayload:
+        outcome = await kyc_resolvers.add_owner(
+            info.context, organisation_id=input.organisation_id, name=input.name, pan=input.pan,
+            share=input.share_percent,
+        )  # fmt: skip
+        return await _kyc_payload(
+            info, outcome.value.organisation_id if outcome.value else None, outcome.errors
+        )
+
+    @strawberry.mutation(description="Take an owner off the KYC list.")
+    async def kyc_owner_remove(
+        self,
+        info: Info,
+        input: Annotated[KycOwnerRemoveInput, strawberry.argument(description="The input.")],
+    ) -> KycPayload:
+        outcome = await kyc_resolvers.remove_owner(info.context, owner_id=input.owner_id)
+        return await _kyc_payload(
+            info, outcome.value.organisation_id if outcome.value else None, outcome.errors
+        )
+
+    @strawberry.mutation(
+        description="Submit KYC for the network's review (after the B2B ID is approved)."
+    )
+    async def kyc_submit(
+        self,
+        info: Info,
+        input: Annotated[KycSubmitInput, strawberry.argument(description="The input.")],
+    ) -> KycPayload:
+        outcome = await kyc_resolvers.submit(info.context, organisation_id=input.organisation_id)
+        return await _kyc_payload(
+            info, outcome.value.organisation_id if outcome.value else None, outcome.errors
+        )
+
+
+async def _kyc_payload(
+    info: Info, organisation_id: uuid.UUID | None, errors: list[ServiceUserError]
+) -> KycPayload:
+    if organisation_id is None:
+        return KycPayload(kyc=None, user_errors=user_errors(errors))
+    info.context.fresh_loaders()
+    return KycPayload(kyc=await kyc_of(info, organisation_id), user_errors=[])
 
 
 async def _onboarding_payload(info: Info, outcome: Outcome[OnboardingModel]) -> OnboardingPayload:

@@ -24,9 +24,11 @@ from resolvers.broker import Broker, MemoryBroker, PostgresBroker
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.services import idempotency
+from resolvers.services.kyc import DiskStorage
 from resolvers.services.network import InboundMessage
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
+from server import uploads
 from server.graphql_view import GraphQLView, error_response
 from server.limits import BodySizeLimit
 from server.settings import Settings
@@ -74,6 +76,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         write_lock=asyncio.Lock() if db.dialect == "sqlite" else None,
         clock=clock.now,
     )
+    state.storage = DiskStorage(settings.kyc_storage_dir)
     dispatcher = Dispatcher(state, simulator)
     state.dispatcher = dispatcher
 
@@ -139,11 +142,16 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         Route("/graphiql/assets/{name}", graphiql_asset),
         Route("/graphql", view, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", view),
+        Route(uploads.UPLOAD_PATH, uploads.upload_kyc_document, methods=["POST"]),
     ]
     if settings.simulator_control_api:
         routes.append(Mount("/simulator", app=control_routes(simulator)))
     middleware = [
-        Middleware(BodySizeLimit, max_bytes=settings.max_body_bytes),
+        Middleware(
+            BodySizeLimit,
+            max_bytes=settings.max_body_bytes,
+            overrides={uploads.UPLOAD_PATH: uploads.MAX_REQUEST_BYTES},
+        ),
         Middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_allowed_origins),

@@ -86,6 +86,7 @@ class Settings:
     simulator_seed: int = 1
     simulator_control_api: bool = True
     simulator_review_seconds: int = 20
+    kyc_storage_dir: Path = field(default_factory=lambda: Path("var") / "kyc-documents")
     # Run the outbox dispatcher and the simulator's clock in the background (tests drive both).
     background_tasks: bool = True
     graphiql_assets_dir: Path = field(
@@ -168,4 +169,5 @@ class Settings:
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),
             simulator_control_api=_bool(env, "SIMULATOR_CONTROL_API", default=dev),
             simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
+            kyc_storage_dir=Path(env.get("KYC_STORAGE_DIR", "").strip() or "var/kyc-documents"),
         )

@@ -109,7 +109,7 @@ async def test_the_whole_onboarding(
         "rejectionReason": None,
     }
     assert final["b2bIdState"] == "DONE"
-    assert final["nextStep"] == "DONE"
+    assert final["nextStep"] == "COMPLETE_KYC"
     assert clock.now() is not None
 
 

@@ -11,10 +11,12 @@ from graphql import (
 )
 
 from db.models import B2BIdStatus as StoredB2BIdStatus
+from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
-from resolvers.services import access, identifiers, onboarding, organisations
+from resolvers.services import access, identifiers, kyc, onboarding, organisations
 from resolvers.services.errors import ErrorCode
 from schema.errors import UserErrorCode
+from schema.kyc import KycDocumentKind, KycStatus
 from schema.onboarding import B2BIdStatus, BusinessType
 from schema.organisation import MembershipRole, OrganisationEventKind
 from schema.schema import SDL_PATH, build_schema, sdl
@@ -59,7 +61,12 @@ def test_schema_enums_mirror_the_service_enums() -> None:
     assert [r.name for r in MembershipRole] == [r.name for r in StoredRole]
     assert [s.name for s in B2BIdStatus] == [s.name for s in StoredB2BIdStatus]
     assert [t.name for t in BusinessType] == [t.name for t in identifiers.BusinessType]
+    assert tuple(k.name for k in KycDocumentKind) == kyc.DOCUMENT_KINDS
+    assert [s.name for s in KycStatus] == [s.name for s in StoredKycStatus]
     kinds = {
+        kyc.KYC_SUBMITTED,
+        kyc.KYC_APPROVED,
+        kyc.KYC_REJECTED,
         access.ACCESS_GRANTED,
         access.ACCESS_REVOKED,
         access.ACCESS_REQUESTED,

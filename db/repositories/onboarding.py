@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models import (
     B2BId,
     B2BIdStatus,
+    KycProfile,
     Membership,
     Onboarding,
     OrganisationGstin,
@@ -196,5 +197,23 @@ async def visible_b2b_ids(
         select(B2BId)
         .where(B2BId.organisation_id.in_(organisation_ids), B2BId.organisation_id.in_(mine))
         .order_by(B2BId.id.desc())
+    )
+    return list((await session.scalars(stmt)).all())
+
+
+async def kyc_by_request(session: AsyncSession, request_id: str) -> KycProfile | None:
+    """The KYC profile submitted under a network request id (locked for the decision)."""
+    return await session.scalar(
+        select(KycProfile).where(KycProfile.request_id == request_id).with_for_update()
+    )
+
+
+async def visible_kyc_profiles(
+    session: AsyncSession, viewer_id: uuid.UUID, organisation_ids: Sequence[uuid.UUID]
+) -> list[KycProfile]:
+    """KYC profiles of the viewer's organisations among ``organisation_ids``."""
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = select(KycProfile).where(
+        KycProfile.organisation_id.in_(organisation_ids), KycProfile.organisation_id.in_(mine)
     )
     return list((await session.scalars(stmt)).all())

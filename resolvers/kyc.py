@@ -1,0 +1,120 @@
+"""Resolvers for KYC."""
+
+from __future__ import annotations
+
+import decimal
+import uuid
+from dataclasses import dataclass
+
+from db.models import KycDocument, KycOwner, KycProfile, MembershipRole
+from db.unit_of_work import UnitOfWork
+from resolvers import mutation
+from resolvers.context import Context
+from resolvers.ids import decode_typed_id
+from resolvers.mutation import Outcome
+from resolvers.services import kyc
+from resolvers.services.errors import ErrorCode, UserError
+from resolvers.services.kyc import AddressIn, BankAccountIn, RepresentativeIn
+
+
+@dataclass(frozen=True)
+class KycView:
+    """Everything shown about an organisation's KYC."""
+
+    organisation_id: uuid.UUID
+    profile: KycProfile | None
+    owners: list[KycOwner]
+    documents: list[KycDocument]
+    business_type: str | None
+    viewer_is_owner: bool
+
+
+def _org(value: str) -> uuid.UUID | None:
+    return decode_typed_id(value, "Organisation")
+
+
+def _no_org() -> UserError:
+    return UserError(ErrorCode.NOT_FOUND, ("input", "organisationId"), "No such organisation.")
+
+
+async def view(context: Context, organisation_id: uuid.UUID) -> KycView:
+    """The KYC of one of the viewer's organisations."""
+    viewer = await context.require_viewer()
+    loaders = context.loaders(viewer)
+    onboarding = await loaders.onboarding_by_organisation_id.load(organisation_id)
+    membership = await loaders.viewer_membership_by_organisation_id.load(organisation_id)
+    async with context.app.db.read() as session:
+        uow = UnitOfWork(session)
+        profile = await kyc.profile_of(uow, organisation_id)
+        owners = await kyc.owners_of(uow, organisation_id)
+        documents = await kyc.documents_of(uow, organisation_id)
+    return KycView(
+        organisation_id=organisation_id,
+        profile=profile,
+        owners=owners if membership is not None else [],
+        documents=documents if membership is not None else [],
+        business_type=None if onboarding is None else onboarding.business_type,
+        viewer_is_owner=membership is not None and membership.role == MembershipRole.OWNER,
+    )
+
+
+async def update_profile(
+    context: Context,
+    *,
+    organisation_id: str,
+    address: AddressIn | None,
+    representative: RepresentativeIn | None,
+    bank_account: BankAccountIn | None,
+) -> Outcome[KycProfile]:
+    """Save KYC sections."""
+    viewer = await context.require_viewer()
+    key = _org(organisation_id)
+    if key is None:
+        return mutation.refuse(_no_org())
+    app = context.app
+    return await mutation.run(
+        context,
+        lambda uow: kyc.update_profile(
+            uow, viewer, organisation_id=key, address=address, representative=representative,
+            bank_account=bank_account, now=app.now(),
+        ),
+    )  # fmt: skip
+
+
+async def add_owner(
+    context: Context, *, organisation_id: str, name: str, pan: str, share: decimal.Decimal
+) -> Outcome[KycOwner]:
+    """List an owner."""
+    viewer = await context.require_viewer()
+    key = _org(organisation_id)
+    if key is None:
+        return mutation.refuse(_no_org())
+    return await mutation.run(
+        context,
+        lambda uow: kyc.add_owner(
+            uow, viewer, organisation_id=key, name=name, pan=pan, share=share
+        ),
+    )
+
+
+async def remove_owner(context: Context, *, owner_id: str) -> Outcome[KycOwner]:
+    """Take an owner off the list."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(owner_id, "KycOwner")
+    if key is None:
+        return mutation.refuse(
+            UserError(ErrorCode.NOT_FOUND, ("input", "ownerId"), "No such owner.")
+        )
+    return await mutation.run(context, lambda uow: kyc.remove_owner(uow, viewer, owner_id=key))
+
+
+async def submit(context: Context, *, organisation_id: str) -> Outcome[KycProfile]:
+    """Submit KYC for review."""
+    viewer = await context.require_viewer()
+    key = _org(organisation_id)
+    if key is None:
+        return mutation.refuse(_no_org())
+    app = context.app
+    return await mutation.run(
+        context, lambda uow: kyc.submit(uow, viewer, organisation_id=key, now=app.now())
+    )
