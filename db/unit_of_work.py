@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -22,3 +23,5 @@ class UnitOfWork:
 
     session: AsyncSession
     notices: list[EventNotice] = field(default_factory=list)
+    # Side effects outside the database that must wait for the commit (deleting files).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)

@@ -70,6 +70,8 @@ class AppState:
             async with session.begin():
                 yield uow
             queued = bool(session.info.pop("outbox", False))
+        for action in uow.after_commit:
+            action()
         await self.broker.publish(uow.notices)
         if queued and self.dispatcher is not None:
             self.dispatcher.kick()

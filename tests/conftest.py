@@ -56,7 +56,7 @@ def is_postgres(database_url: str) -> bool:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url: str) -> Settings:
+def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
     base = Settings.from_env(
         {
             "DATABASE_URL": database_url,
@@ -66,7 +66,12 @@ def settings(database_url: str) -> Settings:
             "LOG_LEVEL": "WARNING",
         }
     )
-    return replace(base, connection_init_timeout_seconds=2, background_tasks=False)
+    return replace(
+        base,
+        connection_init_timeout_seconds=2,
+        background_tasks=False,
+        kyc_storage_dir=tmp_path_factory.mktemp("kyc"),
+    )
 
 
 @pytest.fixture(scope="session")

@@ -203,6 +203,8 @@ async def test_b2b_id_decision_streams_over_a_websocket(
         "kind": "B2B_ID_APPROVED",
         "b2bId": "sharma-traders",
         "reason": None,
-        "organisation": {"onboarding": {"nextStep": "COMPLETE_KYC", "b2bId": {"status": "APPROVED"}}},
+        "organisation": {
+            "onboarding": {"nextStep": "COMPLETE_KYC", "b2bId": {"status": "APPROVED"}}
+        },
     }
     await ws.close()

@@ -11,6 +11,7 @@ most 5 MiB, stored on disk under a random key, listed only to the organisation's
 from __future__ import annotations
 
 import decimal
+import functools
 import hashlib
 import re
 import secrets
@@ -390,7 +391,7 @@ async def store_document(
     for earlier in await documents_of(uow, organisation_id):
         if earlier.kind == kind:
             await uow.session.delete(earlier)
-            storage.delete(earlier.storage_key)
+            uow.after_commit.append(functools.partial(storage.delete, earlier.storage_key))
     document = KycDocument(
         organisation_id=organisation_id, kind=kind, filename=name, content_type=actual,
         size=len(content), sha256=digest, storage_key=key, uploaded_by_account_id=viewer.account_id,
