@@ -149,6 +149,12 @@ class Dispatcher:
             if decision.state != "UNKNOWN":
                 await _after_registration(uow, record, decision.state, decision.reason, now)
                 return None
+        if await self._send_registration(uow, record, now):
+            await _after_registration(uow, record, "PENDING", None, now)
+        return None
+
+    async def _send_registration(self, uow: UnitOfWork, record: B2BId, now: datetime) -> bool:
+        """Submit the B2B ID (same request id every time); a refusal rejects it."""
         try:
             await self.network.b2b_id_register(
                 request_id=record.request_id, b2b_id=record.value, gstin=record.gstin,
@@ -156,9 +162,8 @@ class Dispatcher:
             )  # fmt: skip
         except NetworkRefusedError as exc:
             await onboarding.decide_b2b_id(uow, record, approved=False, reason=exc.message, now=now)
-            return None
-        await _after_registration(uow, record, "PENDING", None, now)
-        return None
+            return False
+        return True
 
     async def _poll_b2b_id(
         self, uow: UnitOfWork, message: OutboxMessage, now: datetime
@@ -172,6 +177,19 @@ class Dispatcher:
                 uow, record, approved=decision.state == "APPROVED", reason=decision.reason, now=now
             )
             return None
+        if decision.state == "UNKNOWN":
+            # The network lost it (or never kept it): submit again under the same request id,
+            # which the network treats as the same registration.
+            try:
+                await self.network.b2b_id_register(
+                    request_id=record.request_id, b2b_id=record.value, gstin=record.gstin,
+                    legal_name=await _legal_name(uow, record), private=record.private,
+                )  # fmt: skip
+            except NetworkRefusedError as exc:
+                await onboarding.decide_b2b_id(
+                    uow, record, approved=False, reason=exc.message, now=now
+                )
+                return None
         return Reschedule(now + timedelta(seconds=POLL_SECONDS))
 
     async def _submit_kyc(
@@ -214,6 +232,13 @@ class Dispatcher:
             await kyc.decide(
                 uow, profile, approved=decision.state == "APPROVED", reason=decision.reason, now=now
             )
+            return None
+        if decision.state == "UNKNOWN":
+            # Lost upstream: the next submission attempt sends it again (same request id).
+            await repo.add(
+                uow.session, organisation_id=profile.organisation_id, kind=kyc.SUBMIT_KIND,
+                payload={}, due=now,
+            )  # fmt: skip
             return None
         return Reschedule(now + timedelta(seconds=POLL_SECONDS))
 

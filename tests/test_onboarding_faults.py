@@ -208,3 +208,21 @@ async def test_b2b_id_decision_streams_over_a_websocket(
         },
     }
     await ws.close()
+
+
+async def test_a_registration_the_network_lost_is_submitted_again(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, clock: ManualClock
+) -> None:
+    owner, org = await _ready(api, simulator)
+    await create_b2b_id(api, owner, org)
+    await dispatcher.run_once()
+    assert _b2b_reviews(simulator) == 1
+    # The network forgets everything (as a simulator restart would).
+    from simulator.demo import demo_world
+
+    simulator.reset(demo_world())
+    clock.advance(61)
+    await dispatcher.run_once()  # the poll hears UNKNOWN and submits again
+    assert _b2b_reviews(simulator) == 1
+    await simulator.advance(30)
+    assert (await status(api, owner, org))["b2bId"]["status"] == "APPROVED"
