@@ -177,19 +177,9 @@ class Dispatcher:
                 uow, record, approved=decision.state == "APPROVED", reason=decision.reason, now=now
             )
             return None
-        if decision.state == "UNKNOWN":
-            # The network lost it (or never kept it): submit again under the same request id,
-            # which the network treats as the same registration.
-            try:
-                await self.network.b2b_id_register(
-                    request_id=record.request_id, b2b_id=record.value, gstin=record.gstin,
-                    legal_name=await _legal_name(uow, record), private=record.private,
-                )  # fmt: skip
-            except NetworkRefusedError as exc:
-                await onboarding.decide_b2b_id(
-                    uow, record, approved=False, reason=exc.message, now=now
-                )
-                return None
+        if decision.state == "UNKNOWN" and not await self._send_registration(uow, record, now):
+            # The network had lost it (or never kept it) and refused it when sent again.
+            return None
         return Reschedule(now + timedelta(seconds=POLL_SECONDS))
 
     async def _submit_kyc(
