@@ -1,6 +1,14 @@
 """All models, imported here so the metadata is complete for alembic and tests."""
 
 from db.models.account import AccessToken, Account
+from db.models.contact import (
+    BulkItemStatus,
+    BulkOperation,
+    BulkOperationItem,
+    BulkStatus,
+    Contact,
+    GstTreatment,
+)
 from db.models.event import OrganisationEvent
 from db.models.idempotency import IdempotencyRecord
 from db.models.kyc import KycDocument, KycOwner, KycProfile, KycStatus
@@ -27,6 +35,12 @@ __all__ = [
     "Account",
     "B2BId",
     "B2BIdStatus",
+    "BulkItemStatus",
+    "BulkOperation",
+    "BulkOperationItem",
+    "BulkStatus",
+    "Contact",
+    "GstTreatment",
     "IdempotencyRecord",
     "InboundReceipt",
     "KycDocument",
