@@ -97,6 +97,12 @@ class UserErrorCode(enum.Enum):
         "B2B_ID_IMMUTABLE",
         description="A B2B ID exists already: it can never be changed (only support deletes it).",
     )
+    B2B_ID_MISMATCH = strawberry.enum_value(
+        "B2B_ID_MISMATCH",
+        description="The network does not (or no longer) list this B2B ID for the contact's GSTIN.",
+    )
+    DUPLICATE = strawberry.enum_value("DUPLICATE", description="The same item appears twice.")
+    TOO_MANY = strawberry.enum_value("TOO_MANY", description="More items than one request takes.")
 
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")

@@ -29,6 +29,7 @@ OPERATIONS = (
     "gstn_send_otp",
     "send_sms",
     "b2b_id_available",
+    "directory_search",
     "b2b_id_register",
     "b2b_id_status",
     "kyc_submit",

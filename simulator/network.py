@@ -23,6 +23,7 @@ from typing import Any
 from resolvers.services.identifiers import mask_email, mask_mobile
 from resolvers.services.network import (
     Decision,
+    DirectoryListing,
     InboundHandler,
     InboundMessage,
     NetworkRefusedError,
@@ -224,6 +225,17 @@ class SimulatedNetwork:
         entry = self.world.directory.get(b2b_id.lower())
         self._after(fault, "b2b_id_available")
         return entry is None or entry.state == "REJECTED"
+
+    async def directory_search(self, gstin: str) -> list[DirectoryListing]:
+        """Public, approved B2B IDs of a GSTIN, in a stable order."""
+        fault = await self._enter("directory_search")
+        found = sorted(
+            (e for e in self.world.directory.values()
+             if e.gstin == gstin and not e.private and e.state == "APPROVED"),
+            key=lambda e: e.b2b_id,
+        )  # fmt: skip
+        self._after(fault, "directory_search")
+        return [DirectoryListing(e.b2b_id, e.gstin, e.legal_name) for e in found]
 
     async def b2b_id_register(
         self, *, request_id: str, b2b_id: str, gstin: str, legal_name: str, private: bool

@@ -54,6 +54,15 @@ class Taxpayer:
 
 
 @dataclass(frozen=True)
+class DirectoryListing:
+    """A public B2B ID in the network's directory."""
+
+    b2b_id: str
+    gstin: str
+    legal_name: str
+
+
+@dataclass(frozen=True)
 class Decision:
     """The state of something the network reviews."""
 
@@ -96,6 +105,9 @@ class Network(Protocol):
 
     async def b2b_id_available(self, b2b_id: str) -> bool:
         """Whether no business holds this B2B ID (compared case-insensitively)."""
+
+    async def directory_search(self, gstin: str) -> list[DirectoryListing]:
+        """The approved, public B2B IDs of a GSTIN (private IDs are never found)."""
 
     async def b2b_id_register(
         self, *, request_id: str, b2b_id: str, gstin: str, legal_name: str, private: bool
