@@ -16,6 +16,7 @@ from db.engine import Database
 from db.models import (
     Account,
     B2BId,
+    Contact,
     KycProfile,
     Membership,
     Onboarding,
@@ -24,6 +25,7 @@ from db.models import (
 )
 from db.pagination import Page
 from db.repositories import account as account_repo
+from db.repositories import contact as contact_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 
@@ -82,6 +84,9 @@ class Loaders:
             _grouped_loader(
                 db, viewer_id, onboarding_repo.visible_gstins, lambda g: g.organisation_id
             )
+        )
+        self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = _loader(
+            db, viewer_id, contact_repo.visible_by_ids, lambda c: c.id
         )
         self.kyc_profile_by_organisation_id: DataLoader[uuid.UUID, KycProfile | None] = _loader(
             db, viewer_id, onboarding_repo.visible_kyc_profiles, lambda k: k.organisation_id

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from db.models import Account, B2BId, Membership, NetworkAccessRequest, Organisation
 from resolvers.access import request_by_id
 from resolvers.account import account_by_id
+from resolvers.contacts import contact_by_id, operation_by_id
 from resolvers.context import Context
 from resolvers.ids import decode_id
 from resolvers.onboarding import b2b_id_by_id
@@ -14,9 +14,7 @@ from resolvers.organisation import membership_by_id
 MAX_NODES = 100
 
 
-async def node(
-    context: Context, global_id: str
-) -> Account | Organisation | Membership | B2BId | NetworkAccessRequest | None:
+async def node(context: Context, global_id: str) -> object:
     """The object, if it exists and the viewer may see it; ``None`` otherwise."""
     await context.require_viewer()
     decoded = decode_id(global_id)
@@ -33,4 +31,8 @@ async def node(
         return await b2b_id_by_id(context, key)
     if type_name == "NetworkAccessRequest":
         return await request_by_id(context, key)
+    if type_name == "Contact":
+        return await contact_by_id(context, key)
+    if type_name == "BulkOperation":
+        return await operation_by_id(context, key)
     return None

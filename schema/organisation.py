@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import enum
+import uuid
 from datetime import datetime
+from typing import Annotated
 
 import strawberry
 
@@ -14,12 +16,14 @@ from db.models import Organisation as OrganisationModel
 from db.models import OrganisationEvent as OrganisationEventModel
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
+from resolvers import contacts as contact_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services import access as access_service
 from schema.account import Account
+from schema.contact import BulkOperation, Contact, ContactKind
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.relay import After, Before, Connection, First, Last, Node
@@ -72,6 +76,38 @@ class Organisation(Node):
             msg = "viewer is not a member"
             raise LookupError(msg)
         return MembershipRole.from_model(role)
+
+    @strawberry.field(description="Customers and vendors, oldest first, filtered.")
+    async def contacts(
+        self,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        kind: Annotated[
+            ContactKind | None, strawberry.argument(description="Only customers or only vendors.")
+        ] = None,
+        linked: Annotated[
+            bool | None,
+            strawberry.argument(
+                description="Only contacts with (true) or without (false) a B2B ID."
+            ),
+        ] = None,
+        search: Annotated[
+            str | None,
+            strawberry.argument(description="Text in the name, legal name, GSTIN or e-mail."),
+        ] = None,
+        include_archived: Annotated[
+            bool, strawberry.argument(description="Include archived contacts.")
+        ] = False,
+    ) -> Connection[Contact]:
+        page = await contact_resolvers.page(
+            info.context, self._model.id, first=first, after=after, last=last, before=before,
+            kind=None if kind is None else kind.name, linked=linked, search=search,
+            include_archived=include_archived,
+        )  # fmt: skip
+        return Connection.build(page, lambda c: c.id, Contact.from_model)  # type: ignore[attr-defined,arg-type]
 
     @strawberry.field(description="The GST registrations the organisation holds.")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:
@@ -253,6 +289,13 @@ class OrganisationEventKind(enum.Enum):
     B2B_ID_REJECTED = strawberry.enum_value(
         "B2B_ID_REJECTED", description="The network rejected the B2B ID (see `reason`)."
     )
+    BULK_OPERATION_PROGRESS = strawberry.enum_value(
+        "BULK_OPERATION_PROGRESS",
+        description="A bulk operation made progress (see `bulkOperation`).",
+    )
+    BULK_OPERATION_COMPLETED = strawberry.enum_value(
+        "BULK_OPERATION_COMPLETED", description="A bulk operation finished."
+    )
     KYC_SUBMITTED = strawberry.enum_value("KYC_SUBMITTED", description="KYC was submitted.")
     KYC_APPROVED = strawberry.enum_value("KYC_APPROVED", description="The network approved KYC.")
     KYC_REJECTED = strawberry.enum_value(
@@ -321,6 +364,14 @@ class OrganisationEvent:
     async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
         found = await resolvers.by_id(info.context, self._model.organisation_id)
         return None if found is None else Organisation.from_model(found)
+
+    @strawberry.field(description="For bulk operation events: the operation, as it is now.")
+    async def bulk_operation(self, info: strawberry.Info[Context, None]) -> BulkOperation | None:
+        raw = self._model.data.get("operationId")
+        if not isinstance(raw, str):
+            return None
+        found = await contact_resolvers.operation_by_id(info.context, uuid.UUID(raw))
+        return None if found is None else BulkOperation.from_model(found)
 
     @strawberry.field(
         description="Who made the change (null for the network or a removed account)."

@@ -10,17 +10,21 @@ import strawberry
 
 from db.models import Account as AccountModel
 from db.models import B2BId as B2BIdModel
+from db.models import BulkOperation as BulkOperationModel
+from db.models import Contact as ContactModel
 from db.models import Membership as MembershipModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Onboarding as OnboardingModel
 from db.models import Organisation as OrganisationModel
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
+from resolvers import contacts as contact_resolvers
 from resolvers import kyc as kyc_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
+from resolvers.ids import encode_id
 from resolvers.mutation import Outcome
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
@@ -36,6 +40,24 @@ from schema.account import (
     AccountSignUpInput,
     AccountSignUpPayload,
     Viewer,
+)
+from schema.contact import (
+    B2BIdCandidate,
+    BulkOperation,
+    BulkOperationPayload,
+    Contact,
+    ContactArchiveInput,
+    ContactB2BIdFetchInput,
+    ContactB2BIdFetchPayload,
+    ContactB2BIdLinkBulkInput,
+    ContactB2BIdLinkBulkPayload,
+    ContactB2BIdLinkInput,
+    ContactB2BIdSearchStartInput,
+    ContactB2BIdUnlinkInput,
+    ContactCreateInput,
+    ContactLinkResult,
+    ContactPayload,
+    ContactUpdateInput,
 )
 from schema.errors import user_errors
 from schema.kyc import (
@@ -88,16 +110,13 @@ from schema.relay import Node
 Info = strawberry.Info[Context, None]
 
 
-def _to_node(
-    found: AccountModel
-    | OrganisationModel
-    | MembershipModel
-    | B2BIdModel
-    | AccessRequestModel
-    | None,
-) -> Node | None:
+def _to_node(found: object) -> Node | None:
     if isinstance(found, B2BIdModel):
         return B2BId.from_model(found)
+    if isinstance(found, ContactModel):
+        return Contact.from_model(found)
+    if isinstance(found, BulkOperationModel):
+        return BulkOperation.from_model(found)
     if isinstance(found, AccessRequestModel):
         return NetworkAccessRequest.from_model(found)
     if isinstance(found, OrganisationModel):
@@ -501,6 +520,142 @@ class Mutation:
             info, outcome.value.organisation_id if outcome.value else None, outcome.errors
         )
 
+    @strawberry.mutation(description="Create a customer and/or vendor.")
+    async def contact_create(
+        self,
+        info: Info,
+        input: Annotated[ContactCreateInput, strawberry.argument(description="The input.")],
+    ) -> ContactPayload:
+        outcome = await contact_resolvers.create(
+            info.context, organisation_id=input.organisation_id, details=input.contact.to_service()
+        )
+        return await _contact_payload(info, outcome.value, outcome.errors)
+
+    @strawberry.mutation(description="Replace a contact's details.")
+    async def contact_update(
+        self,
+        info: Info,
+        input: Annotated[ContactUpdateInput, strawberry.argument(description="The input.")],
+    ) -> ContactPayload:
+        outcome = await contact_resolvers.update(
+            info.context, contact_id=input.id, details=input.contact.to_service()
+        )
+        return await _contact_payload(info, outcome.value, outcome.errors)
+
+    @strawberry.mutation(description="Archive (or restore) a contact; its history stays.")
+    async def contact_archive(
+        self,
+        info: Info,
+        input: Annotated[ContactArchiveInput, strawberry.argument(description="The input.")],
+    ) -> ContactPayload:
+        outcome = await contact_resolvers.archive(
+            info.context, contact_id=input.id, archived=input.archived
+        )
+        return await _contact_payload(info, outcome.value, outcome.errors)
+
+    @strawberry.mutation(
+        description="Fetch the B2B IDs the network lists for a contact's GSTIN (needs Bharat Connect access)."
+    )
+    async def contact_b2b_id_fetch(
+        self,
+        info: Info,
+        input: Annotated[ContactB2BIdFetchInput, strawberry.argument(description="The input.")],
+    ) -> ContactB2BIdFetchPayload:
+        outcome = await contact_resolvers.fetch(info.context, contact_id=input.contact_id)
+        if outcome.value is None:
+            return ContactB2BIdFetchPayload(
+                contact=None, candidates=[], user_errors=user_errors(outcome.errors)
+            )
+        contact, listings = outcome.value
+        return ContactB2BIdFetchPayload(
+            contact=Contact.from_model(contact),
+            candidates=[B2BIdCandidate.from_listing(x) for x in listings],
+            user_errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Link one of the B2B IDs the network lists for the contact's GSTIN."
+    )
+    async def contact_b2b_id_link(
+        self,
+        info: Info,
+        input: Annotated[ContactB2BIdLinkInput, strawberry.argument(description="The input.")],
+    ) -> ContactPayload:
+        outcome = await contact_resolvers.link(
+            info.context, contact_id=input.contact_id, b2b_id=input.b2b_id
+        )
+        return await _contact_payload(info, outcome.value, outcome.errors)
+
+    @strawberry.mutation(description="Forget a contact's B2B ID.")
+    async def contact_b2b_id_unlink(
+        self,
+        info: Info,
+        input: Annotated[ContactB2BIdUnlinkInput, strawberry.argument(description="The input.")],
+    ) -> ContactPayload:
+        outcome = await contact_resolvers.unlink(info.context, contact_id=input.contact_id)
+        return await _contact_payload(info, outcome.value, outcome.errors)
+
+    @strawberry.mutation(
+        description="Link now: link several contacts at once (at most 100), a result each."
+    )
+    async def contact_b2b_id_link_bulk(
+        self,
+        info: Info,
+        input: Annotated[ContactB2BIdLinkBulkInput, strawberry.argument(description="The input.")],
+    ) -> ContactB2BIdLinkBulkPayload:
+        outcome = await contact_resolvers.link_many(
+            info.context,
+            organisation_id=input.organisation_id,
+            links=[(x.contact_id, x.b2b_id) for x in input.links],
+        )
+        if outcome.value is None:
+            return ContactB2BIdLinkBulkPayload(results=[], user_errors=user_errors(outcome.errors))
+        return ContactB2BIdLinkBulkPayload(
+            results=[
+                ContactLinkResult(
+                    contact_id=strawberry.ID(encode_id("Contact", r.contact_id)),
+                    contact=None if r.contact is None else Contact.from_model(r.contact),
+                    linked=not r.errors,
+                    user_errors=user_errors(r.errors),
+                )
+                for r in outcome.value
+            ],
+            user_errors=[],
+        )
+
+    @strawberry.mutation(
+        description="Search contacts in Bharat Connect: a background bulk operation over every contact with a GSTIN and no B2B ID."
+    )
+    async def contact_b2b_id_search_start(
+        self,
+        info: Info,
+        input: Annotated[
+            ContactB2BIdSearchStartInput, strawberry.argument(description="The input.")
+        ],
+    ) -> BulkOperationPayload:
+        outcome = await contact_resolvers.start_search(
+            info.context, organisation_id=input.organisation_id
+        )
+        return BulkOperationPayload(
+            bulk_operation=None
+            if outcome.value is None
+            else BulkOperation.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+
+async def _contact_payload(
+    info: Info, contact: ContactModel | None, errors: list[ServiceUserError]
+) -> ContactPayload:
+    if contact is None:
+        return ContactPayload(contact=None, same_gstin_contacts=[], user_errors=user_errors(errors))
+    same = await contact_resolvers.same_gstin(info.context, contact)
+    return ContactPayload(
+        contact=Contact.from_model(contact),
+        same_gstin_contacts=[Contact.from_model(c) for c in same],
+        user_errors=[],
+    )
+
 
 async def _kyc_payload(
     info: Info, organisation_id: uuid.UUID | None, errors: list[ServiceUserError]
@@ -523,6 +678,31 @@ async def _onboarding_payload(info: Info, outcome: Outcome[OnboardingModel]) -> 
 @strawberry.type(description="Live updates over WebSocket (graphql-transport-ws protocol).")
 class Subscription:
     """Subscriptions."""
+
+    @strawberry.subscription(
+        description="A bulk operation's progress: its state now, then after every step, until it finishes."
+    )
+    async def bulk_operation_progress(
+        self,
+        info: Info,
+        id: Annotated[strawberry.ID, strawberry.argument(description="The bulk operation.")],
+    ) -> AsyncGenerator[BulkOperation, None]:
+        found = await contact_resolvers.operation_by_global_id(info.context, id)
+        contact_resolvers.forbid_unless(found)
+        assert found is not None
+        yield BulkOperation.from_model(found)
+        if found.status.name != "RUNNING":
+            return
+        org_id = encode_id("Organisation", found.organisation_id)
+        async for event in organisation_resolvers.events(info.context, org_id, None):
+            if event.data.get("operationId") != str(found.id):
+                continue
+            current = await contact_resolvers.operation_by_id(info.context, found.id)
+            if current is None:
+                return
+            yield BulkOperation.from_model(current)
+            if current.status.name != "RUNNING":
+                return
 
     @strawberry.subscription(
         description=(

@@ -13,7 +13,7 @@ from graphql import (
 from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
-from resolvers.services import access, identifiers, kyc, onboarding, organisations
+from resolvers.services import access, contacts, identifiers, kyc, onboarding, organisations
 from resolvers.services.errors import ErrorCode
 from schema.errors import UserErrorCode
 from schema.kyc import KycDocumentKind, KycStatus
@@ -64,6 +64,8 @@ def test_schema_enums_mirror_the_service_enums() -> None:
     assert tuple(k.name for k in KycDocumentKind) == kyc.DOCUMENT_KINDS
     assert [s.name for s in KycStatus] == [s.name for s in StoredKycStatus]
     kinds = {
+        contacts.BULK_PROGRESS,
+        contacts.BULK_COMPLETED,
         kyc.KYC_SUBMITTED,
         kyc.KYC_APPROVED,
         kyc.KYC_REJECTED,

@@ -1,0 +1,213 @@
+"""Resolvers for contacts, B2B ID association and bulk operations."""
+
+from __future__ import annotations
+
+import uuid
+
+from db.models import BulkOperation, BulkOperationItem, Contact
+from db.pagination import Page
+from db.repositories import contact as repo
+from resolvers import mutation
+from resolvers.context import Context
+from resolvers.errors import ForbiddenError
+from resolvers.ids import decode_typed_id
+from resolvers.mutation import Outcome
+from resolvers.pagination import page_request
+from resolvers.services import contacts
+from resolvers.services.contacts import ContactIn, LinkResult
+from resolvers.services.errors import ErrorCode, UserError
+from resolvers.services.network import DirectoryListing
+
+
+def _missing(field: tuple[str, ...], what: str) -> UserError:
+    return UserError(ErrorCode.NOT_FOUND, field, f"No such {what}.")
+
+
+async def create(context: Context, *, organisation_id: str, details: ContactIn) -> Outcome[Contact]:
+    """Create a contact."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    if key is None:
+        return mutation.refuse(_missing(("input", "organisationId"), "organisation"))
+    return await mutation.run(
+        context, lambda uow: contacts.create(uow, viewer, organisation_id=key, details=details)
+    )
+
+
+async def update(context: Context, *, contact_id: str, details: ContactIn) -> Outcome[Contact]:
+    """Replace a contact's details."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(contact_id, "Contact")
+    if key is None:
+        return mutation.refuse(_missing(("input", "id"), "contact"))
+    app = context.app
+    return await mutation.run(
+        context,
+        lambda uow: contacts.update(uow, viewer, contact_id=key, details=details, now=app.now()),
+    )
+
+
+async def archive(context: Context, *, contact_id: str, archived: bool) -> Outcome[Contact]:
+    """Archive or restore a contact."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(contact_id, "Contact")
+    if key is None:
+        return mutation.refuse(_missing(("input", "id"), "contact"))
+    app = context.app
+    return await mutation.run(
+        context,
+        lambda uow: contacts.set_archived(
+            uow, viewer, contact_id=key, archived=archived, now=app.now()
+        ),
+    )
+
+
+async def fetch(
+    context: Context, *, contact_id: str
+) -> Outcome[tuple[Contact, list[DirectoryListing]]]:
+    """The network's B2B IDs for a contact's GSTIN."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(contact_id, "Contact")
+    if key is None:
+        return mutation.refuse(_missing(("input", "contactId"), "contact"))
+    network = context.app.network
+    return await mutation.run(
+        context, lambda uow: contacts.candidates(uow, viewer, network, contact_id=key)
+    )
+
+
+async def link(context: Context, *, contact_id: str, b2b_id: str) -> Outcome[Contact]:
+    """Link a B2B ID to a contact."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(contact_id, "Contact")
+    if key is None:
+        return mutation.refuse(_missing(("input", "contactId"), "contact"))
+    app = context.app
+    return await mutation.run(
+        context,
+        lambda uow: contacts.link(
+            uow, viewer, app.network, contact_id=key, b2b_id=b2b_id, now=app.now()
+        ),
+    )
+
+
+async def unlink(context: Context, *, contact_id: str) -> Outcome[Contact]:
+    """Forget a contact's B2B ID."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(contact_id, "Contact")
+    if key is None:
+        return mutation.refuse(_missing(("input", "contactId"), "contact"))
+    app = context.app
+    return await mutation.run(
+        context, lambda uow: contacts.unlink(uow, viewer, contact_id=key, now=app.now())
+    )
+
+
+async def link_many(
+    context: Context, *, organisation_id: str, links: list[tuple[str, str]]
+) -> Outcome[list[LinkResult]]:
+    """Link now: several contacts at once, a result each."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    if key is None:
+        return mutation.refuse(_missing(("input", "organisationId"), "organisation"))
+    decoded: list[tuple[uuid.UUID, str]] = []
+    for index, (contact_id, b2b_id) in enumerate(links):
+        contact_key = decode_typed_id(contact_id, "Contact")
+        if contact_key is None:
+            return mutation.refuse(_missing(("input", "links", str(index), "contactId"), "contact"))
+        decoded.append((contact_key, b2b_id))
+    app = context.app
+    return await mutation.run(
+        context,
+        lambda uow: contacts.link_many(
+            uow, viewer, app.network, organisation_id=key, links=decoded, now=app.now()
+        ),
+    )
+
+
+async def start_search(context: Context, *, organisation_id: str) -> Outcome[BulkOperation]:
+    """Start searching the network for every unlinked contact's B2B ID."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(organisation_id, "Organisation")
+    if key is None:
+        return mutation.refuse(_missing(("input", "organisationId"), "organisation"))
+    app = context.app
+    return await mutation.run(
+        context, lambda uow: contacts.start_search(uow, viewer, organisation_id=key, now=app.now())
+    )
+
+
+async def page(
+    context: Context,
+    organisation_id: uuid.UUID,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    kind: str | None,
+    linked: bool | None,
+    search: str | None,
+    include_archived: bool,
+) -> Page[Contact]:
+    """One page of contacts."""
+    viewer = await context.require_viewer()
+    request = page_request(first, after, last, before)
+    async with context.app.db.read() as session:
+        return await repo.page(
+            session, viewer.account_id, organisation_id, request, kind=kind, linked=linked,
+            search=search, include_archived=include_archived,
+        )  # fmt: skip
+
+
+async def contact_by_id(context: Context, contact_id: uuid.UUID) -> Contact | None:
+    """A contact the viewer may see."""
+    viewer = await context.require_viewer()
+    return await context.loaders(viewer).contact_by_id.load(contact_id)
+
+
+async def same_gstin(context: Context, contact: Contact) -> list[Contact]:
+    """Other contacts with the contact's GSTIN."""
+    await context.require_viewer()
+    async with context.app.db.read() as session:
+        return await repo.same_gstin(session, contact)
+
+
+async def operation_by_id(context: Context, operation_id: uuid.UUID) -> BulkOperation | None:
+    """A bulk operation the viewer may see."""
+    viewer = await context.require_viewer()
+    async with context.app.db.read() as session:
+        return await repo.visible_operation(session, viewer.account_id, operation_id)
+
+
+async def operation_by_global_id(context: Context, operation_id: str) -> BulkOperation | None:
+    """A bulk operation by global id."""
+    key = decode_typed_id(operation_id, "BulkOperation")
+    if key is None:
+        await context.require_viewer()
+        return None
+    return await operation_by_id(context, key)
+
+
+async def items(
+    context: Context,
+    operation: BulkOperation,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    outcome: str | None,
+) -> Page[BulkOperationItem]:
+    """One page of an operation's per-item results."""
+    await context.require_viewer()
+    request = page_request(first, after, last, before)
+    async with context.app.db.read() as session:
+        return await repo.items_page(session, operation.id, request, outcome)
+
+
+def forbid_unless(found: object) -> None:
+    """Used by subscriptions: a missing operation is a top-level FORBIDDEN."""
+    if found is None:
+        raise ForbiddenError("No such bulk operation, or it is not yours.")

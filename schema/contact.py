@@ -1,0 +1,381 @@
+"""Contacts, their B2B IDs, and bulk operations."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from typing import Annotated
+
+import strawberry
+
+from db.models import BulkOperation as BulkOperationModel
+from db.models import BulkOperationItem as BulkItemModel
+from db.models import Contact as ContactModel
+from db.models import GstTreatment as StoredGstTreatment
+from resolvers import contacts as resolvers
+from resolvers.context import Context
+from resolvers.ids import encode_id
+from resolvers.services.contacts import ContactIn
+from resolvers.services.network import DirectoryListing
+from schema.errors import UserError
+from schema.relay import After, Before, Connection, First, Last, Node
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum(description="How GST applies to a contact.")
+class GstTreatment(enum.Enum):
+    """GST treatments; mirrors the stored ones."""
+
+    REGISTERED_REGULAR = strawberry.enum_value(
+        "REGISTERED_REGULAR", description="Registered, regular scheme."
+    )
+    REGISTERED_COMPOSITION = strawberry.enum_value(
+        "REGISTERED_COMPOSITION", description="Registered, composition scheme."
+    )
+    UNREGISTERED = strawberry.enum_value("UNREGISTERED", description="Not registered for GST.")
+    CONSUMER = strawberry.enum_value("CONSUMER", description="An end consumer.")
+    OVERSEAS = strawberry.enum_value("OVERSEAS", description="Outside India (place of supply 96).")
+    SEZ = strawberry.enum_value("SEZ", description="A special economic zone unit.")
+    DEEMED_EXPORT = strawberry.enum_value("DEEMED_EXPORT", description="Deemed export.")
+
+
+@strawberry.enum(description="Customers or vendors.")
+class ContactKind(enum.Enum):
+    """Contact kinds."""
+
+    CUSTOMER = strawberry.enum_value("CUSTOMER", description="Contacts you sell to.")
+    VENDOR = strawberry.enum_value("VENDOR", description="Contacts you buy from.")
+
+
+@strawberry.type(description="A postal address.")
+class ContactAddress:
+    """An address."""
+
+    line: str | None = strawberry.field(description="Street address.")
+    city: str | None = strawberry.field(description="City or town.")
+    state_code: str | None = strawberry.field(description="GST state code.")
+    pin: str | None = strawberry.field(description="PIN code.")
+
+
+@strawberry.type(description="A customer, a vendor, or both.")
+class Contact(Node):
+    """A contact."""
+
+    display_name: str = strawberry.field(description="The name shown in lists.")
+    legal_name: str = strawberry.field(description="The registered legal name.")
+    is_customer: bool = strawberry.field(description="You sell to this contact.")
+    is_vendor: bool = strawberry.field(description="You buy from this contact.")
+    gstin: str | None = strawberry.field(description="The contact's GSTIN.")
+    gst_treatment: GstTreatment = strawberry.field(description="How GST applies.")
+    place_of_supply: str | None = strawberry.field(
+        description="State code of the place of supply (96 outside India)."
+    )
+    billing_address: ContactAddress = strawberry.field(description="The billing address.")
+    email: str | None = strawberry.field(description="E-mail address.")
+    phone: str | None = strawberry.field(description="Mobile number.")
+    b2b_id: str | None = strawberry.field(
+        description="The linked B2B ID: documents reach the contact through it."
+    )
+    linked_at: datetime | None = strawberry.field(description="When the B2B ID was linked (UTC).")
+    archived: bool = strawberry.field(
+        description="Archived contacts keep their history but leave lists."
+    )
+    created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    _model: strawberry.Private[ContactModel]
+
+    @classmethod
+    def from_model(cls, m: ContactModel) -> Contact:
+        """Map a row."""
+        return cls(
+            id=strawberry.ID(encode_id("Contact", m.id)), display_name=m.display_name,
+            legal_name=m.legal_name, is_customer=m.is_customer, is_vendor=m.is_vendor,
+            gstin=m.gstin, gst_treatment=GstTreatment[m.gst_treatment.name],
+            place_of_supply=m.place_of_supply,
+            billing_address=ContactAddress(line=m.address_line, city=m.city, state_code=m.state_code, pin=m.pin),
+            email=m.email, phone=m.phone, b2b_id=m.b2b_id, linked_at=m.linked_at,
+            archived=m.archived_at is not None, created_at=m.created_at, updated_at=m.updated_at, _model=m,
+        )  # fmt: skip
+
+    @strawberry.field(description="Other contacts with the same GSTIN (branches of one business).")
+    async def same_gstin_contacts(self, info: Info) -> list[Contact]:
+        return [
+            Contact.from_model(c) for c in await resolvers.same_gstin(info.context, self._model)
+        ]
+
+
+@strawberry.type(description="A B2B ID the network lists for a GSTIN.")
+class B2BIdCandidate:
+    """A directory listing."""
+
+    b2b_id: str = strawberry.field(description="The B2B ID.")
+    legal_name: str = strawberry.field(description="The business's legal name on the network.")
+
+    @classmethod
+    def from_listing(cls, listing: DirectoryListing) -> B2BIdCandidate:
+        """Map a listing."""
+        return cls(b2b_id=listing.b2b_id, legal_name=listing.legal_name)
+
+
+@strawberry.enum(description="What a B2B ID search found for one contact.")
+class SearchOutcome(enum.Enum):
+    """Search outcomes."""
+
+    NO_MATCH = strawberry.enum_value("NO_MATCH", description="No public B2B ID for the GSTIN.")
+    ONE_MATCH = strawberry.enum_value("ONE_MATCH", description="Exactly one: link it.")
+    SEVERAL_MATCHES = strawberry.enum_value(
+        "SEVERAL_MATCHES", description="Several: choose the right one."
+    )
+
+
+@strawberry.enum(description="Where a bulk operation stands.")
+class BulkOperationStatus(enum.Enum):
+    """Bulk statuses."""
+
+    RUNNING = strawberry.enum_value(
+        "RUNNING", description="Working (pauses by itself while the network is down)."
+    )
+    COMPLETED = strawberry.enum_value("COMPLETED", description="Every item has a result.")
+    FAILED = strawberry.enum_value("FAILED", description="Stopped; see `error`.")
+
+
+@strawberry.enum(description="Where one item of a bulk operation stands.")
+class BulkItemStatus(enum.Enum):
+    """Item statuses."""
+
+    PENDING = strawberry.enum_value("PENDING", description="Not done yet.")
+    DONE = strawberry.enum_value("DONE", description="Done; see the outcome.")
+    FAILED = strawberry.enum_value("FAILED", description="Could not be done; see `error`.")
+
+
+@strawberry.type(description="One item of a bulk operation and its result.")
+class BulkOperationItem:
+    """An item."""
+
+    status: BulkItemStatus = strawberry.field(description="Where it stands.")
+    outcome: SearchOutcome | None = strawberry.field(description="What the search found.")
+    candidates: list[B2BIdCandidate] = strawberry.field(description="The B2B IDs found.")
+    error: str | None = strawberry.field(description="Why it failed.")
+    updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
+    _model: strawberry.Private[BulkItemModel]
+
+    @classmethod
+    def from_model(cls, m: BulkItemModel) -> BulkOperationItem:
+        """Map a row."""
+        outcome = m.result.get("outcome")
+        return cls(
+            status=BulkItemStatus[m.status.name],
+            outcome=SearchOutcome[outcome] if isinstance(outcome, str) else None,
+            candidates=[B2BIdCandidate(b2b_id=c["b2bId"], legal_name=c["legalName"]) for c in m.result.get("candidates", [])],
+            error=m.result.get("error"), updated_at=m.updated_at, _model=m,
+        )  # fmt: skip
+
+    @strawberry.field(description="The contact.")
+    async def contact(self, info: Info) -> Contact | None:
+        found = await resolvers.contact_by_id(info.context, self._model.subject_id)
+        return None if found is None else Contact.from_model(found)
+
+
+@strawberry.type(
+    description="Long work in the background (such as searching every contact's B2B ID), with progress and a result per item. Poll it with `node`, or subscribe with `bulkOperationProgress`."
+)
+class BulkOperation(Node):
+    """A bulk operation."""
+
+    kind: str = strawberry.field(description="What it does (CONTACT_B2B_ID_SEARCH).")
+    status: BulkOperationStatus = strawberry.field(description="Where it stands.")
+    total: int = strawberry.field(description="How many items.")
+    done: int = strawberry.field(description="Items done.")
+    failed: int = strawberry.field(description="Items that failed.")
+    error: str | None = strawberry.field(description="Why it stopped, if it failed.")
+    created_at: datetime = strawberry.field(description="When it started (UTC).")
+    finished_at: datetime | None = strawberry.field(description="When it finished (UTC).")
+    _model: strawberry.Private[BulkOperationModel]
+
+    @classmethod
+    def from_model(cls, m: BulkOperationModel) -> BulkOperation:
+        """Map a row."""
+        return cls(
+            id=strawberry.ID(encode_id("BulkOperation", m.id)), kind=m.kind,
+            status=BulkOperationStatus[m.status.name], total=m.total, done=m.done, failed=m.failed,
+            error=m.error, created_at=m.created_at, finished_at=m.finished_at, _model=m,
+        )  # fmt: skip
+
+    @strawberry.field(description="Per-item results, optionally only one outcome.")
+    async def items(
+        self,
+        info: Info,
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        outcome: Annotated[
+            SearchOutcome | None, strawberry.argument(description="Only items with this outcome.")
+        ] = None,
+    ) -> Connection[BulkOperationItem]:
+        page = await resolvers.items(
+            info.context, self._model, first=first, after=after, last=last, before=before,
+            outcome=None if outcome is None else outcome.name,
+        )  # fmt: skip
+        return Connection.build(page, lambda i: i.id, BulkOperationItem.from_model)  # type: ignore[attr-defined,arg-type]
+
+
+@strawberry.input(description="A contact's details.")
+class ContactInput:
+    """Contact input."""
+
+    display_name: str = strawberry.field(description="The name shown in lists.")
+    legal_name: str | None = strawberry.field(
+        default=None, description="Registered name (defaults to the display name)."
+    )
+    is_customer: bool = strawberry.field(default=False, description="You sell to this contact.")
+    is_vendor: bool = strawberry.field(default=False, description="You buy from this contact.")
+    gstin: str | None = strawberry.field(default=None, description="GSTIN (checked).")
+    gst_treatment: GstTreatment = strawberry.field(description="How GST applies.")
+    place_of_supply: str | None = strawberry.field(
+        default=None, description="State code; defaults from the GSTIN or address."
+    )
+    address_line: str | None = strawberry.field(default=None, description="Billing street address.")
+    city: str | None = strawberry.field(default=None, description="Billing city.")
+    state_code: str | None = strawberry.field(default=None, description="Billing state code.")
+    pin: str | None = strawberry.field(default=None, description="Billing PIN code.")
+    email: str | None = strawberry.field(default=None, description="E-mail address.")
+    phone: str | None = strawberry.field(default=None, description="Mobile number.")
+
+    def to_service(self) -> ContactIn:
+        """The service's form."""
+        return ContactIn(
+            display_name=self.display_name, legal_name=self.legal_name, is_customer=self.is_customer,
+            is_vendor=self.is_vendor, gstin=self.gstin,
+            gst_treatment=StoredGstTreatment[self.gst_treatment.name],
+            place_of_supply=self.place_of_supply, address_line=self.address_line, city=self.city,
+            state_code=self.state_code, pin=self.pin, email=self.email, phone=self.phone,
+        )  # fmt: skip
+
+
+@strawberry.input(description="Create a contact.")
+class ContactCreateInput:
+    """Creation input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    contact: ContactInput = strawberry.field(description="The details.")
+
+
+@strawberry.input(
+    description="Replace a contact's details (a changed GSTIN drops the B2B ID link)."
+)
+class ContactUpdateInput:
+    """Update input."""
+
+    id: strawberry.ID = strawberry.field(description="The contact.")
+    contact: ContactInput = strawberry.field(description="The new details.")
+
+
+@strawberry.input(description="Archive or restore a contact.")
+class ContactArchiveInput:
+    """Archive input."""
+
+    id: strawberry.ID = strawberry.field(description="The contact.")
+    archived: bool = strawberry.field(default=True, description="False restores it.")
+
+
+@strawberry.type(description="The result of a contact change.")
+class ContactPayload:
+    """Contact result."""
+
+    contact: Contact | None = strawberry.field(description="The contact.")
+    same_gstin_contacts: list[Contact] = strawberry.field(
+        description="Other contacts with the same GSTIN: allowed (branches), shown so you know."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(description="Fetch the B2B IDs the network lists for a contact's GSTIN.")
+class ContactB2BIdFetchInput:
+    """Fetch input."""
+
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+
+
+@strawberry.type(description="The result of `contactB2BIdFetch`.")
+class ContactB2BIdFetchPayload:
+    """Fetch result."""
+
+    contact: Contact | None = strawberry.field(description="The contact.")
+    candidates: list[B2BIdCandidate] = strawberry.field(
+        description="Every B2B ID found (choose one)."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
+
+
+@strawberry.input(description="Link a B2B ID (one the network lists for the contact's GSTIN).")
+class ContactB2BIdLinkInput:
+    """Link input."""
+
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    b2b_id: str = strawberry.field(description="The chosen B2B ID.")
+
+
+@strawberry.input(description="Forget a contact's B2B ID.")
+class ContactB2BIdUnlinkInput:
+    """Unlink input."""
+
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+
+
+@strawberry.input(description="One link of a `contactB2BIdLinkBulk`.")
+class ContactLinkInput:
+    """A link."""
+
+    contact_id: strawberry.ID = strawberry.field(description="The contact.")
+    b2b_id: str = strawberry.field(description="The chosen B2B ID.")
+
+
+@strawberry.input(description="Link now: link several contacts at once (at most 100).")
+class ContactB2BIdLinkBulkInput:
+    """Bulk link input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    links: list[ContactLinkInput] = strawberry.field(
+        description="The selection (no contact twice)."
+    )
+
+
+@strawberry.type(description="What happened to one link.")
+class ContactLinkResult:
+    """One link's result."""
+
+    contact_id: strawberry.ID = strawberry.field(description="The contact asked for.")
+    contact: Contact | None = strawberry.field(description="The contact, as it is now.")
+    linked: bool = strawberry.field(description="Whether it was linked.")
+    user_errors: list[UserError] = strawberry.field(description="Why this one was refused.")
+
+
+@strawberry.type(description="The result of `contactB2BIdLinkBulk`.")
+class ContactB2BIdLinkBulkPayload:
+    """Bulk link result."""
+
+    results: list[ContactLinkResult] = strawberry.field(description="A result per link, in order.")
+    user_errors: list[UserError] = strawberry.field(
+        description="Why the whole request was refused."
+    )
+
+
+@strawberry.input(
+    description="Search contacts in Bharat Connect: every contact with a GSTIN and no B2B ID."
+)
+class ContactB2BIdSearchStartInput:
+    """Bulk search input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+
+
+@strawberry.type(description="The result of `contactB2BIdSearchStart`.")
+class BulkOperationPayload:
+    """Bulk start result."""
+
+    bulk_operation: BulkOperation | None = strawberry.field(
+        description="The operation (a running one is reused)."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why it was refused.")
