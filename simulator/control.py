@@ -166,8 +166,11 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             times = body.get("times", 1)
             if not isinstance(times, int) or not 1 <= times <= 1000:
                 return _error("times is an integer from 1 to 1000")
+            after = body.get("afterCalls", 0)
+            if not isinstance(after, int) or not 0 <= after <= 100_000:
+                return _error("afterCalls is an integer from 0 to 100000")
             fault = Fault(kind, str(body.get("reason", "REFUSED")), float(body.get("seconds", 0)))
-            network.faults.add(str(operation), fault, times)
+            network.faults.add(str(operation), fault, times, after)
         return JSONResponse(
             {op: [dataclasses.asdict(f) for f in fs] for op, fs in network.faults.pending().items()}
         )

@@ -5,6 +5,9 @@
 - ``TIMEOUT_NOT_DONE``: the caller gets a timeout and nothing happened.
 - ``DUPLICATE``: an inbound message is delivered twice.
 - ``DELAY``: the answer (or an inbound delivery) comes ``seconds`` late.
+- ``OUTAGE``: the network goes down for ``seconds`` at this call.
+
+``after_calls`` lets that many calls of the operation pass untouched first.
 - An **outage** (:meth:`Faults.start_outage`) makes every call fail as unavailable, and holds
   inbound deliveries back, until it ends.
 """
@@ -16,13 +19,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-FaultKind = Literal["REFUSE", "TIMEOUT_DONE", "TIMEOUT_NOT_DONE", "DUPLICATE", "DELAY"]
+FaultKind = Literal["REFUSE", "TIMEOUT_DONE", "TIMEOUT_NOT_DONE", "DUPLICATE", "DELAY", "OUTAGE"]
 FAULT_KINDS: tuple[FaultKind, ...] = (
     "REFUSE",
     "TIMEOUT_DONE",
     "TIMEOUT_NOT_DONE",
     "DUPLICATE",
     "DELAY",
+    "OUTAGE",
 )
 OPERATIONS = (
     "gstn_taxpayer",
@@ -51,16 +55,17 @@ class Faults:
     """The faults waiting to happen, consumed one per call."""
 
     def __init__(self) -> None:
-        self._queued: dict[str, deque[Fault]] = defaultdict(deque)
+        self._queued: dict[str, deque[Fault | None]] = defaultdict(deque)
         self.outage_until: datetime | None = None
 
-    def add(self, operation: str, fault: Fault, times: int = 1) -> None:
-        """Make the next ``times`` calls of ``operation`` fail this way."""
+    def add(self, operation: str, fault: Fault, times: int = 1, after_calls: int = 0) -> None:
+        """Make ``times`` calls of ``operation`` fail this way, after ``after_calls`` calls
+        that pass untouched (counted from the end of what is queued already)."""
         if operation not in OPERATIONS:
             msg = f"unknown operation {operation!r}; one of {', '.join(OPERATIONS)}"
             raise ValueError(msg)
-        for _ in range(times):
-            self._queued[operation].append(fault)
+        self._queued[operation].extend([None] * after_calls)
+        self._queued[operation].extend([fault] * times)
 
     def take(self, operation: str) -> Fault | None:
         """The next fault for this call, if any."""
@@ -68,8 +73,8 @@ class Faults:
         return queue.popleft() if queue else None
 
     def pending(self) -> dict[str, list[Fault]]:
-        """What is still queued."""
-        return {op: list(q) for op, q in self._queued.items() if q}
+        """The faults still queued (untouched calls left out)."""
+        return {op: [f for f in q if f is not None] for op, q in self._queued.items() if any(q)}
 
     def clear(self) -> None:
         """Forget every fault and end any outage."""

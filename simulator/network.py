@@ -131,6 +131,10 @@ class SimulatedNetwork:
             raise NetworkTimeoutError(msg)
         if fault.kind == "DELAY":
             await asyncio.sleep(fault.seconds)
+        if fault.kind == "OUTAGE":
+            self.faults.start_outage(self.clock.now() + timedelta(seconds=fault.seconds))
+            msg = "Bharat Connect went down"
+            raise NetworkUnavailableError(msg)
         return fault
 
     @staticmethod
