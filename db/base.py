@@ -22,12 +22,18 @@ NAMING_CONVENTION = {
 }
 
 
+_last_id = 0
+
+
 def new_id() -> uuid.UUID:
     """A UUID version 7: 48 bits of Unix milliseconds, then random bits.
 
     Ids sort by creation time, so keyset pagination on the primary key lists rows in the order
-    they were made, and the B-tree index stays append-mostly.
+    they were made, and the B-tree index stays append-mostly. Within one process they are
+    strictly increasing (RFC 9562's monotonic method): an id made in the same millisecond as
+    the previous one is the previous one plus one.
     """
+    global _last_id
     ms = time.time_ns() // 1_000_000
     rand = int.from_bytes(os.urandom(10), "big")
     value = (ms & ((1 << 48) - 1)) << 80
@@ -35,6 +41,9 @@ def new_id() -> uuid.UUID:
     value |= ((rand >> 62) & 0xFFF) << 64
     value |= 0b10 << 62
     value |= rand & ((1 << 62) - 1)
+    if value <= _last_id:
+        value = _last_id + 1
+    _last_id = value
     return uuid.UUID(int=value)
 
 

@@ -554,7 +554,8 @@ class Mutation:
         return await _contact_payload(info, outcome.value, outcome.errors)
 
     @strawberry.mutation(
-        description="Fetch the B2B IDs the network lists for a contact's GSTIN (needs Bharat Connect access)."
+        name="contactB2BIdFetch",
+        description="Fetch the B2B IDs the network lists for a contact's GSTIN (needs Bharat Connect access).",
     )
     async def contact_b2b_id_fetch(
         self,
@@ -574,7 +575,8 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Link one of the B2B IDs the network lists for the contact's GSTIN."
+        name="contactB2BIdLink",
+        description="Link one of the B2B IDs the network lists for the contact's GSTIN.",
     )
     async def contact_b2b_id_link(
         self,
@@ -586,7 +588,7 @@ class Mutation:
         )
         return await _contact_payload(info, outcome.value, outcome.errors)
 
-    @strawberry.mutation(description="Forget a contact's B2B ID.")
+    @strawberry.mutation(name="contactB2BIdUnlink", description="Forget a contact's B2B ID.")
     async def contact_b2b_id_unlink(
         self,
         info: Info,
@@ -596,7 +598,8 @@ class Mutation:
         return await _contact_payload(info, outcome.value, outcome.errors)
 
     @strawberry.mutation(
-        description="Link now: link several contacts at once (at most 100), a result each."
+        name="contactB2BIdLinkBulk",
+        description="Link now: link several contacts at once (at most 100), a result each.",
     )
     async def contact_b2b_id_link_bulk(
         self,
@@ -624,7 +627,8 @@ class Mutation:
         )
 
     @strawberry.mutation(
-        description="Search contacts in Bharat Connect: a background bulk operation over every contact with a GSTIN and no B2B ID."
+        name="contactB2BIdSearchStart",
+        description="Search contacts in Bharat Connect: a background bulk operation over every contact with a GSTIN and no B2B ID.",
     )
     async def contact_b2b_id_search_start(
         self,
