@@ -19,6 +19,7 @@ from starlette.routing import Mount, Route, WebSocketRoute
 
 from db import migrate
 from db.engine import Database
+from db.repositories import onboarding as onboarding_repo
 from resolvers import inbound
 from resolvers.broker import Broker, MemoryBroker, PostgresBroker
 from resolvers.context import AppState
@@ -36,6 +37,7 @@ from simulator.clock import Clock, SystemClock
 from simulator.control import control_routes
 from simulator.demo import demo_world
 from simulator.network import SimulatedNetwork
+from simulator.world import DirectoryEntry
 
 logger = logging.getLogger("bharat_connect")
 
@@ -91,6 +93,16 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await migrate.upgrade(db.engine)
+        # The simulator keeps its world in memory: announce our organisations' approved B2B IDs
+        # again, as the real network would still hold them.
+        async with db.read() as session:
+            for record, legal_name in await onboarding_repo.approved_b2b_ids_with_names(session):
+                if record.value not in simulator.world.directory:
+                    simulator.world.add_directory_entry(
+                        DirectoryEntry(
+                            record.value, record.gstin, legal_name, private=record.private
+                        )
+                    )
         # The broker first: seeding commits events and publishes them.
         await state.broker.start()
         tasks: list[asyncio.Task[None]] = []

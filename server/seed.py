@@ -7,10 +7,10 @@ from dataclasses import dataclass
 
 from sqlalchemy import text
 
-from db.models import MembershipRole
+from db.models import GstTreatment, MembershipRole
 from db.repositories import account as account_repo
 from resolvers.context import AppState
-from resolvers.services import accounts, onboarding, organisations
+from resolvers.services import accounts, contacts, onboarding, organisations
 from resolvers.services.accounts import normalise_email
 from simulator import demo
 
@@ -68,6 +68,21 @@ async def seed_demo(state: AppState) -> None:
             email=STAFF.email,
             role=MembershipRole.STAFF,
         )
+        for name, gstin, kinds in (
+            ("Ganga Steel", demo.GANGA_UP, (False, True)),
+            ("Narmada Chemicals", demo.NARMADA_GJ, (False, True)),
+            ("Tapti Foods", demo.TAPTI_DL, (True, False)),
+            ("Kaveri Components", demo.KAVERI_KA, (True, True)),
+        ):
+            await contacts.create(
+                uow, created[OWNER.email], organisation_id=sharma.id,
+                details=contacts.ContactIn(
+                    display_name=name, legal_name=None, is_customer=kinds[0], is_vendor=kinds[1],
+                    gstin=gstin, gst_treatment=GstTreatment.REGISTERED_REGULAR,
+                    place_of_supply=None, address_line=None, city=None, state_code=None, pin=None,
+                    email=None, phone=None,
+                ),
+            )  # fmt: skip
         kaveri = await organisations.create(
             uow, created[KAVERI.email], name="Kaveri Components", idempotency_key=None
         )

@@ -508,3 +508,17 @@ async def test_progress_streams_over_a_websocket(
     await ws.close()
     await ws2.close()
     assert timedelta(0) is not None
+
+
+async def test_a_restarted_simulator_still_lists_our_approved_b2b_ids(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, settings: Any
+) -> None:
+    from dataclasses import replace
+
+    from server.app import create_app
+
+    await _approved_org(api, simulator, dispatcher)
+    fresh = create_app(replace(settings, migrate_on_start=False))
+    async with fresh.router.lifespan_context(fresh):
+        entry = fresh.state.simulator.world.directory["sharma-traders"]
+        assert (entry.gstin, entry.legal_name, entry.state) == ("27AAPFS1234K1ZW", "Sharma Traders", "APPROVED")

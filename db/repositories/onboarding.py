@@ -217,3 +217,13 @@ async def visible_kyc_profiles(
         KycProfile.organisation_id.in_(organisation_ids), KycProfile.organisation_id.in_(mine)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def approved_b2b_ids_with_names(session: AsyncSession) -> list[tuple[B2BId, str]]:
+    """Every approved B2B ID of every organisation, with the organisation's legal name."""
+    stmt = (
+        select(B2BId, Onboarding.legal_name)
+        .join(Onboarding, Onboarding.organisation_id == B2BId.organisation_id)
+        .where(B2BId.status == B2BIdStatus.APPROVED)
+    )
+    return [(row[0], row[1] or "") for row in (await session.execute(stmt)).all()]
