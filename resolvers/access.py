@@ -9,61 +9,44 @@ from db.repositories import organisation as organisation_repo
 from db.unit_of_work import UnitOfWork
 from resolvers import mutation
 from resolvers.context import Context
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.services import access
-from resolvers.services.errors import ErrorCode, UserError
 
 
 async def set_access(context: Context, *, membership_id: str, granted: bool) -> Outcome[Membership]:
     """Grant or revoke a member's access."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(membership_id, "Membership")
-    if key is None:
-        return mutation.refuse(
-            UserError(ErrorCode.NOT_FOUND, ("input", "membershipId"), "No such membership.")
-        )
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: access.set_access(
+    return await mutation.run_on(
+        context, membership_id, "Membership", ("input", "membershipId"),
+        lambda uow, viewer, key: access.set_access(
             uow, viewer, membership_id=key, granted=granted, now=app.now()
         ),
-    )
+    )  # fmt: skip
 
 
 async def request(
     context: Context, *, organisation_id: str, note: str | None
 ) -> Outcome[NetworkAccessRequest]:
     """Ask for access."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(organisation_id, "Organisation")
-    if key is None:
-        return mutation.refuse(
-            UserError(ErrorCode.NOT_FOUND, ("input", "organisationId"), "No such organisation.")
-        )
-    return await mutation.run(
-        context, lambda uow: access.request_access(uow, viewer, organisation_id=key, note=note)
-    )
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ("input", "organisationId"),
+        lambda uow, viewer, key: access.request_access(
+            uow, viewer, organisation_id=key, note=note
+        ),
+    )  # fmt: skip
 
 
 async def decide(
     context: Context, *, request_id: str, approve: bool
 ) -> Outcome[NetworkAccessRequest]:
     """Approve or decline a request."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(request_id, "NetworkAccessRequest")
-    if key is None:
-        return mutation.refuse(
-            UserError(ErrorCode.NOT_FOUND, ("input", "requestId"), "No such request.")
-        )
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: access.decide_request(
+    return await mutation.run_on(
+        context, request_id, "NetworkAccessRequest", ("input", "requestId"),
+        lambda uow, viewer, key: access.decide_request(
             uow, viewer, request_id=key, approve=approve, now=app.now()
         ),
-    )
+    )  # fmt: skip
 
 
 async def requests_of(context: Context, organisation_id: uuid.UUID) -> list[NetworkAccessRequest]:

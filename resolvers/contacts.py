@@ -18,124 +18,106 @@ from resolvers.services.contacts import ContactIn, LinkResult
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import DirectoryListing
 
-
-def _missing(field: tuple[str, ...], what: str) -> UserError:
-    return UserError(ErrorCode.NOT_FOUND, field, f"No such {what}.")
+CONTACT = ("input", "contactId")
+ORG = ("input", "organisationId")
 
 
 async def create(context: Context, *, organisation_id: str, details: ContactIn) -> Outcome[Contact]:
     """Create a contact."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(organisation_id, "Organisation")
-    if key is None:
-        return mutation.refuse(_missing(("input", "organisationId"), "organisation"))
-    return await mutation.run(
-        context, lambda uow: contacts.create(uow, viewer, organisation_id=key, details=details)
-    )
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: contacts.create(uow, viewer, organisation_id=key, details=details),
+    )  # fmt: skip
 
 
 async def update(context: Context, *, contact_id: str, details: ContactIn) -> Outcome[Contact]:
     """Replace a contact's details."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(contact_id, "Contact")
-    if key is None:
-        return mutation.refuse(_missing(("input", "id"), "contact"))
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: contacts.update(uow, viewer, contact_id=key, details=details, now=app.now()),
-    )
+    return await mutation.run_on(
+        context, contact_id, "Contact", ("input", "id"),
+        lambda uow, viewer, key: contacts.update(
+            uow, viewer, contact_id=key, details=details, now=app.now()
+        ),
+    )  # fmt: skip
 
 
 async def archive(context: Context, *, contact_id: str, archived: bool) -> Outcome[Contact]:
     """Archive or restore a contact."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(contact_id, "Contact")
-    if key is None:
-        return mutation.refuse(_missing(("input", "id"), "contact"))
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: contacts.set_archived(
+    return await mutation.run_on(
+        context, contact_id, "Contact", ("input", "id"),
+        lambda uow, viewer, key: contacts.set_archived(
             uow, viewer, contact_id=key, archived=archived, now=app.now()
         ),
-    )
+    )  # fmt: skip
 
 
 async def fetch(
     context: Context, *, contact_id: str
 ) -> Outcome[tuple[Contact, list[DirectoryListing]]]:
     """The network's B2B IDs for a contact's GSTIN."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(contact_id, "Contact")
-    if key is None:
-        return mutation.refuse(_missing(("input", "contactId"), "contact"))
     network = context.app.network
-    return await mutation.run(
-        context, lambda uow: contacts.candidates(uow, viewer, network, contact_id=key)
-    )
+    return await mutation.run_on(
+        context, contact_id, "Contact", CONTACT,
+        lambda uow, viewer, key: contacts.candidates(uow, viewer, network, contact_id=key),
+    )  # fmt: skip
 
 
 async def link(context: Context, *, contact_id: str, b2b_id: str) -> Outcome[Contact]:
     """Link a B2B ID to a contact."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(contact_id, "Contact")
-    if key is None:
-        return mutation.refuse(_missing(("input", "contactId"), "contact"))
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: contacts.link(
+    return await mutation.run_on(
+        context, contact_id, "Contact", CONTACT,
+        lambda uow, viewer, key: contacts.link(
             uow, viewer, app.network, contact_id=key, b2b_id=b2b_id, now=app.now()
         ),
-    )
+    )  # fmt: skip
 
 
 async def unlink(context: Context, *, contact_id: str) -> Outcome[Contact]:
     """Forget a contact's B2B ID."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(contact_id, "Contact")
-    if key is None:
-        return mutation.refuse(_missing(("input", "contactId"), "contact"))
     app = context.app
-    return await mutation.run(
-        context, lambda uow: contacts.unlink(uow, viewer, contact_id=key, now=app.now())
-    )
+    return await mutation.run_on(
+        context, contact_id, "Contact", CONTACT,
+        lambda uow, viewer, key: contacts.unlink(uow, viewer, contact_id=key, now=app.now()),
+    )  # fmt: skip
 
 
 async def link_many(
     context: Context, *, organisation_id: str, links: list[tuple[str, str]]
 ) -> Outcome[list[LinkResult]]:
     """Link now: several contacts at once, a result each."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(organisation_id, "Organisation")
-    if key is None:
-        return mutation.refuse(_missing(("input", "organisationId"), "organisation"))
     decoded: list[tuple[uuid.UUID, str]] = []
     for index, (contact_id, b2b_id) in enumerate(links):
         contact_key = decode_typed_id(contact_id, "Contact")
         if contact_key is None:
-            return mutation.refuse(_missing(("input", "links", str(index), "contactId"), "contact"))
+            await context.require_viewer()
+            return mutation.refuse(
+                UserError(
+                    ErrorCode.NOT_FOUND,
+                    ("input", "links", str(index), "contactId"),
+                    "No such contact.",
+                )
+            )
         decoded.append((contact_key, b2b_id))
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: contacts.link_many(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: contacts.link_many(
             uow, viewer, app.network, organisation_id=key, links=decoded, now=app.now()
         ),
-    )
+    )  # fmt: skip
 
 
 async def start_search(context: Context, *, organisation_id: str) -> Outcome[BulkOperation]:
     """Start searching the network for every unlinked contact's B2B ID."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(organisation_id, "Organisation")
-    if key is None:
-        return mutation.refuse(_missing(("input", "organisationId"), "organisation"))
     app = context.app
-    return await mutation.run(
-        context, lambda uow: contacts.start_search(uow, viewer, organisation_id=key, now=app.now())
-    )
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: contacts.start_search(
+            uow, viewer, organisation_id=key, now=app.now()
+        ),
+    )  # fmt: skip
 
 
 async def page(

@@ -10,10 +10,8 @@ from db.models import KycDocument, KycOwner, KycProfile, MembershipRole
 from db.unit_of_work import UnitOfWork
 from resolvers import mutation
 from resolvers.context import Context
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.services import kyc
-from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.kyc import AddressIn, BankAccountIn, RepresentativeIn
 
 
@@ -29,12 +27,7 @@ class KycView:
     viewer_is_owner: bool
 
 
-def _org(value: str) -> uuid.UUID | None:
-    return decode_typed_id(value, "Organisation")
-
-
-def _no_org() -> UserError:
-    return UserError(ErrorCode.NOT_FOUND, ("input", "organisationId"), "No such organisation.")
+ORG = ("input", "organisationId")
 
 
 async def view(context: Context, organisation_id: uuid.UUID) -> KycView:
@@ -67,14 +60,10 @@ async def update_profile(
     bank_account: BankAccountIn | None,
 ) -> Outcome[KycProfile]:
     """Save KYC sections."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: kyc.update_profile(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: kyc.update_profile(
             uow, viewer, organisation_id=key, address=address, representative=representative,
             bank_account=bank_account, now=app.now(),
         ),
@@ -85,36 +74,26 @@ async def add_owner(
     context: Context, *, organisation_id: str, name: str, pan: str, share: decimal.Decimal
 ) -> Outcome[KycOwner]:
     """List an owner."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
-    return await mutation.run(
-        context,
-        lambda uow: kyc.add_owner(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: kyc.add_owner(
             uow, viewer, organisation_id=key, name=name, pan=pan, share=share
         ),
-    )
+    )  # fmt: skip
 
 
 async def remove_owner(context: Context, *, owner_id: str) -> Outcome[KycOwner]:
     """Take an owner off the list."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(owner_id, "KycOwner")
-    if key is None:
-        return mutation.refuse(
-            UserError(ErrorCode.NOT_FOUND, ("input", "ownerId"), "No such owner.")
-        )
-    return await mutation.run(context, lambda uow: kyc.remove_owner(uow, viewer, owner_id=key))
+    return await mutation.run_on(
+        context, owner_id, "KycOwner", ("input", "ownerId"),
+        lambda uow, viewer, key: kyc.remove_owner(uow, viewer, owner_id=key),
+    )  # fmt: skip
 
 
 async def submit(context: Context, *, organisation_id: str) -> Outcome[KycProfile]:
     """Submit KYC for review."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context, lambda uow: kyc.submit(uow, viewer, organisation_id=key, now=app.now())
-    )
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: kyc.submit(uow, viewer, organisation_id=key, now=app.now()),
+    )  # fmt: skip

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
@@ -9,7 +11,14 @@ from typing import Generic, TypeVar
 from db.unit_of_work import UnitOfWork
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
-from resolvers.services.errors import PermissionDeniedError, UserError, UserInputError
+from resolvers.ids import decode_typed_id
+from resolvers.services.accounts import Viewer
+from resolvers.services.errors import (
+    ErrorCode,
+    PermissionDeniedError,
+    UserError,
+    UserInputError,
+)
 
 T = TypeVar("T")
 
@@ -45,3 +54,20 @@ async def run(context: Context, work: Callable[[UnitOfWork], Awaitable[T]]) -> O
 def refuse(error: UserError) -> Outcome[T]:
     """An outcome refused before any work started."""
     return Outcome(errors=[error])
+
+
+async def run_on(
+    context: Context,
+    global_id: str,
+    type_name: str,
+    field: tuple[str, ...],
+    work: Callable[[UnitOfWork, Viewer, uuid.UUID], Awaitable[T]],
+) -> Outcome[T]:
+    """Run ``work`` on the object a global id names: the viewer must be signed in, and an id
+    that is malformed or of another type is ``NOT_FOUND`` on ``field`` (as a foreign one is)."""
+    viewer = await context.require_viewer()
+    key = decode_typed_id(global_id, type_name)
+    if key is None:
+        what = re.sub(r"(?<!^)(?=[A-Z][a-z])", " ", type_name).lower()
+        return refuse(UserError(ErrorCode.NOT_FOUND, field, f"No such {what}."))
+    return await run(context, lambda uow: work(uow, viewer, key))

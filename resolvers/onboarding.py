@@ -8,49 +8,34 @@ from db.models import B2BId, Onboarding, OrganisationGstin
 from db.repositories import onboarding as repo
 from resolvers import mutation
 from resolvers.context import Context
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.services import identifiers, onboarding
-from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.onboarding import OtpSent
 
-ORG_FIELD = ("input", "organisationId")
-
-
-def _org(global_id: str) -> uuid.UUID | None:
-    return decode_typed_id(global_id, "Organisation")
-
-
-def _no_org() -> UserError:
-    return UserError(ErrorCode.NOT_FOUND, ORG_FIELD, "No such organisation.")
+ORG = ("input", "organisationId")
 
 
 async def add_gstin(
     context: Context, *, organisation_id: str, gstin: str
 ) -> Outcome[OrganisationGstin]:
     """Record a GSTIN the organisation holds."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
-    return await mutation.run(
-        context, lambda uow: onboarding.add_gstin(uow, viewer, organisation_id=key, gstin=gstin)
-    )
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.add_gstin(
+            uow, viewer, organisation_id=key, gstin=gstin
+        ),
+    )  # fmt: skip
 
 
 async def start(context: Context, *, organisation_id: str, authorised: bool) -> Outcome[Onboarding]:
     """Start the setup."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: onboarding.start(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.start(
             uow, viewer, organisation_id=key, authorised=authorised, now=app.now()
         ),
-    )
+    )  # fmt: skip
 
 
 async def request_gstin_otp(
@@ -63,14 +48,10 @@ async def request_gstin_otp(
     business_type: identifiers.BusinessType,
 ) -> Outcome[OtpSent]:
     """Ask the GSTN portal to send an OTP."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: onboarding.request_gstin_otp(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.request_gstin_otp(
             uow, viewer, app.network, secret=app.secret, now=app.now(), organisation_id=key,
             gstin=gstin, legal_name=legal_name, gstn_username=gstn_username,
             business_type=business_type,
@@ -80,31 +61,23 @@ async def request_gstin_otp(
 
 async def verify_gstin(context: Context, *, organisation_id: str, code: str) -> Outcome[Onboarding]:
     """Verify the GSTIN OTP."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: onboarding.verify_gstin_otp(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.verify_gstin_otp(
             uow, viewer, secret=app.secret, now=app.now(), organisation_id=key, code=code
         ),
-    )
+    )  # fmt: skip
 
 
 async def request_mobile_otp(
     context: Context, *, organisation_id: str, mobile: str
 ) -> Outcome[OtpSent]:
     """Send an OTP to the mobile number."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: onboarding.request_mobile_otp(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.request_mobile_otp(
             uow, viewer, app.network, secret=app.secret, now=app.now(), organisation_id=key,
             mobile=mobile,
         ),
@@ -115,17 +88,13 @@ async def verify_mobile(
     context: Context, *, organisation_id: str, code: str
 ) -> Outcome[Onboarding]:
     """Verify the mobile OTP."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: onboarding.verify_mobile_otp(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.verify_mobile_otp(
             uow, viewer, secret=app.secret, now=app.now(), organisation_id=key, code=code
         ),
-    )
+    )  # fmt: skip
 
 
 async def create_b2b_id(
@@ -138,14 +107,10 @@ async def create_b2b_id(
     idempotency_key: str | None,
 ) -> Outcome[B2BId]:
     """Create the B2B ID and submit it to the network."""
-    viewer = await context.require_viewer()
-    key = _org(organisation_id)
-    if key is None:
-        return mutation.refuse(_no_org())
     app = context.app
-    return await mutation.run(
-        context,
-        lambda uow: onboarding.create_b2b_id(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: onboarding.create_b2b_id(
             uow, viewer, app.network, now=app.now(), organisation_id=key, b2b_id=b2b_id,
             accept_terms=accept_terms, private=private, idempotency_key=idempotency_key,
         ),
@@ -170,12 +135,11 @@ async def b2b_ids(context: Context, organisation_id: uuid.UUID) -> list[B2BId]:
     return await context.loaders(viewer).b2b_ids_by_organisation_id.load(organisation_id)
 
 
-async def suggestions(context: Context, organisation_id: uuid.UUID) -> list[str]:
-    """B2B ID suggestions (after the GSTIN is verified)."""
-    found = await of_organisation(context, organisation_id)
-    if found is None or found.gstin is None or found.legal_name is None:
-        return []
-    return identifiers.suggest_b2b_ids(found.legal_name, found.gstin)
+async def kyc_status(context: Context, organisation_id: uuid.UUID) -> str | None:
+    """The KYC status of one of the viewer's organisations (``None`` before any KYC)."""
+    viewer = await context.require_viewer()
+    profile = await context.loaders(viewer).kyc_profile_by_organisation_id.load(organisation_id)
+    return None if profile is None else profile.status.value
 
 
 async def b2b_id_by_id(context: Context, b2b_id: uuid.UUID) -> B2BId | None:
@@ -183,10 +147,3 @@ async def b2b_id_by_id(context: Context, b2b_id: uuid.UUID) -> B2BId | None:
     viewer = await context.require_viewer()
     async with context.app.db.read() as session:
         return await repo.b2b_id_visible(session, viewer.account_id, b2b_id)
-
-
-async def kyc_status(context: Context, organisation_id: uuid.UUID) -> str | None:
-    """The KYC status of one of the viewer's organisations (``None`` before any KYC)."""
-    viewer = await context.require_viewer()
-    profile = await context.loaders(viewer).kyc_profile_by_organisation_id.load(organisation_id)
-    return None if profile is None else profile.status.value

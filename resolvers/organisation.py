@@ -21,15 +21,10 @@ from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import organisations
-from resolvers.services.errors import ErrorCode, UserError
 
 EVENT_BATCH = 100
 # How often an idle subscription re-checks that its viewer may still see the organisation.
 RECHECK_SECONDS = 15.0
-
-
-def _not_found(field: tuple[str, ...], what: str) -> UserError:
-    return UserError(ErrorCode.NOT_FOUND, field, f"No such {what}.")
 
 
 async def create(
@@ -45,49 +40,40 @@ async def create(
 
 async def rename(context: Context, *, organisation_id: str, name: str) -> Outcome[Organisation]:
     """Rename an organisation."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(organisation_id, "Organisation")
-    if key is None:
-        return mutation.refuse(_not_found(("input", "id"), "organisation"))
-    return await mutation.run(context, lambda uow: organisations.rename(uow, viewer, key, name))
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ("input", "id"),
+        lambda uow, viewer, key: organisations.rename(uow, viewer, key, name),
+    )  # fmt: skip
 
 
 async def add_member(
     context: Context, *, organisation_id: str, email: str, role: MembershipRole
 ) -> Outcome[Membership]:
     """Add an existing account to an organisation."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(organisation_id, "Organisation")
-    if key is None:
-        return mutation.refuse(_not_found(("input", "organisationId"), "organisation"))
-    return await mutation.run(
-        context,
-        lambda uow: organisations.add_member(
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ("input", "organisationId"),
+        lambda uow, viewer, key: organisations.add_member(
             uow, viewer, organisation_id=key, email=email, role=role
         ),
-    )
+    )  # fmt: skip
 
 
 async def remove_member(context: Context, *, membership_id: str) -> Outcome[Membership]:
     """Remove a member, or leave."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(membership_id, "Membership")
-    if key is None:
-        return mutation.refuse(_not_found(("input", "id"), "membership"))
-    return await mutation.run(context, lambda uow: organisations.remove_member(uow, viewer, key))
+    return await mutation.run_on(
+        context, membership_id, "Membership", ("input", "id"),
+        organisations.remove_member,
+    )  # fmt: skip
 
 
 async def change_role(
     context: Context, *, membership_id: str, role: MembershipRole
 ) -> Outcome[Membership]:
     """Change a member's role."""
-    viewer = await context.require_viewer()
-    key = decode_typed_id(membership_id, "Membership")
-    if key is None:
-        return mutation.refuse(_not_found(("input", "id"), "membership"))
-    return await mutation.run(
-        context, lambda uow: organisations.change_role(uow, viewer, key, role)
-    )
+    return await mutation.run_on(
+        context, membership_id, "Membership", ("input", "id"),
+        lambda uow, viewer, key: organisations.change_role(uow, viewer, key, role),
+    )  # fmt: skip
 
 
 async def mine(

@@ -343,14 +343,6 @@ async def verify_mobile_otp(
     return onboarding
 
 
-async def suggestions(uow: UnitOfWork, organisation_id: uuid.UUID) -> list[str]:
-    """B2B ID suggestions from the verified legal name and GSTIN (empty before that)."""
-    onboarding = await repo.onboarding(uow.session, organisation_id)
-    if onboarding is None or onboarding.gstin is None or onboarding.legal_name is None:
-        return []
-    return identifiers.suggest_b2b_ids(onboarding.legal_name, onboarding.gstin)
-
-
 async def create_b2b_id(
     uow: UnitOfWork,
     viewer: Viewer,
