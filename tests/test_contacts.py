@@ -521,4 +521,8 @@ async def test_a_restarted_simulator_still_lists_our_approved_b2b_ids(
     fresh = create_app(replace(settings, migrate_on_start=False))
     async with fresh.router.lifespan_context(fresh):
         entry = fresh.state.simulator.world.directory["sharma-traders"]
-        assert (entry.gstin, entry.legal_name, entry.state) == ("27AAPFS1234K1ZW", "Sharma Traders", "APPROVED")
+        assert (entry.gstin, entry.legal_name, entry.state) == (
+            "27AAPFS1234K1ZW",
+            "Sharma Traders",
+            "APPROVED",
+        )
