@@ -1,0 +1,184 @@
+"""GST on document lines (DOMAIN.md section 4). Exact: integer paise, ``ROUND_HALF_UP``.
+
+- Seller state: the seller GSTIN's first two digits. Place of supply: the buyer's state unless
+  given; 96 means outside India.
+- Same state: CGST + SGST at half the rate each (UTGST instead of SGST in union territories
+  without a legislature). Another state, export or SEZ: IGST at the full rate.
+- Tax is computed per line and per head, each rounded to the paisa, then summed per head.
+- A total may be rounded to the rupee with an explicit rounding adjustment.
+- Rates are data (:data:`RATES`), not an enum.
+"""
+
+from __future__ import annotations
+
+import decimal
+import enum
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+RATES = frozenset(decimal.Decimal(r) for r in ("0", "0.25", "3", "5", "12", "18", "28", "40"))
+UT_WITHOUT_LEGISLATURE = frozenset({"04", "26", "31", "35", "38", "97"})
+OUTSIDE_INDIA = "96"
+MAX_QUANTITY = decimal.Decimal("1000000000")
+_HUNDRED = decimal.Decimal(100)
+_HSN = re.compile(r"^(?:[0-9]{4}|[0-9]{6}|[0-9]{8})$")
+_SAC = re.compile(r"^99[0-9]{4}$")
+
+
+class SupplyType(enum.StrEnum):
+    """Which taxes apply."""
+
+    INTRA_STATE = "INTRA_STATE"
+    INTER_STATE = "INTER_STATE"
+    EXPORT = "EXPORT"
+    SEZ = "SEZ"
+
+
+@dataclass(frozen=True)
+class LineIn:
+    """A line as entered: money in rupees (exact decimals)."""
+
+    description: str
+    hsn_sac: str
+    quantity: decimal.Decimal
+    unit_price: decimal.Decimal
+    discount: decimal.Decimal
+    tax_rate: decimal.Decimal
+
+
+@dataclass(frozen=True)
+class LineTax:
+    """A line's amounts in paise."""
+
+    gross: int
+    discount: int
+    taxable: int
+    cgst: int
+    sgst: int
+    utgst: int
+    igst: int
+
+    @property
+    def total(self) -> int:
+        """Taxable value plus every tax."""
+        return self.taxable + self.cgst + self.sgst + self.utgst + self.igst
+
+
+@dataclass(frozen=True)
+class Totals:
+    """A document's amounts in paise."""
+
+    lines: list[LineTax]
+    taxable: int
+    cgst: int
+    sgst: int
+    utgst: int
+    igst: int
+    rounding: int
+    total: int
+
+
+class LineError(ValueError):
+    """A line is invalid; ``field`` names the line's field."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def paise(amount: decimal.Decimal) -> int:
+    """Rupees to whole paise, half up."""
+    return int((amount * 100).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))
+
+
+def _share(taxable: int, rate: decimal.Decimal) -> int:
+    """``taxable * rate %`` in paise, half up."""
+    return int(
+        (decimal.Decimal(taxable) * rate / _HUNDRED).quantize(
+            decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP
+        )
+    )
+
+
+def supply_type(seller_state: str, place_of_supply: str, *, sez: bool = False) -> SupplyType:
+    """The supply type from the two states (and whether the buyer is an SEZ unit)."""
+    if place_of_supply == OUTSIDE_INDIA:
+        return SupplyType.EXPORT
+    if sez:
+        return SupplyType.SEZ
+    return SupplyType.INTRA_STATE if seller_state == place_of_supply else SupplyType.INTER_STATE
+
+
+def check_line(line: LineIn) -> None:
+    """Refuse a malformed line (``LineError`` names the field)."""
+    if not line.description.strip():
+        raise LineError("description", "Describe the goods or service.")
+    if len(line.description) > 300:
+        raise LineError("description", "At most 300 characters.")
+    code = line.hsn_sac.strip()
+    if not (_HSN.match(code) or _SAC.match(code)):
+        raise LineError(
+            "hsnSac", "An HSN code has 4, 6 or 8 digits; a SAC has 6 digits starting 99."
+        )
+    if line.quantity <= 0 or line.quantity > MAX_QUANTITY:
+        raise LineError("quantity", "The quantity must be more than 0.")
+    if line.quantity != line.quantity.quantize(decimal.Decimal("0.001")):
+        raise LineError("quantity", "At most 3 decimals.")
+    if line.unit_price < 0:
+        raise LineError("unitPrice", "A price cannot be negative.")
+    if line.unit_price != line.unit_price.quantize(decimal.Decimal("0.01")):
+        raise LineError("unitPrice", "At most 2 decimals.")
+    if line.discount < 0 or line.discount != line.discount.quantize(decimal.Decimal("0.01")):
+        raise LineError("discount", "A discount is a non-negative amount with at most 2 decimals.")
+    if line.discount > line.quantity * line.unit_price:
+        raise LineError("discount", "The discount exceeds the line's value.")
+    if line.tax_rate not in RATES:
+        raise LineError(
+            "taxRate", "Use a GST rate: " + ", ".join(str(r) for r in sorted(RATES)) + " %."
+        )
+
+
+def line_tax(line: LineIn, kind: SupplyType, place_of_supply: str) -> LineTax:
+    """A line's taxable value and taxes, each rounded to the paisa."""
+    gross = paise(line.quantity * line.unit_price)
+    discount = paise(line.discount)
+    taxable = gross - discount
+    if kind == SupplyType.INTRA_STATE:
+        half = line.tax_rate / 2
+        central = _share(taxable, half)
+        state = _share(taxable, half)
+        if place_of_supply in UT_WITHOUT_LEGISLATURE:
+            return LineTax(gross, discount, taxable, central, 0, state, 0)
+        return LineTax(gross, discount, taxable, central, state, 0, 0)
+    return LineTax(gross, discount, taxable, 0, 0, 0, _share(taxable, line.tax_rate))
+
+
+def totals(
+    lines: Sequence[LineIn], kind: SupplyType, place_of_supply: str, *, round_to_rupee: bool
+) -> Totals:
+    """Every line's amounts and the document's totals."""
+    computed = [line_tax(line, kind, place_of_supply) for line in lines]
+    taxable = sum(c.taxable for c in computed)
+    heads = {h: sum(getattr(c, h) for c in computed) for h in ("cgst", "sgst", "utgst", "igst")}
+    exact = taxable + sum(heads.values())
+    rounded = exact
+    if round_to_rupee:
+        rounded = (
+            int(
+                (decimal.Decimal(exact) / 100).quantize(
+                    decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP
+                )
+            )
+            * 100
+        )
+    return Totals(
+        computed,
+        taxable,
+        heads["cgst"],
+        heads["sgst"],
+        heads["utgst"],
+        heads["igst"],
+        rounded - exact,
+        rounded,
+    )
