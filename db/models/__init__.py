@@ -9,6 +9,14 @@ from db.models.contact import (
     Contact,
     GstTreatment,
 )
+from db.models.document import (
+    Document,
+    DocumentHistory,
+    DocumentKind,
+    DocumentLine,
+    NumberSeries,
+    PushStatus,
+)
 from db.models.event import OrganisationEvent
 from db.models.idempotency import IdempotencyRecord
 from db.models.kyc import KycDocument, KycOwner, KycProfile, KycStatus
@@ -40,6 +48,10 @@ __all__ = [
     "BulkOperationItem",
     "BulkStatus",
     "Contact",
+    "Document",
+    "DocumentHistory",
+    "DocumentKind",
+    "DocumentLine",
     "GstTreatment",
     "IdempotencyRecord",
     "InboundReceipt",
@@ -50,6 +62,7 @@ __all__ = [
     "Membership",
     "MembershipRole",
     "NetworkAccessRequest",
+    "NumberSeries",
     "Onboarding",
     "Organisation",
     "OrganisationEvent",
@@ -58,4 +71,5 @@ __all__ = [
     "OtpPurpose",
     "OutboxMessage",
     "OutboxStatus",
+    "PushStatus",
 ]

@@ -1,0 +1,137 @@
+"""Documents (invoices, orders, credit and debit notes), their lines, history and numbering."""
+
+from __future__ import annotations
+
+import datetime as dt
+import enum
+import uuid
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Date,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base, UTCDateTime, new_id, utcnow
+
+
+class DocumentKind(enum.StrEnum):
+    """Kinds of document."""
+
+    INVOICE = "INVOICE"
+    SALES_ORDER = "SALES_ORDER"
+    PURCHASE_ORDER = "PURCHASE_ORDER"
+    CREDIT_NOTE = "CREDIT_NOTE"
+    DEBIT_NOTE = "DEBIT_NOTE"
+
+
+class PushStatus(enum.StrEnum):
+    """A document's journey through the network (DOMAIN.md section 5)."""
+
+    NOT_PUSHED = "NOT_PUSHED"
+    PUSH_INITIATED = "PUSH_INITIATED"
+    AWAITING_RESPONSE = "AWAITING_RESPONSE"
+    ACCEPTED = "ACCEPTED"
+    REJECTED = "REJECTED"
+    PUSH_FAILED = "PUSH_FAILED"
+
+
+class Document(Base):
+    """A document with its totals in paise (lines hold the detail)."""
+
+    __tablename__ = "documents"
+    __table_args__ = (UniqueConstraint("organisation_id", "kind", "fiscal_year", "number"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[DocumentKind] = mapped_column(Enum(DocumentKind, native_enum=False, length=24))
+    number: Mapped[str] = mapped_column(String(16))
+    fiscal_year: Mapped[str] = mapped_column(String(7))
+    contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("contacts.id"), index=True)
+    document_date: Mapped[dt.date] = mapped_column(Date)
+    due_date: Mapped[dt.date | None] = mapped_column(Date, default=None)
+    seller_gstin: Mapped[str | None] = mapped_column(String(15), default=None)
+    place_of_supply: Mapped[str] = mapped_column(String(2))
+    supply_type: Mapped[str] = mapped_column(String(16))
+    round_to_rupee: Mapped[bool] = mapped_column(Boolean, default=False)
+    taxable_paise: Mapped[int] = mapped_column(BigInteger)
+    cgst_paise: Mapped[int] = mapped_column(BigInteger)
+    sgst_paise: Mapped[int] = mapped_column(BigInteger)
+    utgst_paise: Mapped[int] = mapped_column(BigInteger)
+    igst_paise: Mapped[int] = mapped_column(BigInteger)
+    rounding_paise: Mapped[int] = mapped_column(BigInteger)
+    total_paise: Mapped[int] = mapped_column(BigInteger)
+    status: Mapped[str] = mapped_column(String(20))
+    push_status: Mapped[PushStatus] = mapped_column(
+        Enum(PushStatus, native_enum=False, length=24), default=PushStatus.NOT_PUSHED
+    )
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    notes: Mapped[str | None] = mapped_column(String(1000), default=None)
+    created_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DocumentLine(Base):
+    """One line: quantity in thousandths, money in paise, the rate in hundredths of a percent."""
+
+    __tablename__ = "document_lines"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(Integer)
+    description: Mapped[str] = mapped_column(String(300))
+    hsn_sac: Mapped[str] = mapped_column(String(8))
+    quantity_milli: Mapped[int] = mapped_column(BigInteger)
+    unit_price_paise: Mapped[int] = mapped_column(BigInteger)
+    discount_paise: Mapped[int] = mapped_column(BigInteger)
+    tax_rate_bp: Mapped[int] = mapped_column(Integer)
+    taxable_paise: Mapped[int] = mapped_column(BigInteger)
+    cgst_paise: Mapped[int] = mapped_column(BigInteger)
+    sgst_paise: Mapped[int] = mapped_column(BigInteger)
+    utgst_paise: Mapped[int] = mapped_column(BigInteger)
+    igst_paise: Mapped[int] = mapped_column(BigInteger)
+
+
+class DocumentHistory(Base):
+    """What happened to a document, when, and by whom (or by the network)."""
+
+    __tablename__ = "document_history"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    document_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("documents.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(40))
+    detail: Mapped[str | None] = mapped_column(String(500), default=None)
+    actor_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    by_network: Mapped[bool] = mapped_column(Boolean, default=False)
+    at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class NumberSeries(Base):
+    """The next automatic number of a kind of document in a fiscal year."""
+
+    __tablename__ = "number_series"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[str] = mapped_column(String(24), primary_key=True)
+    fiscal_year: Mapped[str] = mapped_column(String(7), primary_key=True)
+    next_value: Mapped[int] = mapped_column(Integer, default=1)
