@@ -1,0 +1,231 @@
+"""Documents: invoices, sales and purchase orders, credit and debit notes (DOMAIN.md 4-5).
+
+Any member creates documents. Numbers: at most 16 characters (first alphanumeric, then letters,
+digits, ``-`` and ``/``), unique per organisation, kind and fiscal year (April to March);
+left out, the next number of the series is taken (``INV-00001``...). Tax comes from
+:mod:`resolvers.services.tax`. Credit and debit notes are only possible against documents
+pushed and accepted through the network.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import re
+import uuid
+from dataclasses import dataclass
+
+from db.base import new_id
+from db.models import Contact, Document, DocumentHistory, DocumentKind, DocumentLine, GstTreatment
+from db.repositories import contact as contact_repo
+from db.repositories import document as repo
+from db.repositories import onboarding as onboarding_repo
+from db.repositories import organisation as organisation_repo
+from db.unit_of_work import UnitOfWork
+from resolvers.services import idempotency, tax
+from resolvers.services.accounts import Viewer
+from resolvers.services.errors import ErrorCode, UserError, UserInputError
+from resolvers.services.identifiers import STATE_CODES
+
+MAX_LINES = 200
+PREFIX = {
+    DocumentKind.INVOICE: "INV-",
+    DocumentKind.SALES_ORDER: "SO-",
+    DocumentKind.PURCHASE_ORDER: "PO-",
+    DocumentKind.CREDIT_NOTE: "CN-",
+    DocumentKind.DEBIT_NOTE: "DN-",
+}
+SALES = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.CREDIT_NOTE}
+INITIAL_STATUS = {
+    DocumentKind.INVOICE: "DRAFT",
+    DocumentKind.SALES_ORDER: "DRAFT",
+    DocumentKind.PURCHASE_ORDER: "DRAFT",
+    DocumentKind.CREDIT_NOTE: "DRAFT",
+    DocumentKind.DEBIT_NOTE: "DRAFT",
+}
+_NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/-]{0,15}$")
+
+
+@dataclass(frozen=True)
+class DocumentIn:
+    """A document as entered."""
+
+    kind: DocumentKind
+    contact_id: uuid.UUID
+    number: str | None
+    document_date: dt.date
+    due_date: dt.date | None
+    place_of_supply: str | None
+    round_to_rupee: bool
+    notes: str | None
+    lines: list[tax.LineIn]
+
+
+def fiscal_year(day: dt.date) -> str:
+    """Indian fiscal year of a date: ``2026-27`` runs from 1 April 2026 to 31 March 2027."""
+    start = day.year if day.month >= 4 else day.year - 1
+    return f"{start}-{(start + 1) % 100:02d}"
+
+
+async def _seller_gstin(uow: UnitOfWork, organisation_id: uuid.UUID) -> str | None:
+    onboarding = await onboarding_repo.onboarding(uow.session, organisation_id)
+    if onboarding is not None and onboarding.gstin is not None:
+        return onboarding.gstin
+    gstins = await onboarding_repo.gstins(uow.session, organisation_id)
+    return gstins[0].gstin if gstins else None
+
+
+def _check_contact(kind: DocumentKind, contact: Contact) -> list[UserError]:
+    field = ("input", "contactId")
+    if contact.archived_at is not None:
+        return [UserError(ErrorCode.INVALID, field, "The contact is archived.")]
+    if kind in SALES and not contact.is_customer:
+        return [UserError(ErrorCode.INVALID, field, "This kind of document goes to a customer.")]
+    if kind not in SALES and not contact.is_vendor:
+        return [UserError(ErrorCode.INVALID, field, "This kind of document goes to a vendor.")]
+    return []
+
+
+def _problems(details: DocumentIn, contact: Contact | None, seller: str | None) -> list[UserError]:
+    """Everything wrong with a document's input, at once."""
+    errors: list[UserError] = []
+    if contact is None:
+        errors.append(UserError(ErrorCode.NOT_FOUND, ("input", "contactId"), "No such contact."))
+    else:
+        errors.extend(_check_contact(details.kind, contact))
+    if details.due_date is not None and details.due_date < details.document_date:
+        errors.append(
+            UserError(ErrorCode.INVALID, ("input", "dueDate"), "The due date is before the date.")
+        )
+    if not details.lines:
+        errors.append(UserError(ErrorCode.REQUIRED, ("input", "lines"), "Add at least one line."))
+    if len(details.lines) > MAX_LINES:
+        errors.append(
+            UserError(ErrorCode.TOO_MANY, ("input", "lines"), f"At most {MAX_LINES} lines.")
+        )
+    for index, line in enumerate(details.lines[:MAX_LINES]):
+        try:
+            tax.check_line(line)
+        except tax.LineError as exc:
+            errors.append(
+                UserError(ErrorCode.INVALID, ("input", "lines", str(index), exc.field), str(exc))
+            )
+    number = details.number.strip() if details.number else None
+    if number is not None and not _NUMBER.match(number):
+        errors.append(
+            UserError(
+                ErrorCode.INVALID,
+                ("input", "number"),
+                "At most 16 letters, digits, '-' and '/', starting with a letter or digit.",
+            )
+        )
+    if details.notes is not None and len(" ".join(details.notes.split())) > 1000:
+        errors.append(UserError(ErrorCode.TOO_LONG, ("input", "notes"), "At most 1000 characters."))
+    if seller is None:
+        errors.append(
+            UserError(
+                ErrorCode.STEP_OUT_OF_ORDER,
+                ("input", "organisationId"),
+                "Add the organisation's GSTIN first.",
+            )
+        )
+    return errors
+
+
+async def create(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    organisation_id: uuid.UUID,
+    details: DocumentIn,
+    idempotency_key: str | None,
+) -> Document:
+    """Create a document in draft."""
+    found = await organisation_repo.lock_for_viewer(uow.session, viewer.account_id, organisation_id)
+    if found is None:
+        raise UserInputError.one(
+            ErrorCode.NOT_FOUND, ("input", "organisationId"), "No such organisation."
+        )
+    key = idempotency.check_key(idempotency_key, ("input", "idempotencyKey"))
+    document_id = new_id()
+    earlier = await idempotency.claim(
+        uow, scope=f"organisation:{organisation_id}", operation="documentCreate", key=key,
+        payload={"details": repr(details)}, new_id=document_id, field=("input", "idempotencyKey"),
+    )  # fmt: skip
+    if earlier is not None:
+        previous = await repo.visible(uow.session, viewer.account_id, earlier)
+        if previous is not None:
+            return previous
+    if details.kind in {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}:
+        raise UserInputError.one(
+            ErrorCode.STEP_OUT_OF_ORDER, ("input", "kind"),
+            "Credit and debit notes are only possible against a document pushed and accepted "
+            "through Bharat Connect.",
+        )  # fmt: skip
+    contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
+    if contact is not None and contact.organisation_id != organisation_id:
+        contact = None
+    seller = await _seller_gstin(uow, organisation_id)
+    errors = _problems(details, contact, seller)
+    if errors or contact is None or seller is None:
+        raise UserInputError(errors)
+    number = details.number.strip() if details.number else None
+    notes = " ".join((details.notes or "").split()) or None
+    year = fiscal_year(details.document_date)
+    if number is None:
+        serial = await repo.next_number(uow.session, organisation_id, details.kind.value, year)
+        number = f"{PREFIX[details.kind]}{serial:05d}"
+    elif await repo.number_taken(uow.session, organisation_id, details.kind.value, year, number):
+        raise UserInputError.one(
+            ErrorCode.TAKEN, ("input", "number"), f"{number} is used in {year} already."
+        )
+    ours = seller[:2]
+    theirs = contact.gstin[:2] if contact.gstin else (contact.state_code or ours)
+    if details.kind in SALES:
+        supply_to = details.place_of_supply or contact.place_of_supply or theirs
+        seller_state = ours
+    else:
+        supply_to = details.place_of_supply or ours
+        seller_state = theirs
+    if supply_to != tax.OUTSIDE_INDIA and supply_to not in STATE_CODES:
+        raise UserInputError.one(
+            ErrorCode.INVALID, ("input", "placeOfSupply"), "Not a GST state code."
+        )
+    kind = tax.supply_type(seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ)
+    computed = tax.totals(details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee)
+    document = Document(
+        id=document_id, organisation_id=organisation_id, kind=details.kind, number=number,
+        fiscal_year=year, contact_id=contact.id, document_date=details.document_date,
+        due_date=details.due_date, seller_gstin=seller if details.kind in SALES else contact.gstin,
+        place_of_supply=supply_to, supply_type=kind.value, round_to_rupee=details.round_to_rupee,
+        taxable_paise=computed.taxable, cgst_paise=computed.cgst, sgst_paise=computed.sgst,
+        utgst_paise=computed.utgst, igst_paise=computed.igst, rounding_paise=computed.rounding,
+        total_paise=computed.total, status=INITIAL_STATUS[details.kind], notes=notes,
+        created_by_account_id=viewer.account_id,
+    )  # fmt: skip
+    uow.session.add(document)
+    await uow.session.flush()
+    for position, (line, amounts) in enumerate(zip(details.lines, computed.lines, strict=True)):
+        uow.session.add(
+            DocumentLine(
+                document_id=document.id, position=position,
+                description=" ".join(line.description.split()),
+                hsn_sac=line.hsn_sac.strip(), quantity_milli=int(line.quantity * 1000),
+                unit_price_paise=tax.paise(line.unit_price), discount_paise=amounts.discount,
+                tax_rate_bp=int(line.tax_rate * 100), taxable_paise=amounts.taxable,
+                cgst_paise=amounts.cgst, sgst_paise=amounts.sgst, utgst_paise=amounts.utgst,
+                igst_paise=amounts.igst,
+            )
+        )  # fmt: skip
+    uow.session.add(
+        DocumentHistory(
+            document_id=document.id, action="CREATED", actor_account_id=viewer.account_id
+        )
+    )
+    await uow.session.flush()
+    return document
+
+
+def rate_of(line: DocumentLine) -> decimal.Decimal:
+    """A stored line's tax rate in percent."""
+    return (decimal.Decimal(line.tax_rate_bp) / 100).normalize()
