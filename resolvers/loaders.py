@@ -17,6 +17,9 @@ from db.models import (
     Account,
     B2BId,
     Contact,
+    Document,
+    DocumentHistory,
+    DocumentLine,
     KycProfile,
     Membership,
     Onboarding,
@@ -26,6 +29,7 @@ from db.models import (
 from db.pagination import Page
 from db.repositories import account as account_repo
 from db.repositories import contact as contact_repo
+from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 
@@ -87,6 +91,15 @@ class Loaders:
         )
         self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = _loader(
             db, viewer_id, contact_repo.visible_by_ids, lambda c: c.id
+        )
+        self.document_by_id: DataLoader[uuid.UUID, Document | None] = _loader(
+            db, viewer_id, document_repo.visible_by_ids, lambda d: d.id
+        )
+        self.lines_by_document_id: DataLoader[uuid.UUID, list[DocumentLine]] = _grouped_loader(
+            db, viewer_id, document_repo.lines_for, lambda line: line.document_id
+        )
+        self.history_by_document_id: DataLoader[uuid.UUID, list[DocumentHistory]] = _grouped_loader(
+            db, viewer_id, document_repo.history_for, lambda h: h.document_id
         )
         self.kyc_profile_by_organisation_id: DataLoader[uuid.UUID, KycProfile | None] = _loader(
             db, viewer_id, onboarding_repo.visible_kyc_profiles, lambda k: k.organisation_id

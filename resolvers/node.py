@@ -6,6 +6,7 @@ from resolvers.access import request_by_id
 from resolvers.account import account_by_id
 from resolvers.contacts import contact_by_id, operation_by_id
 from resolvers.context import Context
+from resolvers.documents import document_by_id
 from resolvers.ids import decode_id
 from resolvers.onboarding import b2b_id_by_id
 from resolvers.organisation import by_id as organisation_by_id
@@ -35,4 +36,6 @@ async def node(context: Context, global_id: str) -> object:
         return await contact_by_id(context, key)
     if type_name == "BulkOperation":
         return await operation_by_id(context, key)
+    if type_name == "Document":
+        return await document_by_id(context, key)
     return None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 import uuid
+from datetime import date as datetime_date
 from datetime import datetime
 from typing import Annotated
 
@@ -17,6 +18,7 @@ from db.models import OrganisationEvent as OrganisationEventModel
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
+from resolvers import documents as document_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
 from resolvers.context import Context
@@ -24,6 +26,7 @@ from resolvers.ids import encode_id
 from resolvers.services import access as access_service
 from schema.account import Account
 from schema.contact import BulkOperation, Contact, ContactKind
+from schema.document import Document, DocumentKind
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.relay import After, Before, Connection, First, Last, Node
@@ -108,6 +111,37 @@ class Organisation(Node):
             include_archived=include_archived,
         )  # fmt: skip
         return Connection.build(page, lambda c: c.id, Contact.from_model)  # type: ignore[attr-defined,arg-type]
+
+    @strawberry.field(description="Invoices, orders and notes, oldest first, filtered.")
+    async def documents(
+        self,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        kind: Annotated[
+            DocumentKind | None, strawberry.argument(description="Only this kind.")
+        ] = None,
+        status: Annotated[
+            str | None, strawberry.argument(description="Only this business status.")
+        ] = None,
+        contact_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this contact's.")
+        ] = None,
+        date_from: Annotated[
+            datetime_date | None, strawberry.argument(description="Dated on or after.")
+        ] = None,
+        date_to: Annotated[
+            datetime_date | None, strawberry.argument(description="Dated on or before.")
+        ] = None,
+    ) -> Connection[Document]:
+        page = await document_resolvers.page(
+            info.context, self._model.id, first=first, after=after, last=last, before=before,
+            kind=None if kind is None else kind.name, status=status, contact_id=contact_id,
+            date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        return Connection.build(page, lambda d: d.id, Document.from_model)  # type: ignore[attr-defined,arg-type]
 
     @strawberry.field(description="The GST registrations the organisation holds.")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:

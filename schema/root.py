@@ -12,6 +12,7 @@ from db.models import Account as AccountModel
 from db.models import B2BId as B2BIdModel
 from db.models import BulkOperation as BulkOperationModel
 from db.models import Contact as ContactModel
+from db.models import Document as DocumentModel
 from db.models import Membership as MembershipModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Onboarding as OnboardingModel
@@ -19,6 +20,7 @@ from db.models import Organisation as OrganisationModel
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
+from resolvers import documents as document_resolvers
 from resolvers import kyc as kyc_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as organisation_resolvers
@@ -28,6 +30,7 @@ from resolvers.ids import encode_id
 from resolvers.mutation import Outcome
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
+from resolvers.services.errors import ErrorCode as ServiceErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
 from resolvers.services.kyc import AddressIn, BankAccountIn, RepresentativeIn
 from schema.account import (
@@ -59,6 +62,7 @@ from schema.contact import (
     ContactPayload,
     ContactUpdateInput,
 )
+from schema.document import Document, DocumentCreateInput, DocumentPayload
 from schema.errors import user_errors
 from schema.kyc import (
     KycOwnerAddInput,
@@ -115,6 +119,8 @@ def _to_node(found: object) -> Node | None:
         return B2BId.from_model(found)
     if isinstance(found, ContactModel):
         return Contact.from_model(found)
+    if isinstance(found, DocumentModel):
+        return Document.from_model(found)
     if isinstance(found, BulkOperationModel):
         return BulkOperation.from_model(found)
     if isinstance(found, AccessRequestModel):
@@ -644,6 +650,30 @@ class Mutation:
             bulk_operation=None
             if outcome.value is None
             else BulkOperation.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Create a document in draft, with GST computed per line.")
+    async def document_create(
+        self,
+        info: Info,
+        input: Annotated[DocumentCreateInput, strawberry.argument(description="The input.")],
+    ) -> DocumentPayload:
+        details = input.to_service()
+        if details is None:
+            await info.context.require_viewer()
+            refused = [
+                ServiceUserError(
+                    ServiceErrorCode.NOT_FOUND, ("input", "contactId"), "No such contact."
+                )
+            ]
+            return DocumentPayload(document=None, user_errors=user_errors(refused))
+        outcome = await document_resolvers.create(
+            info.context, organisation_id=input.organisation_id, details=details,
+            idempotency_key=input.idempotency_key,
+        )  # fmt: skip
+        return DocumentPayload(
+            document=None if outcome.value is None else Document.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
         )
 

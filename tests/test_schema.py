@@ -11,10 +11,13 @@ from graphql import (
 )
 
 from db.models import B2BIdStatus as StoredB2BIdStatus
+from db.models import DocumentKind as StoredDocumentKind
 from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
-from resolvers.services import access, contacts, identifiers, kyc, onboarding, organisations
+from db.models import PushStatus as StoredPushStatus
+from resolvers.services import access, contacts, identifiers, kyc, onboarding, organisations, tax
 from resolvers.services.errors import ErrorCode
+from schema.document import DocumentKind, PushStatus, SupplyType
 from schema.errors import UserErrorCode
 from schema.kyc import KycDocumentKind, KycStatus
 from schema.onboarding import B2BIdStatus, BusinessType
@@ -62,6 +65,9 @@ def test_schema_enums_mirror_the_service_enums() -> None:
     assert [s.name for s in B2BIdStatus] == [s.name for s in StoredB2BIdStatus]
     assert [t.name for t in BusinessType] == [t.name for t in identifiers.BusinessType]
     assert tuple(k.name for k in KycDocumentKind) == kyc.DOCUMENT_KINDS
+    assert [k.name for k in DocumentKind] == [k.name for k in StoredDocumentKind]
+    assert [p.name for p in PushStatus] == [p.name for p in StoredPushStatus]
+    assert [t.name for t in SupplyType] == [t.name for t in tax.SupplyType]
     assert [s.name for s in KycStatus] == [s.name for s in StoredKycStatus]
     kinds = {
         contacts.BULK_PROGRESS,

@@ -1,0 +1,77 @@
+"""Resolvers for documents."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+
+from db.models import Document, DocumentHistory, DocumentLine
+from db.pagination import Page
+from db.repositories import document as repo
+from resolvers import mutation
+from resolvers.context import Context
+from resolvers.errors import BadUserInputError
+from resolvers.ids import decode_typed_id
+from resolvers.mutation import Outcome
+from resolvers.pagination import page_request
+from resolvers.services import documents
+from resolvers.services.documents import DocumentIn
+
+
+async def create(
+    context: Context, *, organisation_id: str, details: DocumentIn, idempotency_key: str | None
+) -> Outcome[Document]:
+    """Create a document."""
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ("input", "organisationId"),
+        lambda uow, viewer, key: documents.create(
+            uow, viewer, organisation_id=key, details=details, idempotency_key=idempotency_key
+        ),
+    )  # fmt: skip
+
+
+async def page(
+    context: Context,
+    organisation_id: uuid.UUID,
+    *,
+    first: int | None,
+    after: str | None,
+    last: int | None,
+    before: str | None,
+    kind: str | None,
+    status: str | None,
+    contact_id: str | None,
+    date_from: dt.date | None,
+    date_to: dt.date | None,
+) -> Page[Document]:
+    """One page of documents."""
+    viewer = await context.require_viewer()
+    request = page_request(first, after, last, before)
+    contact_key = None
+    if contact_id is not None:
+        contact_key = decode_typed_id(contact_id, "Contact")
+        if contact_key is None:
+            raise BadUserInputError("`contactId` is not a contact id.")
+    async with context.app.db.read() as session:
+        return await repo.page(
+            session, viewer.account_id, organisation_id, request, kind=kind, status=status,
+            contact_id=contact_key, date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+
+
+async def document_by_id(context: Context, document_id: uuid.UUID) -> Document | None:
+    """A document the viewer may see."""
+    viewer = await context.require_viewer()
+    return await context.loaders(viewer).document_by_id.load(document_id)
+
+
+async def lines(context: Context, document_id: uuid.UUID) -> list[DocumentLine]:
+    """A document's lines (batched across documents)."""
+    viewer = await context.require_viewer()
+    return await context.loaders(viewer).lines_by_document_id.load(document_id)
+
+
+async def history(context: Context, document_id: uuid.UUID) -> list[DocumentHistory]:
+    """A document's history (batched across documents)."""
+    viewer = await context.require_viewer()
+    return await context.loaders(viewer).history_by_document_id.load(document_id)

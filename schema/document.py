@@ -1,0 +1,316 @@
+"""Documents: invoices, sales and purchase orders, credit and debit notes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import enum
+from typing import Annotated
+
+import strawberry
+
+from db.models import Document as DocumentModel
+from db.models import DocumentHistory as HistoryModel
+from db.models import DocumentKind as StoredKind
+from db.models import DocumentLine as LineModel
+from resolvers import account as account_resolvers
+from resolvers import contacts as contact_resolvers
+from resolvers import documents as resolvers
+from resolvers.context import Context
+from resolvers.ids import decode_typed_id, encode_id
+from resolvers.services import tax
+from resolvers.services.documents import DocumentIn, rate_of
+from schema.account import Account
+from schema.contact import Contact
+from schema.errors import UserError
+from schema.money import Money
+from schema.relay import Node
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.enum(description="Kinds of document.")
+class DocumentKind(enum.Enum):
+    """Document kinds; mirrors the stored ones."""
+
+    INVOICE = strawberry.enum_value("INVOICE", description="A tax invoice to a customer.")
+    SALES_ORDER = strawberry.enum_value("SALES_ORDER", description="A sales order to a customer.")
+    PURCHASE_ORDER = strawberry.enum_value(
+        "PURCHASE_ORDER", description="A purchase order to a vendor."
+    )
+    CREDIT_NOTE = strawberry.enum_value(
+        "CREDIT_NOTE", description="A credit note to a customer (against an accepted invoice)."
+    )
+    DEBIT_NOTE = strawberry.enum_value(
+        "DEBIT_NOTE", description="A debit note to a vendor (against an accepted bill)."
+    )
+
+
+@strawberry.enum(description="A document's journey through Bharat Connect.")
+class PushStatus(enum.Enum):
+    """Push statuses; mirrors the stored ones."""
+
+    NOT_PUSHED = strawberry.enum_value("NOT_PUSHED", description="Not sent through the network.")
+    PUSH_INITIATED = strawberry.enum_value("PUSH_INITIATED", description="Being sent.")
+    AWAITING_RESPONSE = strawberry.enum_value(
+        "AWAITING_RESPONSE", description="Delivered; the recipient has not answered."
+    )
+    ACCEPTED = strawberry.enum_value("ACCEPTED", description="The recipient accepted it.")
+    REJECTED = strawberry.enum_value(
+        "REJECTED", description="The recipient rejected or returned it."
+    )
+    PUSH_FAILED = strawberry.enum_value(
+        "PUSH_FAILED", description="The network refused it; it may be pushed again."
+    )
+
+
+@strawberry.enum(description="Which taxes apply.")
+class SupplyType(enum.Enum):
+    """Supply types."""
+
+    INTRA_STATE = strawberry.enum_value(
+        "INTRA_STATE", description="Within a state: CGST + SGST (or UTGST)."
+    )
+    INTER_STATE = strawberry.enum_value("INTER_STATE", description="Across states: IGST.")
+    EXPORT = strawberry.enum_value("EXPORT", description="Outside India: IGST.")
+    SEZ = strawberry.enum_value("SEZ", description="To a special economic zone: IGST.")
+
+
+@strawberry.type(description="One line of a document.")
+class DocumentLine:
+    """A line."""
+
+    position: int = strawberry.field(description="Order on the document, from 0.")
+    description: str = strawberry.field(description="The goods or service.")
+    hsn_sac: str = strawberry.field(description="HSN (goods) or SAC (services) code.")
+    quantity: decimal.Decimal = strawberry.field(description="Quantity (up to 3 decimals).")
+    unit_price: Money = strawberry.field(description="Price per unit.")
+    discount: Money = strawberry.field(description="Discount on the line.")
+    tax_rate: decimal.Decimal = strawberry.field(description="GST rate in percent.")
+    taxable: Money = strawberry.field(description="Taxable value.")
+    cgst: Money = strawberry.field(description="Central tax.")
+    sgst: Money = strawberry.field(description="State tax.")
+    utgst: Money = strawberry.field(description="Union territory tax.")
+    igst: Money = strawberry.field(description="Integrated tax.")
+    total: Money = strawberry.field(description="Taxable value plus taxes.")
+
+    @classmethod
+    def from_model(cls, m: LineModel) -> DocumentLine:
+        """Map a row."""
+        total = m.taxable_paise + m.cgst_paise + m.sgst_paise + m.utgst_paise + m.igst_paise
+        return cls(
+            position=m.position, description=m.description, hsn_sac=m.hsn_sac,
+            quantity=(decimal.Decimal(m.quantity_milli) / 1000).normalize(),
+            unit_price=Money.from_paise(m.unit_price_paise), discount=Money.from_paise(m.discount_paise),
+            tax_rate=rate_of(m), taxable=Money.from_paise(m.taxable_paise),
+            cgst=Money.from_paise(m.cgst_paise), sgst=Money.from_paise(m.sgst_paise),
+            utgst=Money.from_paise(m.utgst_paise), igst=Money.from_paise(m.igst_paise),
+            total=Money.from_paise(total),
+        )  # fmt: skip
+
+
+@strawberry.type(description="A document's totals.")
+class DocumentTotals:
+    """Totals."""
+
+    taxable: Money = strawberry.field(description="Sum of taxable values.")
+    cgst: Money = strawberry.field(description="Central tax.")
+    sgst: Money = strawberry.field(description="State tax.")
+    utgst: Money = strawberry.field(description="Union territory tax.")
+    igst: Money = strawberry.field(description="Integrated tax.")
+    rounding: Money = strawberry.field(
+        description="Rounding adjustment (to the rupee, when asked)."
+    )
+    total: Money = strawberry.field(description="The amount due.")
+
+
+@strawberry.type(description="Tax per rate.")
+class TaxBreakdown:
+    """Tax at one rate."""
+
+    rate: decimal.Decimal = strawberry.field(description="GST rate in percent.")
+    taxable: Money = strawberry.field(description="Taxable value at this rate.")
+    cgst: Money = strawberry.field(description="Central tax.")
+    sgst: Money = strawberry.field(description="State tax.")
+    utgst: Money = strawberry.field(description="Union territory tax.")
+    igst: Money = strawberry.field(description="Integrated tax.")
+
+
+@strawberry.type(description="Something that happened to a document.")
+class DocumentHistoryEntry:
+    """A history entry."""
+
+    action: str = strawberry.field(description="What happened (CREATED, ...).")
+    detail: str | None = strawberry.field(description="More about it.")
+    by_network: bool = strawberry.field(description="Whether the network did it.")
+    at: dt.datetime = strawberry.field(description="When (UTC).")
+    _model: strawberry.Private[HistoryModel]
+
+    @strawberry.field(description="Who did it (null for the network).")
+    async def actor(self, info: Info) -> Account | None:
+        if self._model.actor_account_id is None:
+            return None
+        found = await account_resolvers.account_by_id(info.context, self._model.actor_account_id)
+        return None if found is None else Account.from_model(found)
+
+
+@strawberry.type(description="An invoice, order, or credit or debit note.")
+class Document(Node):
+    """A document."""
+
+    kind: DocumentKind = strawberry.field(description="What it is.")
+    number: str = strawberry.field(description="Its number, unique in its kind and fiscal year.")
+    fiscal_year: str = strawberry.field(description="The Indian fiscal year, e.g. 2026-27.")
+    document_date: dt.date = strawberry.field(description="The document date.")
+    due_date: dt.date | None = strawberry.field(description="When payment is due.")
+    seller_gstin: str | None = strawberry.field(description="The seller's GSTIN.")
+    place_of_supply: str = strawberry.field(
+        description="State code of the place of supply (96 outside India)."
+    )
+    supply_type: SupplyType = strawberry.field(description="Which taxes apply.")
+    status: str = strawberry.field(
+        description="Business status: DRAFT, SENT, PARTIALLY_PAID, PAID, OVERDUE, VOID (invoices); DRAFT, OPEN, CLOSED, VOID (orders)."
+    )
+    push_status: PushStatus = strawberry.field(description="Where it stands on the network.")
+    version: int = strawberry.field(
+        description="Its version (a new one after edits of a returned document)."
+    )
+    notes: str | None = strawberry.field(description="Notes for the recipient.")
+    totals: DocumentTotals = strawberry.field(description="Its totals.")
+    created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
+    updated_at: dt.datetime = strawberry.field(description="When it last changed (UTC).")
+    _model: strawberry.Private[DocumentModel]
+
+    @classmethod
+    def from_model(cls, m: DocumentModel) -> Document:
+        """Map a row."""
+        return cls(
+            id=strawberry.ID(encode_id("Document", m.id)), kind=DocumentKind[m.kind.name],
+            number=m.number, fiscal_year=m.fiscal_year, document_date=m.document_date,
+            due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
+            supply_type=SupplyType[m.supply_type], status=m.status,
+            push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
+            totals=DocumentTotals(
+                taxable=Money.from_paise(m.taxable_paise), cgst=Money.from_paise(m.cgst_paise),
+                sgst=Money.from_paise(m.sgst_paise), utgst=Money.from_paise(m.utgst_paise),
+                igst=Money.from_paise(m.igst_paise), rounding=Money.from_paise(m.rounding_paise),
+                total=Money.from_paise(m.total_paise),
+            ),
+            created_at=m.created_at, updated_at=m.updated_at, _model=m,
+        )  # fmt: skip
+
+    @strawberry.field(description="The customer or vendor.")
+    async def contact(self, info: Info) -> Contact | None:
+        found = await contact_resolvers.contact_by_id(info.context, self._model.contact_id)
+        return None if found is None else Contact.from_model(found)
+
+    @strawberry.field(description="The lines, in order.")
+    async def lines(self, info: Info) -> list[DocumentLine]:
+        return [
+            DocumentLine.from_model(x) for x in await resolvers.lines(info.context, self._model.id)
+        ]
+
+    @strawberry.field(description="Tax per rate.")
+    async def tax_breakdown(self, info: Info) -> list[TaxBreakdown]:
+        by_rate: dict[int, list[LineModel]] = {}
+        for line in await resolvers.lines(info.context, self._model.id):
+            by_rate.setdefault(line.tax_rate_bp, []).append(line)
+        return [
+            TaxBreakdown(
+                rate=rate_of(group[0]),
+                taxable=Money.from_paise(sum(x.taxable_paise for x in group)),
+                cgst=Money.from_paise(sum(x.cgst_paise for x in group)),
+                sgst=Money.from_paise(sum(x.sgst_paise for x in group)),
+                utgst=Money.from_paise(sum(x.utgst_paise for x in group)),
+                igst=Money.from_paise(sum(x.igst_paise for x in group)),
+            )
+            for _, group in sorted(by_rate.items())
+        ]
+
+    @strawberry.field(description="What happened to it, oldest first.")
+    async def history(self, info: Info) -> list[DocumentHistoryEntry]:
+        return [
+            DocumentHistoryEntry(
+                action=h.action, detail=h.detail, by_network=h.by_network, at=h.at, _model=h
+            )
+            for h in await resolvers.history(info.context, self._model.id)
+        ]
+
+
+@strawberry.input(description="A document line. Money and quantities are decimal strings.")
+class DocumentLineInput:
+    """Line input."""
+
+    description: str = strawberry.field(description="The goods or service (≤ 300 characters).")
+    hsn_sac: str = strawberry.field(
+        description="HSN code (4, 6 or 8 digits) or SAC (6 digits starting 99)."
+    )
+    quantity: decimal.Decimal = strawberry.field(
+        description='Quantity, more than 0, up to 3 decimals ("2.5").'
+    )
+    unit_price: decimal.Decimal = strawberry.field(
+        description='Price per unit in rupees ("1180.50").'
+    )
+    discount: decimal.Decimal = strawberry.field(
+        default=decimal.Decimal(0), description="Discount on the line in rupees."
+    )
+    tax_rate: decimal.Decimal = strawberry.field(
+        description="GST rate in percent: 0, 0.25, 3, 5, 12, 18, 28 or 40."
+    )
+
+
+@strawberry.input(
+    description="Create a document in draft (credit and debit notes need an accepted document first)."
+)
+class DocumentCreateInput:
+    """Document input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    kind: DocumentKind = strawberry.field(description="What to create.")
+    contact_id: strawberry.ID = strawberry.field(
+        description="The customer (sales) or vendor (purchases)."
+    )
+    number: str | None = strawberry.field(
+        default=None, description="Its number; the next of the series when left out."
+    )
+    document_date: dt.date = strawberry.field(description="The document date.")
+    due_date: dt.date | None = strawberry.field(default=None, description="When payment is due.")
+    place_of_supply: str | None = strawberry.field(
+        default=None, description="State code; defaults from the contact."
+    )
+    round_to_rupee: bool = strawberry.field(
+        default=False, description="Round the total to the rupee."
+    )
+    notes: str | None = strawberry.field(
+        default=None, description="Notes for the recipient (≤ 1000 characters)."
+    )
+    lines: list[DocumentLineInput] = strawberry.field(description="1 to 200 lines.")
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retry-safe key: the same key and input return the first result."
+    )
+
+    def to_service(self) -> DocumentIn | None:
+        """The service's form (``None`` when the contact id is not a contact's)."""
+        contact = decode_typed_id(self.contact_id, "Contact")
+        if contact is None:
+            return None
+        return DocumentIn(
+            kind=StoredKind[self.kind.name], contact_id=contact, number=self.number,
+            document_date=self.document_date, due_date=self.due_date,
+            place_of_supply=self.place_of_supply, round_to_rupee=self.round_to_rupee,
+            notes=self.notes,
+            lines=[tax.LineIn(x.description, x.hsn_sac, x.quantity, x.unit_price, x.discount, x.tax_rate) for x in self.lines],
+        )  # fmt: skip
+
+
+@strawberry.type(description="The result of `documentCreate`.")
+class DocumentPayload:
+    """Document result."""
+
+    document: Document | None = strawberry.field(description="The document.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+DocumentsFilterKind = Annotated[
+    DocumentKind | None, strawberry.argument(description="Only this kind.")
+]
