@@ -100,7 +100,11 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                 if record.value not in simulator.world.directory:
                     simulator.world.add_directory_entry(
                         DirectoryEntry(
-                            record.value, record.gstin, legal_name, private=record.private
+                            record.value,
+                            record.gstin,
+                            legal_name,
+                            private=record.private,
+                            hosted=True,
                         )
                     )
         # The broker first: seeding commits events and publishes them.

@@ -36,6 +36,8 @@ OPERATIONS = (
     "directory_search",
     "b2b_id_register",
     "b2b_id_status",
+    "document_send",
+    "document_status",
     "kyc_submit",
     "kyc_status",
     "deliver",

@@ -24,6 +24,8 @@ from resolvers.services.identifiers import mask_email, mask_mobile
 from resolvers.services.network import (
     Decision,
     DirectoryListing,
+    DocumentMessage,
+    DocumentState,
     InboundHandler,
     InboundMessage,
     NetworkRefusedError,
@@ -33,7 +35,7 @@ from resolvers.services.network import (
 )
 from simulator.clock import Clock, ManualClock
 from simulator.faults import Fault, Faults
-from simulator.world import DirectoryEntry, Review, SentMessage, World
+from simulator.world import DirectoryEntry, Review, SentDocument, SentMessage, World
 
 logger = logging.getLogger("bharat_connect.simulator")
 
@@ -255,9 +257,10 @@ class SimulatedNetwork:
             raise NetworkRefusedError("B2B_ID_TAKEN", "This B2B ID is taken on the network.")
         self.world.add_directory_entry(
             DirectoryEntry(
-                key, gstin, legal_name, private=private, state="PENDING", request_id=request_id
+                key, gstin, legal_name, private=private, state="PENDING", request_id=request_id,
+                hosted=True,
             )
-        )
+        )  # fmt: skip
         review = Review(request_id, "B2B_ID", key)
         self.world.reviews[request_id] = review
         delay = self.world.behaviour.b2b_review_seconds * self.random.uniform(0.8, 1.2)
@@ -292,6 +295,62 @@ class SimulatedNetwork:
         if review is None or review.kind != "B2B_ID":
             return Decision(request_id, "UNKNOWN")
         return Decision(request_id, review.state, review.reason)
+
+    # --- documents -------------------------------------------------------------------------
+
+    async def document_send(self, message: DocumentMessage) -> None:
+        """Carry a document to its receiver; external receivers answer after a while."""
+        fault = await self._enter("document_send")
+        receiver = self.world.directory.get(message.receiver_b2b_id.lower())
+        if receiver is None or receiver.state != "APPROVED":
+            raise NetworkRefusedError(
+                "RECEIVER_NOT_FOUND", "No business on the network has this B2B ID."
+            )
+        held = self.world.documents.get(message.network_id)
+        if held is not None and message.version < held.version:
+            raise NetworkRefusedError(
+                "VERSION_CONFLICT", "The network holds a newer version of this document."
+            )
+        if held is not None and message.version == held.version:
+            self._after(fault, "document_send")
+            return
+        document = SentDocument(
+            message.network_id, message.version, message.sender_b2b_id, receiver.b2b_id,
+            message.kind, message.number,
+        )  # fmt: skip
+        self.world.documents[message.network_id] = document
+        if not receiver.hosted:
+            answer, remarks = self.world.behaviour.document_answers.get(
+                receiver.b2b_id, ("ACCEPT", "")
+            )
+            delay = self.world.behaviour.document_answer_seconds * self.random.uniform(0.8, 1.2)
+            self.schedule(delay, lambda: self._answer(document, answer, remarks or None))
+        self._after(fault, "document_send")
+
+    async def _answer(self, document: SentDocument, action: str, remarks: str | None) -> None:
+        if (
+            document.state != "DELIVERED"
+            or self.world.documents.get(document.network_id) is not document
+        ):
+            return
+        document.state = {"ACCEPT": "ACCEPTED", "REJECT": "REJECTED", "RETURN": "RETURNED"}[action]  # type: ignore[assignment]
+        document.remarks = remarks
+        await self._deliver(
+            InboundMessage(
+                message_id=self._new_id("MSG"), kind="DOCUMENT_ANSWERED",
+                request_id=document.network_id, approved=action == "ACCEPT", reason=remarks,
+                occurred_at=self.clock.now(), data={"action": action, "version": document.version},
+            )
+        )  # fmt: skip
+
+    async def document_status(self, network_id: str) -> DocumentState:
+        """Where a document stands."""
+        fault = await self._enter("document_status")
+        held = self.world.documents.get(network_id)
+        self._after(fault, "document_status")
+        if held is None:
+            return DocumentState(network_id, "UNKNOWN")
+        return DocumentState(network_id, held.state, held.version, held.remarks)
 
     # --- KYC -------------------------------------------------------------------------------
 

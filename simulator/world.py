@@ -34,6 +34,9 @@ class DirectoryEntry:
     private: bool = False
     state: ReviewState = "APPROVED"
     request_id: str | None = None
+    # Registered through this network by a business the service hosts: its documents go to the
+    # service's inbox; the simulated world does not answer for it.
+    hosted: bool = False
 
 
 @dataclass
@@ -60,6 +63,20 @@ class SentMessage:
 
 
 @dataclass
+class SentDocument:
+    """A document the network carries."""
+
+    network_id: str
+    version: int
+    sender: str
+    receiver: str
+    kind: str
+    number: str
+    state: Literal["DELIVERED", "ACCEPTED", "REJECTED", "RETURNED"] = "DELIVERED"
+    remarks: str | None = None
+
+
+@dataclass
 class Behaviour:
     """How the simulated reviewers behave."""
 
@@ -69,6 +86,9 @@ class Behaviour:
     kyc_reject_reason: str = "The bank account holder's name does not match the business name."
     # B2B IDs (lower-case) the network will reject, with the reason it gives.
     reject_b2b_ids: dict[str, str] = field(default_factory=dict)
+    # How external receivers answer documents: B2B ID -> (ACCEPT | REJECT | RETURN, remarks).
+    document_answers: dict[str, tuple[str, str]] = field(default_factory=dict)
+    document_answer_seconds: float = 30.0
 
 
 @dataclass
@@ -79,6 +99,7 @@ class World:
     directory: dict[str, DirectoryEntry] = field(default_factory=dict)
     reviews: dict[str, Review] = field(default_factory=dict)
     messages: list[SentMessage] = field(default_factory=list)
+    documents: dict[str, SentDocument] = field(default_factory=dict)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:

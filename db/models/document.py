@@ -75,6 +75,10 @@ class Document(Base):
         Enum(PushStatus, native_enum=False, length=24), default=PushStatus.NOT_PUSHED
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The network's id for the document: made once, at the first push, and kept for retries.
+    network_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    # Why the network refused it, or the receiver's remarks on a rejection or return.
+    push_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     notes: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("accounts.id", ondelete="SET NULL")

@@ -72,11 +72,38 @@ class Decision:
 
 
 @dataclass(frozen=True)
+class DocumentMessage:
+    """A document sent over the network. ``network_id`` is stable across retries; the network
+    refuses a message whose version is older than the one it holds, and a repeat of the same
+    ``(network_id, version)`` is a no-op."""
+
+    network_id: str
+    kind: str
+    version: int
+    sender_b2b_id: str
+    receiver_b2b_id: str
+    number: str
+    document_date: str
+    total_paise: int
+    summary: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DocumentState:
+    """What the network holds for a document."""
+
+    network_id: str
+    state: Literal["DELIVERED", "ACCEPTED", "REJECTED", "RETURNED", "UNKNOWN"]
+    version: int = 0
+    remarks: str | None = None
+
+
+@dataclass(frozen=True)
 class InboundMessage:
     """A message the network sends us. ``message_id`` is unique: repeats are ignored."""
 
     message_id: str
-    kind: Literal["B2B_ID_DECIDED", "KYC_DECIDED"]
+    kind: Literal["B2B_ID_DECIDED", "KYC_DECIDED", "DOCUMENT_ANSWERED"]
     request_id: str
     approved: bool
     reason: str | None
@@ -117,6 +144,14 @@ class Network(Protocol):
 
     async def b2b_id_status(self, request_id: str) -> Decision:
         """Where a B2B ID registration stands (``UNKNOWN`` if never received)."""
+
+    async def document_send(self, message: DocumentMessage) -> None:
+        """Deliver a document; the receiver answers later (``DOCUMENT_ANSWERED`` with
+        ``data = {"action": "ACCEPT" | "REJECT" | "RETURN", "version": n}``). Refuses an unknown
+        receiver (``RECEIVER_NOT_FOUND``) and an outdated version (``VERSION_CONFLICT``)."""
+
+    async def document_status(self, network_id: str) -> DocumentState:
+        """Where a document stands on the network (``UNKNOWN`` if never received)."""
 
     async def kyc_submit(self, *, request_id: str, b2b_id: str, summary: Mapping[str, Any]) -> None:
         """Submit KYC for review; the decision comes later (``KYC_DECIDED``)."""
