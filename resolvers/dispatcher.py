@@ -29,16 +29,19 @@ from db.models import (
     BulkOperationItem,
     BulkStatus,
     Contact,
+    Document,
     KycProfile,
     KycStatus,
     OutboxMessage,
     OutboxStatus,
+    PushStatus,
 )
 from db.repositories import contact as contact_repo
+from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, kyc, onboarding
+from resolvers.services import contacts, kyc, onboarding, pushes
 from resolvers.services.network import (
     Network,
     NetworkRefusedError,
@@ -84,6 +87,8 @@ class Dispatcher:
             kyc.SUBMIT_KIND: self._submit_kyc,
             kyc.POLL_KIND: self._poll_kyc,
             contacts.SEARCH_OUTBOX_KIND: self._search_contacts,
+            pushes.PUSH_KIND: self._push_document,
+            pushes.POLL_KIND: self._poll_document,
         }
 
     def kick(self) -> None:
@@ -318,6 +323,86 @@ class Dispatcher:
         operation.finished_at = now
         await contacts.progress_event(uow, operation, contacts.BULK_COMPLETED)
         return None
+
+    async def _push_document(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime
+    ) -> Reschedule | None:
+        document = await document_repo.locked(
+            uow.session, uuid.UUID(str(message.payload["documentId"]))
+        )
+        if (
+            document is None
+            or document.push_status != PushStatus.PUSH_INITIATED
+            or document.network_id is None
+        ):
+            return None
+        if message.attempts > 1:
+            # An earlier send timed out: it may have arrived. Ask before sending again.
+            held = await self.network.document_status(document.network_id)
+            if held.state != "UNKNOWN" and held.version == document.version:
+                await _after_delivery(uow, document, held.state, held.remarks, now)
+                return None
+        outgoing = await pushes.message_for(uow, document)
+        if outgoing is None:
+            await pushes.set_status(
+                uow, document, PushStatus.PUSH_FAILED, now=now,
+                reason="The sender or the receiver has no B2B ID any more.",
+            )  # fmt: skip
+            return None
+        try:
+            await self.network.document_send(outgoing)
+        except NetworkRefusedError as exc:
+            await pushes.set_status(
+                uow, document, PushStatus.PUSH_FAILED, now=now, reason=exc.message
+            )
+            return None
+        await _after_delivery(uow, document, "DELIVERED", None, now)
+        return None
+
+    async def _poll_document(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime
+    ) -> Reschedule | None:
+        document = await document_repo.locked(
+            uow.session, uuid.UUID(str(message.payload["documentId"]))
+        )
+        if (
+            document is None
+            or document.push_status != PushStatus.AWAITING_RESPONSE
+            or document.network_id is None
+        ):
+            return None
+        held = await self.network.document_status(document.network_id)
+        if held.state in {"ACCEPTED", "REJECTED", "RETURNED"} and held.version == document.version:
+            await pushes.answer(
+                uow, document, action=_ACTIONS[held.state], remarks=held.remarks,
+                version=held.version, now=now,
+            )  # fmt: skip
+            return None
+        return Reschedule(now + timedelta(seconds=POLL_SECONDS))
+
+
+_ACTIONS = {"ACCEPTED": "ACCEPT", "REJECTED": "REJECT", "RETURNED": "RETURN"}
+
+
+async def _after_delivery(
+    uow: UnitOfWork, document: Document, state: str, remarks: str | None, now: datetime
+) -> None:
+    """The network has the document: wait for the answer (and poll, in case it is lost)."""
+    if state in _ACTIONS:
+        await pushes.answer(
+            uow,
+            document,
+            action=_ACTIONS[state],
+            remarks=remarks,
+            version=document.version,
+            now=now,
+        )
+        return
+    await pushes.set_status(uow, document, PushStatus.AWAITING_RESPONSE, now=now)
+    await repo.add(
+        uow.session, organisation_id=document.organisation_id, kind=pushes.POLL_KIND,
+        payload={"documentId": str(document.id)}, due=now + timedelta(seconds=POLL_SECONDS),
+    )  # fmt: skip
 
 
 def _fail(operation: BulkOperation, item: BulkOperationItem, error: str) -> None:

@@ -14,7 +14,7 @@ from resolvers.errors import BadUserInputError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
-from resolvers.services import documents
+from resolvers.services import documents, pushes
 from resolvers.services.documents import DocumentIn
 
 
@@ -75,3 +75,12 @@ async def history(context: Context, document_id: uuid.UUID) -> list[DocumentHist
     """A document's history (batched across documents)."""
     viewer = await context.require_viewer()
     return await context.loaders(viewer).history_by_document_id.load(document_id)
+
+
+async def push(context: Context, *, document_id: str) -> Outcome[Document]:
+    """Push a document."""
+    app = context.app
+    return await mutation.run_on(
+        context, document_id, "Document", ("input", "documentId"),
+        lambda uow, viewer, key: pushes.push(uow, viewer, document_id=key, now=app.now()),
+    )  # fmt: skip

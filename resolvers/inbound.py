@@ -5,10 +5,11 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
-from resolvers.services import kyc, onboarding
+from resolvers.services import kyc, onboarding, pushes
 from resolvers.services.network import InboundMessage
 
 if TYPE_CHECKING:
@@ -41,5 +42,17 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             await kyc.decide(
                 uow, profile, approved=message.approved, reason=message.reason, now=state.now()
             )
+            return
+        if message.kind == "DOCUMENT_ANSWERED":
+            document = await document_repo.by_network_id(uow.session, message.request_id)
+            if document is None:
+                logger.warning("answer for an unknown document %s", message.request_id)
+                return
+            version = message.data.get("version")
+            await pushes.answer(
+                uow, document, action=str(message.data.get("action", "")),
+                remarks=message.reason, version=version if isinstance(version, int) else -1,
+                now=state.now(),
+            )  # fmt: skip
             return
         logger.warning("ignored inbound message of unknown kind %s", message.kind)

@@ -175,6 +175,12 @@ class Document(Node):
     version: int = strawberry.field(
         description="Its version (a new one after edits of a returned document)."
     )
+    network_id: str | None = strawberry.field(
+        description="Its id on the network (made at the first push, kept for retries)."
+    )
+    push_reason: str | None = strawberry.field(
+        description="Why the network refused it, or the recipient's remarks (RETURNED: ... for a return)."
+    )
     notes: str | None = strawberry.field(description="Notes for the recipient.")
     totals: DocumentTotals = strawberry.field(description="Its totals.")
     created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
@@ -190,6 +196,7 @@ class Document(Node):
             due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
             supply_type=SupplyType[m.supply_type], status=m.status,
             push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
+            network_id=m.network_id, push_reason=m.push_reason,
             totals=DocumentTotals(
                 taxable=Money.from_paise(m.taxable_paise), cgst=Money.from_paise(m.cgst_paise),
                 sgst=Money.from_paise(m.sgst_paise), utgst=Money.from_paise(m.utgst_paise),
@@ -314,3 +321,12 @@ class DocumentPayload:
 DocumentsFilterKind = Annotated[
     DocumentKind | None, strawberry.argument(description="Only this kind.")
 ]
+
+
+@strawberry.input(
+    description="Send a document through Bharat Connect (needs access, your approved B2B ID and a linked contact)."
+)
+class DocumentPushInput:
+    """Push input."""
+
+    document_id: strawberry.ID = strawberry.field(description="The document.")

@@ -101,6 +101,9 @@ class UserErrorCode(enum.Enum):
         "B2B_ID_MISMATCH",
         description="The network does not (or no longer) list this B2B ID for the contact's GSTIN.",
     )
+    CONTACT_NOT_LINKED = strawberry.enum_value(
+        "CONTACT_NOT_LINKED", description="The contact has no B2B ID: link one first."
+    )
     DUPLICATE = strawberry.enum_value("DUPLICATE", description="The same item appears twice.")
     TOO_MANY = strawberry.enum_value("TOO_MANY", description="More items than one request takes.")
 

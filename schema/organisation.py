@@ -26,7 +26,7 @@ from resolvers.ids import encode_id
 from resolvers.services import access as access_service
 from schema.account import Account
 from schema.contact import BulkOperation, Contact, ContactKind
-from schema.document import Document, DocumentKind
+from schema.document import Document, DocumentKind, PushStatus
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.relay import After, Before, Connection, First, Last, Node
@@ -323,6 +323,9 @@ class OrganisationEventKind(enum.Enum):
     B2B_ID_REJECTED = strawberry.enum_value(
         "B2B_ID_REJECTED", description="The network rejected the B2B ID (see `reason`)."
     )
+    DOCUMENT_STATUS_CHANGED = strawberry.enum_value(
+        "DOCUMENT_STATUS_CHANGED", description="A document's push status changed (see `document`)."
+    )
     BULK_OPERATION_PROGRESS = strawberry.enum_value(
         "BULK_OPERATION_PROGRESS",
         description="A bulk operation made progress (see `bulkOperation`).",
@@ -398,6 +401,19 @@ class OrganisationEvent:
     async def organisation(self, info: strawberry.Info[Context, None]) -> Organisation | None:
         found = await resolvers.by_id(info.context, self._model.organisation_id)
         return None if found is None else Organisation.from_model(found)
+
+    @strawberry.field(description="For document events: the document, as it is now.")
+    async def document(self, info: strawberry.Info[Context, None]) -> Document | None:
+        raw = self._model.data.get("documentId")
+        if not isinstance(raw, str):
+            return None
+        found = await document_resolvers.document_by_id(info.context, uuid.UUID(raw))
+        return None if found is None else Document.from_model(found)
+
+    @strawberry.field(description="For document events: the push status it moved to.")
+    def push_status(self) -> PushStatus | None:
+        raw = self._model.data.get("pushStatus")
+        return PushStatus[raw] if isinstance(raw, str) else None
 
     @strawberry.field(description="For bulk operation events: the operation, as it is now.")
     async def bulk_operation(self, info: strawberry.Info[Context, None]) -> BulkOperation | None:

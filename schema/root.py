@@ -62,7 +62,7 @@ from schema.contact import (
     ContactPayload,
     ContactUpdateInput,
 )
-from schema.document import Document, DocumentCreateInput, DocumentPayload
+from schema.document import Document, DocumentCreateInput, DocumentPayload, DocumentPushInput
 from schema.errors import user_errors
 from schema.kyc import (
     KycOwnerAddInput,
@@ -672,6 +672,20 @@ class Mutation:
             info.context, organisation_id=input.organisation_id, details=details,
             idempotency_key=input.idempotency_key,
         )  # fmt: skip
+        return DocumentPayload(
+            document=None if outcome.value is None else Document.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="Send a document through Bharat Connect; its status then moves on its own (see `organisationEvents`)."
+    )
+    async def document_push(
+        self,
+        info: Info,
+        input: Annotated[DocumentPushInput, strawberry.argument(description="The input.")],
+    ) -> DocumentPayload:
+        outcome = await document_resolvers.push(info.context, document_id=input.document_id)
         return DocumentPayload(
             document=None if outcome.value is None else Document.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),

@@ -15,7 +15,16 @@ from db.models import DocumentKind as StoredDocumentKind
 from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
 from db.models import PushStatus as StoredPushStatus
-from resolvers.services import access, contacts, identifiers, kyc, onboarding, organisations, tax
+from resolvers.services import (
+    access,
+    contacts,
+    identifiers,
+    kyc,
+    onboarding,
+    organisations,
+    pushes,
+    tax,
+)
 from resolvers.services.errors import ErrorCode
 from schema.document import DocumentKind, PushStatus, SupplyType
 from schema.errors import UserErrorCode
@@ -70,6 +79,7 @@ def test_schema_enums_mirror_the_service_enums() -> None:
     assert [t.name for t in SupplyType] == [t.name for t in tax.SupplyType]
     assert [s.name for s in KycStatus] == [s.name for s in StoredKycStatus]
     kinds = {
+        pushes.STATUS_CHANGED,
         contacts.BULK_PROGRESS,
         contacts.BULK_COMPLETED,
         kyc.KYC_SUBMITTED,

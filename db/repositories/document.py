@@ -64,12 +64,27 @@ async def number_taken(
 
 
 async def visible(
-    session: AsyncSession, viewer_id: uuid.UUID, document_id: uuid.UUID
+    session: AsyncSession, viewer_id: uuid.UUID, document_id: uuid.UUID, *, for_update: bool = False
 ) -> Document | None:
     """A document of one of the viewer's organisations."""
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    stmt = select(Document).where(Document.id == document_id, Document.organisation_id.in_(mine))
+    if for_update:
+        stmt = stmt.with_for_update()
+    return await session.scalar(stmt)
+
+
+async def locked(session: AsyncSession, document_id: uuid.UUID) -> Document | None:
+    """A document by id, locked (for the dispatcher; no tenant filter)."""
     return await session.scalar(
-        select(Document).where(Document.id == document_id, Document.organisation_id.in_(mine))
+        select(Document).where(Document.id == document_id).with_for_update()
+    )
+
+
+async def by_network_id(session: AsyncSession, network_id: str) -> Document | None:
+    """The document sent under a network id, locked."""
+    return await session.scalar(
+        select(Document).where(Document.network_id == network_id).with_for_update()
     )
 
 

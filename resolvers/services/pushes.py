@@ -1,0 +1,153 @@
+"""Pushing documents through Bharat Connect (DOMAIN.md section 5, sender side).
+
+``NOT_PUSHED → PUSH_INITIATED → AWAITING_RESPONSE → ACCEPTED | REJECTED``, and
+``PUSH_INITIATED → PUSH_FAILED`` on a refusal (it may be pushed again). A push needs Bharat
+Connect access, the organisation's approved B2B ID and a contact with a linked B2B ID. The
+network id is made at the first push and kept, so retries and re-pushes never mint a new one;
+a document in flight or delivered is never sent again. A return shows as REJECTED with the
+reason ``RETURNED: <remarks>``.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from datetime import datetime
+
+from db.models import B2BIdStatus, Contact, Document, DocumentHistory, DocumentKind, PushStatus
+from db.repositories import contact as contact_repo
+from db.repositories import document as repo
+from db.repositories import event as event_repo
+from db.repositories import onboarding as onboarding_repo
+from db.repositories import outbox as outbox_repo
+from db.unit_of_work import UnitOfWork
+from resolvers.services import contacts
+from resolvers.services.accounts import Viewer
+from resolvers.services.errors import ErrorCode, UserInputError
+from resolvers.services.network import DocumentMessage
+
+PUSHABLE = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.PURCHASE_ORDER}
+NETWORK_PREFIX = {
+    DocumentKind.INVOICE: "INV",
+    DocumentKind.SALES_ORDER: "SO",
+    DocumentKind.PURCHASE_ORDER: "PO",
+    DocumentKind.CREDIT_NOTE: "CN",
+    DocumentKind.DEBIT_NOTE: "DN",
+}
+PUSH_KIND = "document.push"
+POLL_KIND = "document.poll"
+STATUS_CHANGED = "DOCUMENT_STATUS_CHANGED"
+IN_FLIGHT_OR_DELIVERED = {
+    PushStatus.PUSH_INITIATED,
+    PushStatus.AWAITING_RESPONSE,
+    PushStatus.ACCEPTED,
+}
+
+
+def network_id(kind: DocumentKind) -> str:
+    """A new network id: the kind's prefix and 32 random letters and digits."""
+    alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+    return NETWORK_PREFIX[kind] + "".join(secrets.choice(alphabet) for _ in range(32))
+
+
+async def set_status(
+    uow: UnitOfWork,
+    document: Document,
+    status: PushStatus,
+    *,
+    now: datetime,
+    reason: str | None = None,
+    actor: uuid.UUID | None = None,
+) -> None:
+    """Move the push status, with a history entry and an event."""
+    document.push_status = status
+    document.push_reason = reason
+    document.updated_at = now
+    uow.session.add(
+        DocumentHistory(
+            document_id=document.id, action=status.value, detail=reason, actor_account_id=actor,
+            by_network=actor is None, at=now,
+        )
+    )  # fmt: skip
+    await event_repo.append(
+        uow, organisation_id=document.organisation_id, kind=STATUS_CHANGED, actor_account_id=actor,
+        data={"documentId": str(document.id), "pushStatus": status.value,
+              **({"reason": reason} if reason else {})},
+    )  # fmt: skip
+
+
+async def push(
+    uow: UnitOfWork, viewer: Viewer, *, document_id: uuid.UUID, now: datetime
+) -> Document:
+    """Queue a document for the network (sent after commit)."""
+    field = ("input", "documentId")
+    document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
+    if document is None:
+        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document.")
+    await contacts.require_network_ready(uow, viewer, document.organisation_id, field)
+    if document.kind not in PUSHABLE:
+        raise UserInputError.one(ErrorCode.INVALID, field, "Notes are pushed with their documents.")
+    if document.push_status in IN_FLIGHT_OR_DELIVERED:
+        raise UserInputError.one(
+            ErrorCode.ALREADY_DONE, field, "This document is on its way or delivered already."
+        )
+    if document.push_status == PushStatus.REJECTED:
+        raise UserInputError.one(
+            ErrorCode.ALREADY_DONE,
+            field,
+            "The recipient rejected this version; a new version is needed.",
+        )
+    contact = await contact_repo.visible(uow.session, viewer.account_id, document.contact_id)
+    if contact is None or contact.b2b_id is None:
+        raise UserInputError.one(
+            ErrorCode.CONTACT_NOT_LINKED, field, "The contact has no B2B ID: link one first."
+        )
+    document.network_id = document.network_id or network_id(document.kind)
+    if document.status == "DRAFT":
+        document.status = "SENT" if document.kind == DocumentKind.INVOICE else "OPEN"
+    await set_status(uow, document, PushStatus.PUSH_INITIATED, now=now, actor=viewer.account_id)
+    await outbox_repo.add(
+        uow.session, organisation_id=document.organisation_id, kind=PUSH_KIND,
+        payload={"documentId": str(document.id)}, due=now,
+    )  # fmt: skip
+    return document
+
+
+async def message_for(uow: UnitOfWork, document: Document) -> DocumentMessage | None:
+    """The network message for a document (``None`` if sender or receiver has no B2B ID)."""
+    ids = await onboarding_repo.active_b2b_ids(uow.session, [document.organisation_id])
+    sender = next((b.value for b in ids if b.status == B2BIdStatus.APPROVED), None)
+    contact = await uow.session.get(Contact, document.contact_id)
+    if sender is None or contact is None or contact.b2b_id is None or document.network_id is None:
+        return None
+    return DocumentMessage(
+        network_id=document.network_id, kind=document.kind.value, version=document.version,
+        sender_b2b_id=sender, receiver_b2b_id=contact.b2b_id, number=document.number,
+        document_date=document.document_date.isoformat(), total_paise=document.total_paise,
+    )  # fmt: skip
+
+
+async def answer(
+    uow: UnitOfWork,
+    document: Document,
+    *,
+    action: str,
+    remarks: str | None,
+    version: int,
+    now: datetime,
+) -> bool:
+    """Apply the receiver's answer once (stale versions and repeats are ignored)."""
+    if version != document.version or document.push_status not in {
+        PushStatus.PUSH_INITIATED,
+        PushStatus.AWAITING_RESPONSE,
+    }:
+        return False
+    if action == "ACCEPT":
+        await set_status(uow, document, PushStatus.ACCEPTED, now=now, reason=remarks)
+    elif action == "RETURN":
+        await set_status(
+            uow, document, PushStatus.REJECTED, now=now, reason=f"RETURNED: {remarks or ''}".strip()
+        )
+    else:
+        await set_status(uow, document, PushStatus.REJECTED, now=now, reason=remarks or "Rejected.")
+    return True
