@@ -142,12 +142,28 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                         str(k).lower(): str(v)
                         for k, v in dict(body.get("rejectB2bIds", current.reject_b2b_ids)).items()
                     },
+                    document_answers={
+                        str(k).lower(): (str(v[0]), str(v[1]) if len(v) > 1 else "")
+                        for k, v in dict(
+                            body.get("documentAnswers", current.document_answers)
+                        ).items()
+                        if isinstance(v, (list, tuple)) and v
+                    },
+                    document_answer_seconds=float(
+                        body.get("documentAnswerSeconds", current.document_answer_seconds)
+                    ),
                 )
             except (TypeError, ValueError) as exc:
                 return _error(str(exc))
             if network.world.behaviour.kyc_decision not in {"APPROVE", "REJECT"}:
                 network.world.behaviour = current
                 return _error("kycDecision is APPROVE or REJECT")
+            answers = network.world.behaviour.document_answers
+            if any(action not in {"ACCEPT", "REJECT", "RETURN"} for action, _ in answers.values()):
+                network.world.behaviour = current
+                return _error(
+                    'documentAnswers map B2B IDs to ["ACCEPT" | "REJECT" | "RETURN", remarks]'
+                )
         return JSONResponse(dataclasses.asdict(network.world.behaviour))
 
     async def faults(request: Request) -> Response:

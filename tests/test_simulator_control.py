@@ -61,6 +61,14 @@ async def test_behaviour_faults_outage_and_advance(
     )
     assert put.json()["b2b_review_seconds"] == 5
     assert simulator.world.behaviour.reject_b2b_ids == {"foo-bar": "no"}
+    answers = await client.put(
+        "/simulator/behaviour", json={"documentAnswers": {"Tapti-Foods": ["RETURN", "wrong rate"]}}
+    )
+    assert answers.json()["document_answers"] == {"tapti-foods": ["RETURN", "wrong rate"]}
+    bad_answer = await client.put(
+        "/simulator/behaviour", json={"documentAnswers": {"tapti-foods": ["MAYBE"]}}
+    )
+    assert bad_answer.status_code == 400
     refused = await client.put("/simulator/behaviour", json={"kycDecision": "MAYBE"})
     assert refused.status_code == 400
     assert simulator.world.behaviour.kyc_decision == "APPROVE"
