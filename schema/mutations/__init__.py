@@ -1,0 +1,1 @@
+"""Mutation fields, one mixin per domain; ``schema.root.Mutation`` combines them."""

@@ -1,0 +1,103 @@
+"""Organisations and memberships: mutation fields."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import strawberry
+
+from resolvers import organisation as organisation_resolvers
+from resolvers.context import Context
+from schema.errors import user_errors
+from schema.organisation import (
+    Membership,
+    MembershipCreateInput,
+    MembershipCreatePayload,
+    MembershipDeleteInput,
+    MembershipDeletePayload,
+    MembershipUpdateInput,
+    MembershipUpdatePayload,
+    Organisation,
+    OrganisationCreateInput,
+    OrganisationCreatePayload,
+    OrganisationUpdateInput,
+    OrganisationUpdatePayload,
+)
+
+Info = strawberry.Info[Context, None]
+
+
+@strawberry.type
+class OrganisationsMutations:
+    """Organisations and memberships."""
+
+    @strawberry.mutation(description="Create an organisation; you become its owner.")
+    async def organisation_create(
+        self,
+        info: Info,
+        input: Annotated[OrganisationCreateInput, strawberry.argument(description="The input.")],
+    ) -> OrganisationCreatePayload:
+        outcome = await organisation_resolvers.create(
+            info.context, name=input.name, idempotency_key=input.idempotency_key
+        )
+        return OrganisationCreatePayload(
+            organisation=None if outcome.value is None else Organisation.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Rename an organisation (owners and admins).")
+    async def organisation_update(
+        self,
+        info: Info,
+        input: Annotated[OrganisationUpdateInput, strawberry.argument(description="The input.")],
+    ) -> OrganisationUpdatePayload:
+        outcome = await organisation_resolvers.rename(
+            info.context, organisation_id=input.id, name=input.name
+        )
+        return OrganisationUpdatePayload(
+            organisation=None if outcome.value is None else Organisation.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Add an existing account to an organisation.")
+    async def membership_create(
+        self,
+        info: Info,
+        input: Annotated[MembershipCreateInput, strawberry.argument(description="The input.")],
+    ) -> MembershipCreatePayload:
+        outcome = await organisation_resolvers.add_member(
+            info.context,
+            organisation_id=input.organisation_id,
+            email=input.email,
+            role=input.role.to_model(),
+        )
+        return MembershipCreatePayload(
+            membership=None if outcome.value is None else Membership.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Change a member's role.")
+    async def membership_update(
+        self,
+        info: Info,
+        input: Annotated[MembershipUpdateInput, strawberry.argument(description="The input.")],
+    ) -> MembershipUpdatePayload:
+        outcome = await organisation_resolvers.change_role(
+            info.context, membership_id=input.id, role=input.role.to_model()
+        )
+        return MembershipUpdatePayload(
+            membership=None if outcome.value is None else Membership.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(description="Remove a member, or leave an organisation.")
+    async def membership_delete(
+        self,
+        info: Info,
+        input: Annotated[MembershipDeleteInput, strawberry.argument(description="The input.")],
+    ) -> MembershipDeletePayload:
+        outcome = await organisation_resolvers.remove_member(info.context, membership_id=input.id)
+        return MembershipDeletePayload(
+            deleted_membership_id=None if outcome.value is None else input.id,
+            user_errors=user_errors(outcome.errors),
+        )
