@@ -1,0 +1,136 @@
+"""The outbox dispatcher: carries out queued network work after commit.
+
+Each message is claimed and handled in its own transaction (on PostgreSQL with
+``FOR UPDATE SKIP LOCKED``, so several workers share the outbox without doing anything twice).
+A timeout is retried with exponential backoff (handlers ask for status before repeating, and
+repeat with the same request id); an outage opens a circuit for a while so the network is not
+hammered; only a refusal fails a message. Started with the app; tests drive
+:meth:`Dispatcher.run_once` with a manual clock instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import functools
+import logging
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from db.models import OutboxStatus
+from db.repositories import outbox as repo
+from resolvers.dispatcher import contacts as contact_handlers
+from resolvers.dispatcher import documents as document_handlers
+from resolvers.dispatcher import onboarding as onboarding_handlers
+from resolvers.dispatcher.base import (
+    BACKOFF_BASE_SECONDS,
+    BACKOFF_MAX_SECONDS,
+    CIRCUIT_SECONDS,
+    MAX_ATTEMPTS,
+    Handler,
+    NetworkHandler,
+    Reschedule,
+)
+from resolvers.services import contacts, kyc, onboarding, pushes
+from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
+
+if TYPE_CHECKING:
+    from resolvers.context import AppState
+
+__all__ = ["Dispatcher", "Reschedule"]
+
+logger = logging.getLogger("bharat_connect.dispatcher")
+
+
+HANDLERS: dict[str, NetworkHandler] = {
+    onboarding.REGISTER_KIND: onboarding_handlers.register_b2b_id,
+    onboarding.POLL_KIND: onboarding_handlers.poll_b2b_id,
+    kyc.SUBMIT_KIND: onboarding_handlers.submit_kyc,
+    kyc.POLL_KIND: onboarding_handlers.poll_kyc,
+    contacts.SEARCH_OUTBOX_KIND: contact_handlers.search_contacts,
+    pushes.PUSH_KIND: document_handlers.push_document,
+    pushes.POLL_KIND: document_handlers.poll_document,
+}
+
+
+class Dispatcher:
+    """Claims due outbox messages and runs their handlers."""
+
+    def __init__(self, state: AppState, network: Network) -> None:
+        self.state = state
+        self.network = network
+        self.circuit_open_until: datetime | None = None
+        self._kick = asyncio.Event()
+        self.handlers: dict[str, Handler] = {
+            kind: functools.partial(handler, network) for kind, handler in HANDLERS.items()
+        }
+
+    def kick(self) -> None:
+        """Look for work now (called after commits that queued some)."""
+        self._kick.set()
+
+    def circuit_open(self, now: datetime) -> bool:
+        """Whether calls are held back after an outage."""
+        return self.circuit_open_until is not None and now < self.circuit_open_until
+
+    async def run_once(self) -> int:
+        """Handle every due message; returns how many were handled."""
+        handled = 0
+        while True:
+            now = self.state.now()
+            if self.circuit_open(now):
+                return handled
+            outcome = await self._one(now)
+            if outcome is None:
+                return handled
+            handled += 1
+
+    async def _one(self, now: datetime) -> bool | None:
+        async with self.state.unit_of_work() as uow:
+            message = await repo.claim_next(uow.session, now)
+            if message is None:
+                return None
+            handler = self.handlers.get(message.kind)
+            if handler is None:
+                message.status = OutboxStatus.FAILED
+                message.last_error = f"no handler for {message.kind}"
+                return True
+            message.attempts += 1
+            try:
+                result = await handler(uow, message, now)
+            except NetworkTimeoutError:
+                if message.attempts >= MAX_ATTEMPTS:
+                    message.status = OutboxStatus.FAILED
+                    message.last_error = "gave up after repeated timeouts"
+                    return True
+                delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
+                message.next_attempt_at = now + timedelta(seconds=delay)
+                message.last_error = "timeout"
+                return True
+            except NetworkUnavailableError:
+                self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)
+                message.attempts -= 1  # an outage is nobody's attempt
+                message.next_attempt_at = self.circuit_open_until
+                message.last_error = "network unavailable"
+                logger.warning("network unavailable: holding outbox for %ss", CIRCUIT_SECONDS)
+                return True
+            if isinstance(result, Reschedule):
+                message.next_attempt_at = result.at
+                message.attempts = 0
+            else:
+                message.status = OutboxStatus.DONE
+                message.completed_at = now
+            return True
+
+    async def run(self, idle_seconds: float = 1.0) -> None:
+        """Serve: handle work as it falls due (until cancelled)."""
+        while True:
+            try:
+                await self.run_once()
+            except Exception:  # keep serving; the message stays pending
+                logger.exception("dispatcher pass failed")
+            self._kick.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._kick.wait(), timeout=idle_seconds)
+
+    # --- handlers ------------------------------------------------------------------------

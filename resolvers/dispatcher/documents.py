@@ -1,0 +1,101 @@
+"""Handlers for pushing documents and polling for their answers."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, timedelta
+
+from db.models import (
+    Document,
+    OutboxMessage,
+    PushStatus,
+)
+from db.repositories import document as document_repo
+from db.repositories import outbox as repo
+from db.unit_of_work import UnitOfWork
+from resolvers.dispatcher.base import POLL_SECONDS, Reschedule
+from resolvers.services import pushes
+from resolvers.services.network import (
+    Network,
+    NetworkRefusedError,
+)
+
+
+async def push_document(
+    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
+) -> Reschedule | None:
+    document = await document_repo.locked(
+        uow.session, uuid.UUID(str(message.payload["documentId"]))
+    )
+    if (
+        document is None
+        or document.push_status != PushStatus.PUSH_INITIATED
+        or document.network_id is None
+    ):
+        return None
+    if message.attempts > 1:
+        # An earlier send timed out: it may have arrived. Ask before sending again.
+        held = await network.document_status(document.network_id)
+        if held.state != "UNKNOWN" and held.version == document.version:
+            await _after_delivery(uow, document, held.state, held.remarks, now)
+            return None
+    outgoing = await pushes.message_for(uow, document)
+    if outgoing is None:
+        await pushes.set_status(
+            uow, document, PushStatus.PUSH_FAILED, now=now,
+            reason="The sender or the receiver has no B2B ID any more.",
+        )  # fmt: skip
+        return None
+    try:
+        await network.document_send(outgoing)
+    except NetworkRefusedError as exc:
+        await pushes.set_status(uow, document, PushStatus.PUSH_FAILED, now=now, reason=exc.message)
+        return None
+    await _after_delivery(uow, document, "DELIVERED", None, now)
+    return None
+
+
+async def poll_document(
+    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
+) -> Reschedule | None:
+    document = await document_repo.locked(
+        uow.session, uuid.UUID(str(message.payload["documentId"]))
+    )
+    if (
+        document is None
+        or document.push_status != PushStatus.AWAITING_RESPONSE
+        or document.network_id is None
+    ):
+        return None
+    held = await network.document_status(document.network_id)
+    if held.state in {"ACCEPTED", "REJECTED", "RETURNED"} and held.version == document.version:
+        await pushes.answer(
+            uow, document, action=_ACTIONS[held.state], remarks=held.remarks,
+            version=held.version, now=now,
+        )  # fmt: skip
+        return None
+    return Reschedule(now + timedelta(seconds=POLL_SECONDS))
+
+
+_ACTIONS = {"ACCEPTED": "ACCEPT", "REJECTED": "REJECT", "RETURNED": "RETURN"}
+
+
+async def _after_delivery(
+    uow: UnitOfWork, document: Document, state: str, remarks: str | None, now: datetime
+) -> None:
+    """The network has the document: wait for the answer (and poll, in case it is lost)."""
+    if state in _ACTIONS:
+        await pushes.answer(
+            uow,
+            document,
+            action=_ACTIONS[state],
+            remarks=remarks,
+            version=document.version,
+            now=now,
+        )
+        return
+    await pushes.set_status(uow, document, PushStatus.AWAITING_RESPONSE, now=now)
+    await repo.add(
+        uow.session, organisation_id=document.organisation_id, kind=pushes.POLL_KIND,
+        payload={"documentId": str(document.id)}, due=now + timedelta(seconds=POLL_SECONDS),
+    )  # fmt: skip
