@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 
-from db.models import BulkOperation, BulkOperationItem, Contact
+from db.models import BulkOperation, BulkOperationItem, BulkStatus, Contact
 from db.pagination import Page
 from db.repositories import contact as repo
+from db.repositories import event as event_repo
 from resolvers import mutation
+from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
-from resolvers.ids import decode_typed_id
+from resolvers.ids import decode_typed_id, encode_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import contacts
@@ -163,15 +166,6 @@ async def operation_by_id(context: Context, operation_id: uuid.UUID) -> BulkOper
         return await repo.visible_operation(session, viewer.account_id, operation_id)
 
 
-async def operation_by_global_id(context: Context, operation_id: str) -> BulkOperation | None:
-    """A bulk operation by global id."""
-    key = decode_typed_id(operation_id, "BulkOperation")
-    if key is None:
-        await context.require_viewer()
-        return None
-    return await operation_by_id(context, key)
-
-
 async def items(
     context: Context,
     operation: BulkOperation,
@@ -189,7 +183,39 @@ async def items(
         return await repo.items_page(session, operation.id, request, outcome)
 
 
-def forbid_unless(found: object) -> None:
-    """Used by subscriptions: a missing operation is a top-level FORBIDDEN."""
+async def progress(context: Context, operation_id: str) -> AsyncIterator[BulkOperation]:
+    """The operation now, then as it was at each of its steps, until it finishes.
+
+    The event cursor is taken before the operation is read, so an event committed in between is
+    replayed rather than missed; each step is reported with the counts its event recorded, so a
+    slow client still sees every step, in order.
+    """
+    await context.require_viewer()
+    key = decode_typed_id(operation_id, "BulkOperation")
+    found = None if key is None else await operation_by_id(context, key)
     if found is None:
         raise ForbiddenError("No such bulk operation, or it is not yours.")
+    async with context.app.db.read() as session:
+        cursor = await event_repo.last_seq(session, found.organisation_id)
+    found = await operation_by_id(context, found.id)
+    if found is None:  # pragma: no cover - deleted with its organisation meanwhile
+        return
+    yield found
+    if found.status != BulkStatus.RUNNING:
+        return
+    org_id = encode_id("Organisation", found.organisation_id)
+    after = organisation_resolvers.encode_event_cursor(cursor)
+    async for event in organisation_resolvers.events(context, org_id, after):
+        if event.data.get("operationId") != str(found.id):
+            continue
+        finished = event.kind == contacts.BULK_COMPLETED
+        current = await operation_by_id(context, found.id) if finished else None
+        yield BulkOperation(
+            id=found.id, organisation_id=found.organisation_id, kind=found.kind,
+            status=BulkStatus.COMPLETED if finished else BulkStatus.RUNNING,
+            total=int(event.data.get("total", found.total)), done=int(event.data.get("done", 0)),
+            failed=int(event.data.get("failed", 0)), error=None, created_at=found.created_at,
+            finished_at=None if current is None else current.finished_at,
+        )  # fmt: skip
+        if finished:
+            return

@@ -20,7 +20,6 @@ from resolvers import contacts as contact_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
-from resolvers.ids import encode_id
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
 from schema.account import (
@@ -141,22 +140,8 @@ class Subscription:
         info: Info,
         id: Annotated[strawberry.ID, strawberry.argument(description="The bulk operation.")],
     ) -> AsyncGenerator[BulkOperation, None]:
-        found = await contact_resolvers.operation_by_global_id(info.context, id)
-        contact_resolvers.forbid_unless(found)
-        assert found is not None
-        yield BulkOperation.from_model(found)
-        if found.status.name != "RUNNING":
-            return
-        org_id = encode_id("Organisation", found.organisation_id)
-        async for event in organisation_resolvers.events(info.context, org_id, None):
-            if event.data.get("operationId") != str(found.id):
-                continue
-            current = await contact_resolvers.operation_by_id(info.context, found.id)
-            if current is None:
-                return
-            yield BulkOperation.from_model(current)
-            if current.status.name != "RUNNING":
-                return
+        async for operation in contact_resolvers.progress(info.context, id):
+            yield BulkOperation.from_model(operation)
 
     @strawberry.subscription(
         description=(

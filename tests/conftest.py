@@ -275,3 +275,16 @@ def _postgres_only(request: pytest.FixtureRequest, database_url: str) -> None:
         "postgresql"
     ):
         pytest.skip("runs in the PostgreSQL pass of `make test`")
+
+
+async def event_cursor(state: AppState, organisation_id: str) -> str:
+    """The cursor of an organisation's latest event: subscribing ``after`` it cannot miss
+    what happens next, however long the server takes to register the subscription."""
+    from db.repositories import event as event_repo
+    from resolvers.ids import decode_typed_id
+    from resolvers.organisation import encode_event_cursor
+
+    key = decode_typed_id(organisation_id, "Organisation")
+    assert key is not None
+    async with state.db.read() as session:
+        return encode_event_cursor(await event_repo.last_seq(session, key))

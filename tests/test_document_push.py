@@ -15,7 +15,7 @@ from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, TAPTI_DL
 from simulator.faults import Fault
 from simulator.network import SimulatedNetwork
-from tests.conftest import Api, LiveServer, Member
+from tests.conftest import Api, LiveServer, Member, event_cursor
 from tests.onboarding_helpers import create_b2b_id, ready_for_b2b_id
 from tests.wsclient import GraphQLWebSocket
 
@@ -240,16 +240,19 @@ async def test_refusals_before_sending(
 
 
 async def test_status_changes_stream_live(
-    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, live_server: LiveServer
+    api: Api,
+    simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+    live_server: LiveServer,
+    state: AppState,
 ) -> None:
     owner, org, document = await _ready(api, simulator, dispatcher)
     ws = await GraphQLWebSocket.open(live_server.ws_url)
     assert (await ws.init({"Authorization": f"Bearer {owner.token}"}))["type"] == "connection_ack"
     await ws.subscribe(
-        "subscription($o: ID!) { organisationEvents(organisationId: $o, kinds: [DOCUMENT_STATUS_CHANGED]) { pushStatus document { number pushStatus } } }",
-        {"o": org},
+        "subscription($o: ID!, $after: String) { organisationEvents(organisationId: $o, after: $after, kinds: [DOCUMENT_STATUS_CHANGED]) { pushStatus document { number pushStatus } } }",
+        {"o": org, "after": await event_cursor(state, org)},
     )
-    await asyncio.sleep(0.2)
     await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token)
     await dispatcher.run_once()
     await simulator.advance(40)

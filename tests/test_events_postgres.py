@@ -14,6 +14,7 @@ import pytest
 
 from db.unit_of_work import EventNotice
 from resolvers.broker import RESYNC, PostgresBroker
+from resolvers.organisation import encode_event_cursor
 from tests.conftest import PASSWORD, REPO_ROOT, free_port
 from tests.wsclient import GraphQLWebSocket
 
@@ -85,6 +86,7 @@ async def _post(
 
 SIGN_UP = """mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) { accessToken { token } userErrors { code } } }"""
 CREATE = """mutation($i: OrganisationCreateInput!) { organisationCreate(input: $i) { organisation { id } } }"""
+RENAME = """mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) { userErrors { code } } }"""
 ADD = """mutation($i: MembershipCreateInput!) { membershipCreate(input: $i) { membership { id } userErrors { code } } }"""
 
 
@@ -110,10 +112,15 @@ async def test_an_event_committed_on_one_worker_reaches_a_subscriber_on_another(
     ws = await GraphQLWebSocket.open(f"ws://127.0.0.1:{reader}/graphql")
     assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
     await ws.subscribe(
-        "subscription($o: ID!) { organisationEvents(organisationId: $o) { kind account { email } } }",
-        {"o": org},
+        "subscription($o: ID!, $after: String) { organisationEvents(organisationId: $o, after: $after) { kind account { email } } }",
+        {"o": org, "after": encode_event_cursor(1)},  # after ORGANISATION_CREATED
     )
-    await asyncio.sleep(0.3)
+    # A first change proves the subscription is live (waiting for notices) on the reader ...
+    await _post(writer, RENAME, {"i": {"id": org, "name": "Cross Process Renamed"}}, token)
+    assert (await ws.next_message(timeout=10))["payload"]["data"]["organisationEvents"][
+        "kind"
+    ] == "ORGANISATION_RENAMED"
+    # ... so this one can only reach it through LISTEN/NOTIFY from the writer process.
     await _post(
         writer,
         ADD,

@@ -15,7 +15,7 @@ from simulator.clock import ManualClock
 from simulator.demo import SHARMA_MH
 from simulator.faults import Fault
 from simulator.network import SimulatedNetwork
-from tests.conftest import Api, LiveServer, Member
+from tests.conftest import Api, LiveServer, Member, event_cursor
 from tests.onboarding_helpers import (
     GSTIN_OTP,
     GSTIN_VERIFY,
@@ -184,17 +184,20 @@ async def test_concurrent_verification_of_one_otp_succeeds_once(
 
 
 async def test_b2b_id_decision_streams_over_a_websocket(
-    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, live_server: LiveServer
+    api: Api,
+    simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+    live_server: LiveServer,
+    state: AppState,
 ) -> None:
     owner, org = await _ready(api, simulator)
     ws = await GraphQLWebSocket.open(live_server.ws_url)
     assert (await ws.init({"Authorization": f"Bearer {owner.token}"}))["type"] == "connection_ack"
     await ws.subscribe(
-        """subscription($o: ID!) { organisationEvents(organisationId: $o, kinds: [B2B_ID_APPROVED, B2B_ID_REJECTED]) {
+        """subscription($o: ID!, $after: String) { organisationEvents(organisationId: $o, after: $after, kinds: [B2B_ID_APPROVED, B2B_ID_REJECTED]) {
             kind b2bId reason organisation { onboarding { nextStep b2bId { status } } } } }""",
-        {"o": org},
+        {"o": org, "after": await event_cursor(state, org)},
     )
-    await asyncio.sleep(0.2)
     await create_b2b_id(api, owner, org)
     await dispatcher.run_once()
     await simulator.advance(30)

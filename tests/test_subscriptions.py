@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from resolvers.context import AppState
 from server.settings import Settings
-from tests.conftest import ALLOWED_ORIGIN, Api, LiveServer, Member
+from tests.conftest import ALLOWED_ORIGIN, Api, LiveServer, Member, event_cursor
 from tests.wsclient import GraphQLWebSocket
 
 EVENTS = """subscription($org: ID!, $after: String) {
@@ -24,17 +23,13 @@ async def _connect(server: LiveServer, member: Member) -> GraphQLWebSocket:
     return ws
 
 
-async def _settle() -> None:
-    # Give the server a moment to register the subscription before the change is made.
-    await asyncio.sleep(0.2)
-
-
-async def test_member_added_event_reaches_the_subscriber(api: Api, live_server: LiveServer) -> None:
+async def test_member_added_event_reaches_the_subscriber(
+    api: Api, live_server: LiveServer, state: AppState
+) -> None:
     owner, newcomer = await api.sign_up("owner"), await api.sign_up("newcomer")
     org = await api.organisation(owner, "Sharma Traders")
     ws = await _connect(live_server, owner)
-    op = await ws.subscribe(EVENTS, {"org": org})
-    await _settle()
+    op = await ws.subscribe(EVENTS, {"org": org, "after": await event_cursor(state, org)})
     await api.add_member(owner, org, newcomer, "STAFF")
     message = await ws.next_message()
     assert message["id"] == op
@@ -48,12 +43,13 @@ async def test_member_added_event_reaches_the_subscriber(api: Api, live_server: 
     await ws.close()
 
 
-async def test_each_event_is_resolved_with_fresh_loaders(api: Api, live_server: LiveServer) -> None:
+async def test_each_event_is_resolved_with_fresh_loaders(
+    api: Api, live_server: LiveServer, state: AppState
+) -> None:
     owner = await api.sign_up()
     org = await api.organisation(owner, "Before")
     ws = await _connect(live_server, owner)
-    await ws.subscribe(EVENTS, {"org": org})
-    await _settle()
+    await ws.subscribe(EVENTS, {"org": org, "after": await event_cursor(state, org)})
     rename = """mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) { userErrors { code } } }"""
     for name in ("First Name", "Second Name"):
         await api.ok(rename, {"i": {"id": org, "name": name}}, token=owner.token)
@@ -67,14 +63,13 @@ async def test_each_event_is_resolved_with_fresh_loaders(api: Api, live_server: 
 
 
 async def test_resume_from_a_cursor_replays_what_was_missed(
-    api: Api, live_server: LiveServer
+    api: Api, live_server: LiveServer, state: AppState
 ) -> None:
     owner = await api.sign_up()
     org = await api.organisation(owner)
     members = [await api.sign_up(f"m{i}") for i in range(3)]
     ws = await _connect(live_server, owner)
-    await ws.subscribe(EVENTS, {"org": org})
-    await _settle()
+    await ws.subscribe(EVENTS, {"org": org, "after": await event_cursor(state, org)})
     await api.add_member(owner, org, members[0], "STAFF")
     first = (await ws.next_message())["payload"]["data"]["organisationEvents"]
     await ws.close()
@@ -123,13 +118,14 @@ async def test_bad_cursor_is_an_error(api: Api, live_server: LiveServer) -> None
     await ws.close()
 
 
-async def test_revoking_the_token_ends_the_stream(api: Api, live_server: LiveServer) -> None:
+async def test_revoking_the_token_ends_the_stream(
+    api: Api, live_server: LiveServer, state: AppState
+) -> None:
     owner, other_owner = await api.sign_up(), await api.sign_up()
     org = await api.organisation(owner)
     await api.add_member(owner, org, other_owner, "OWNER")
     ws = await _connect(live_server, owner)
-    op = await ws.subscribe(EVENTS, {"org": org})
-    await _settle()
+    op = await ws.subscribe(EVENTS, {"org": org, "after": await event_cursor(state, org)})
     await api.ok("mutation { accessTokenRevoke { revokedCount } }", token=owner.token)
     await api.add_member(other_owner, org, await api.sign_up(), "STAFF")
     message = await ws.next_message()
