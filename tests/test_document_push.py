@@ -262,3 +262,44 @@ async def test_status_changes_stream_live(
     ]
     assert seen == ["PUSH_INITIATED", "AWAITING_RESPONSE", "ACCEPTED"]
     await ws.close()
+
+
+async def test_a_crash_after_commit_before_sending_still_sends_once(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    owner, _, document = await _ready(api, simulator, dispatcher)
+    await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token)
+    # The process dies before its dispatcher runs; a new process picks the outbox up.
+    restarted = Dispatcher(state, simulator)
+    await restarted.run_once()
+    assert len(simulator.world.documents) == 1
+    assert (await _doc(api, owner, document))["pushStatus"] == "AWAITING_RESPONSE"
+
+
+async def test_a_crash_after_sending_before_commit_does_not_deliver_twice(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState, monkeypatch: Any
+) -> None:
+    import pytest
+
+    from resolvers.services import pushes
+
+    owner, _, document = await _ready(api, simulator, dispatcher)
+    await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token)
+    real = pushes.set_status
+
+    async def die_once(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(pushes, "set_status", real)
+        msg = "process killed after the send, before the commit"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(pushes, "set_status", die_once)
+    with pytest.raises(RuntimeError):
+        await dispatcher.run_once()  # sent, but nothing of it was committed
+    assert (await _doc(api, owner, document))["pushStatus"] == "PUSH_INITIATED"
+    assert len(simulator.world.documents) == 1  # it did reach the network
+    await Dispatcher(state, simulator).run_once()  # sends again: same network id and version
+    assert len(simulator.world.documents) == 1  # the network took it as the same message
+    await simulator.advance(40)
+    final = await _doc(api, owner, document)
+    assert final["pushStatus"] == "ACCEPTED"
+    assert [h["action"] for h in final["history"]].count("ACCEPTED") == 1
