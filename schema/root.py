@@ -31,6 +31,7 @@ from schema.contact import (
     Contact,
 )
 from schema.document import Document
+from schema.event import OrganisationEvent, OrganisationEventKind
 from schema.mutations.access import AccessMutations
 from schema.mutations.accounts import AccountsMutations
 from schema.mutations.contacts import ContactsMutations
@@ -45,8 +46,6 @@ from schema.organisation import (
     Membership,
     NetworkAccessRequest,
     Organisation,
-    OrganisationEvent,
-    OrganisationEventKind,
 )
 from schema.relay import Node
 

@@ -28,9 +28,10 @@ from resolvers.services import (
 from resolvers.services.errors import ErrorCode
 from schema.document import DocumentKind, PushStatus, SupplyType
 from schema.errors import UserErrorCode
+from schema.event import OrganisationEventKind
 from schema.kyc import KycDocumentKind, KycStatus
 from schema.onboarding import B2BIdStatus, BusinessType
-from schema.organisation import MembershipRole, OrganisationEventKind
+from schema.organisation import MembershipRole
 from schema.schema import SDL_PATH, build_schema, sdl
 
 
