@@ -104,11 +104,65 @@ async def main() -> None:
                         },
                         owner,
                     )
+            data = await _post(
+                client, "{ viewer { organisations(first: 1) { nodes { id } } } }", None, owner
+            )
+            first_org = data["viewer"]["organisations"]["nodes"][0]["id"]
+            await _post(
+                client,
+                "mutation($i: OrganisationGstinAddInput!) { organisationGstinAdd(input: $i) { userErrors { code } } }",
+                {"i": {"organisationId": first_org, "gstin": "27AAPFU0939F1ZV"}},
+                owner,
+            )
+            contact = await _post(
+                client,
+                "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id } } }",
+                {
+                    "i": {
+                        "organisationId": first_org,
+                        "contact": {
+                            "displayName": "Buyer",
+                            "isCustomer": True,
+                            "gstTreatment": "UNREGISTERED",
+                            "stateCode": "29",
+                        },
+                    }
+                },
+                owner,
+            )
+            line = {
+                "description": "Item",
+                "hsnSac": "8471",
+                "quantity": "2",
+                "unitPrice": "999.50",
+                "taxRate": "18",
+            }
+            document_input = {
+                "i": {
+                    "organisationId": first_org, "kind": "INVOICE", "documentDate": "2026-11-24",
+                    "contactId": contact["contactCreate"]["contact"]["id"], "lines": [line, line, line],
+                }
+            }  # fmt: skip
+            for _ in range(50):
+                await _post(
+                    client,
+                    "mutation($i: DocumentCreateInput!) { documentCreate(input: $i) { document { id } } }",
+                    document_input,
+                    owner,
+                )
             operations = {
                 "viewer (small query)": ("{ viewer { account { id email } } }", None),
                 "50 organisations with members": (
                     "{ viewer { organisations(first: 50) { nodes { name viewerRole members(first: 10) { nodes { role account { email } } } } } } }",
                     None,
+                ),
+                "50 documents with contacts and lines": (
+                    "query($o: ID!) { organisation(id: $o) { documents(first: 50) { nodes { number contact { displayName } lines { taxable { amount } } totals { total { amount } } } } } }",
+                    {"o": first_org},
+                ),
+                "documentCreate, 3 lines (mutation)": (
+                    "mutation($i: DocumentCreateInput!) { documentCreate(input: $i) { document { id } } }",
+                    document_input,
                 ),
                 "organisationCreate (mutation)": (
                     "mutation($i: OrganisationCreateInput!) { organisationCreate(input: $i) { organisation { id } } }",
