@@ -36,13 +36,6 @@ PREFIX = {
     DocumentKind.DEBIT_NOTE: "DN-",
 }
 SALES = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.CREDIT_NOTE}
-INITIAL_STATUS = {
-    DocumentKind.INVOICE: "DRAFT",
-    DocumentKind.SALES_ORDER: "DRAFT",
-    DocumentKind.PURCHASE_ORDER: "DRAFT",
-    DocumentKind.CREDIT_NOTE: "DRAFT",
-    DocumentKind.DEBIT_NOTE: "DRAFT",
-}
 _NUMBER = re.compile(r"^[A-Za-z0-9][A-Za-z0-9/-]{0,15}$")
 
 
@@ -200,7 +193,7 @@ async def create(
         place_of_supply=supply_to, supply_type=kind.value, round_to_rupee=details.round_to_rupee,
         taxable_paise=computed.taxable, cgst_paise=computed.cgst, sgst_paise=computed.sgst,
         utgst_paise=computed.utgst, igst_paise=computed.igst, rounding_paise=computed.rounding,
-        total_paise=computed.total, status=INITIAL_STATUS[details.kind], notes=notes,
+        total_paise=computed.total, status="DRAFT", notes=notes,
         created_by_account_id=viewer.account_id,
     )  # fmt: skip
     uow.session.add(document)

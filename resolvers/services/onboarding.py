@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -19,6 +20,7 @@ from db.models import (
     MembershipRole,
     Onboarding,
     OrganisationGstin,
+    OtpChallenge,
     OtpPurpose,
 )
 from db.repositories import event as event_repo
@@ -240,6 +242,31 @@ def _otp_text(code: str, purpose: str) -> str:
     return f"{code} is your OTP to {purpose} for Bharat Connect. It expires in 10 minutes."
 
 
+async def _answer_otp(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    secret: bytes,
+    now: datetime,
+    organisation_id: uuid.UUID,
+    code: str,
+    purpose: OtpPurpose,
+    done: Callable[[Onboarding], bool],
+    done_message: str,
+) -> tuple[Onboarding, OtpChallenge]:
+    """The started onboarding and the challenge ``code`` answers (used up), for a step that
+    is not done yet."""
+    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
+    onboarding = await require_started(uow, organisation_id)
+    if done(onboarding):
+        raise UserInputError.one(ErrorCode.ALREADY_DONE, ("input", "otp"), done_message)
+    challenge = await otp.verify(
+        uow, secret=secret, now=now, organisation_id=organisation_id,
+        purpose=purpose, code=code, field=("input", "otp"),
+    )  # fmt: skip
+    return onboarding, challenge
+
+
 async def verify_gstin_otp(
     uow: UnitOfWork,
     viewer: Viewer,
@@ -250,15 +277,10 @@ async def verify_gstin_otp(
     code: str,
 ) -> Onboarding:
     """Verify the GSTIN with the OTP the GSTN portal sent."""
-    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
-    onboarding = await require_started(uow, organisation_id)
-    if onboarding.gstin_verified_at is not None:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, ("input", "otp"), "The GSTIN is verified already."
-        )
-    challenge = await otp.verify(
-        uow, secret=secret, now=now, organisation_id=organisation_id,
-        purpose=OtpPurpose.GSTIN, code=code, field=("input", "otp"),
+    onboarding, challenge = await _answer_otp(
+        uow, viewer, secret=secret, now=now, organisation_id=organisation_id, code=code,
+        purpose=OtpPurpose.GSTIN, done=lambda o: o.gstin_verified_at is not None,
+        done_message="The GSTIN is verified already.",
     )  # fmt: skip
     onboarding.gstin = challenge.target
     onboarding.legal_name = str(challenge.details["legalName"])
@@ -322,15 +344,10 @@ async def verify_mobile_otp(
     code: str,
 ) -> Onboarding:
     """Verify the mobile number."""
-    await require_manager(uow, viewer, organisation_id, ("input", "organisationId"))
-    onboarding = await require_started(uow, organisation_id)
-    if onboarding.mobile_verified_at is not None:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, ("input", "otp"), "The mobile number is verified already."
-        )
-    challenge = await otp.verify(
-        uow, secret=secret, now=now, organisation_id=organisation_id,
-        purpose=OtpPurpose.MOBILE, code=code, field=("input", "otp"),
+    onboarding, challenge = await _answer_otp(
+        uow, viewer, secret=secret, now=now, organisation_id=organisation_id, code=code,
+        purpose=OtpPurpose.MOBILE, done=lambda o: o.mobile_verified_at is not None,
+        done_message="The mobile number is verified already.",
     )  # fmt: skip
     onboarding.mobile = challenge.target
     onboarding.mobile_verified_at = now
