@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import uuid
 
-from db.models import Document, DocumentHistory, DocumentLine
+from db.models import Document, DocumentHistory, DocumentLine, InboxTombstone
 from db.pagination import Page
 from db.repositories import document as repo
 from resolvers import mutation
@@ -14,7 +15,7 @@ from resolvers.errors import BadUserInputError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
-from resolvers.services import documents, pushes
+from resolvers.services import documents, inbox, pushes
 from resolvers.services.documents import DocumentIn
 
 
@@ -38,25 +39,19 @@ async def page(
     after: str | None,
     last: int | None,
     before: str | None,
-    kind: str | None,
-    status: str | None,
+    where: repo.DocumentFilter,
     contact_id: str | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
 ) -> Page[Document]:
-    """One page of documents."""
+    """One page of documents (``contact_id`` is a global id, checked here)."""
     viewer = await context.require_viewer()
     request = page_request(first, after, last, before)
-    contact_key = None
     if contact_id is not None:
         contact_key = decode_typed_id(contact_id, "Contact")
         if contact_key is None:
             raise BadUserInputError("`contactId` is not a contact id.")
+        where = dataclasses.replace(where, contact_id=contact_key)
     async with context.app.db.read() as session:
-        return await repo.page(
-            session, viewer.account_id, organisation_id, request, kind=kind, status=status,
-            contact_id=contact_key, date_from=date_from, date_to=date_to,
-        )  # fmt: skip
+        return await repo.page(session, viewer.account_id, organisation_id, request, where)
 
 
 async def document_by_id(context: Context, document_id: uuid.UUID) -> Document | None:
@@ -83,4 +78,40 @@ async def push(context: Context, *, document_id: str) -> Outcome[Document]:
     return await mutation.run_on(
         context, document_id, "Document", ("input", "documentId"),
         lambda uow, viewer, key: pushes.push(uow, viewer, document_id=key, now=app.now()),
+    )  # fmt: skip
+
+
+async def accept(
+    context: Context, *, document_id: str, due_date: dt.date | None, notes: str | None
+) -> Outcome[Document]:
+    """Accept a received document."""
+    app = context.app
+    return await mutation.run_on(
+        context, document_id, "Document", ("input", "documentId"),
+        lambda uow, viewer, key: inbox.accept(
+            uow, viewer, document_id=key, due_date=due_date, notes=notes, now=app.now()
+        ),
+    )  # fmt: skip
+
+
+async def approve(context: Context, *, document_id: str) -> Outcome[Document]:
+    """Approve an accepted bill."""
+    app = context.app
+    return await mutation.run_on(
+        context, document_id, "Document", ("input", "documentId"),
+        lambda uow, viewer, key: inbox.approve(uow, viewer, document_id=key, now=app.now()),
+    )  # fmt: skip
+
+
+async def reject(
+    context: Context, *, document_id: str, reason: str, return_for_edits: bool
+) -> Outcome[InboxTombstone]:
+    """Reject or return a received document."""
+    app = context.app
+    return await mutation.run_on(
+        context, document_id, "Document", ("input", "documentId"),
+        lambda uow, viewer, key: inbox.reject(
+            uow, viewer, document_id=key, reason=reason, return_for_edits=return_for_edits,
+            now=app.now(),
+        ),
     )  # fmt: skip

@@ -9,7 +9,7 @@ from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
-from resolvers.services import kyc, onboarding, pushes
+from resolvers.services import inbox, kyc, onboarding, pushes
 from resolvers.services.network import InboundMessage
 
 if TYPE_CHECKING:
@@ -54,5 +54,12 @@ async def handle(state: AppState, message: InboundMessage) -> None:
                 remarks=message.reason, version=version if isinstance(version, int) else -1,
                 now=state.now(),
             )  # fmt: skip
+            return
+        if message.kind == "DOCUMENT_RECEIVED":
+            try:
+                async with uow.session.begin_nested():
+                    await inbox.receive(uow, message.data, state.now())
+            except (inbox.MalformedMessageError, ValueError) as exc:
+                logger.warning("dropped a malformed document %s: %s", message.request_id, exc)
             return
         logger.warning("ignored inbound message of unknown kind %s", message.kind)

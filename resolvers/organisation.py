@@ -38,11 +38,15 @@ async def create(
     )
 
 
-async def rename(context: Context, *, organisation_id: str, name: str) -> Outcome[Organisation]:
-    """Rename an organisation."""
+async def update(
+    context: Context, *, organisation_id: str, name: str | None, bill_approval_required: bool | None
+) -> Outcome[Organisation]:
+    """Rename an organisation or change its settings."""
     return await mutation.run_on(
         context, organisation_id, "Organisation", ("input", "id"),
-        lambda uow, viewer, key: organisations.rename(uow, viewer, key, name),
+        lambda uow, viewer, key: organisations.update(
+            uow, viewer, key, name=name, bill_approval_required=bill_approval_required
+        ),
     )  # fmt: skip
 
 

@@ -64,6 +64,36 @@ class PushStatus(enum.Enum):
     )
 
 
+@strawberry.enum(description="Whether a document is yours or came to you through Bharat Connect.")
+class DocumentDirection(enum.Enum):
+    """Directions; mirrors the stored ones."""
+
+    OUTGOING = strawberry.enum_value("OUTGOING", description="Yours: created here.")
+    INCOMING = strawberry.enum_value(
+        "INCOMING",
+        description="Received through Bharat Connect (a received invoice is a bill).",
+    )
+
+
+@strawberry.enum(description="Where a received document stands (the inbox).")
+class InboxStatus(enum.Enum):
+    """Inbox statuses; mirrors the stored ones, plus REJECTED for events."""
+
+    RECEIVED = strawberry.enum_value("RECEIVED", description="Received; not answered yet.")
+    ACCEPTANCE_IN_PROGRESS = strawberry.enum_value(
+        "ACCEPTANCE_IN_PROGRESS",
+        description="Accepted here; waiting for approval (status PENDING_APPROVAL) or for the "
+        "network to take the answer.",
+    )
+    ACCEPTED = strawberry.enum_value(
+        "ACCEPTED", description="Accepted, and the sender was told (BILL_ACCEPTED for bills)."
+    )
+    REJECTED = strawberry.enum_value(
+        "REJECTED",
+        description="Rejected or returned: the document was deleted (seen only in events).",
+    )
+
+
 @strawberry.enum(description="Which taxes apply.")
 class SupplyType(enum.Enum):
     """Supply types."""
@@ -169,7 +199,7 @@ class Document(Node):
     )
     supply_type: SupplyType = strawberry.field(description="Which taxes apply.")
     status: str = strawberry.field(
-        description="Business status: DRAFT, SENT, PARTIALLY_PAID, PAID, OVERDUE, VOID (invoices); DRAFT, OPEN, CLOSED, VOID (orders)."
+        description="Business status: DRAFT, SENT, PARTIALLY_PAID, PAID, OVERDUE, VOID (invoices); DRAFT, OPEN, CLOSED, VOID (orders); RECEIVED, PENDING_APPROVAL, OPEN (received documents)."
     )
     push_status: PushStatus = strawberry.field(description="Where it stands on the network.")
     version: int = strawberry.field(
@@ -182,6 +212,15 @@ class Document(Node):
         description="Why the network refused it, or the recipient's remarks (RETURNED: ... for a return)."
     )
     notes: str | None = strawberry.field(description="Notes for the recipient.")
+    direction: DocumentDirection = strawberry.field(
+        description="Yours (OUTGOING) or received through Bharat Connect (INCOMING)."
+    )
+    received_from: str | None = strawberry.field(
+        description="For received documents: the sender's B2B ID."
+    )
+    inbox_status: InboxStatus | None = strawberry.field(
+        description="For received documents: where the answer stands."
+    )
     totals: DocumentTotals = strawberry.field(description="Its totals.")
     created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
     updated_at: dt.datetime = strawberry.field(description="When it last changed (UTC).")
@@ -197,6 +236,8 @@ class Document(Node):
             supply_type=SupplyType[m.supply_type], status=m.status,
             push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
             network_id=m.network_id, push_reason=m.push_reason,
+            direction=DocumentDirection[m.direction.name], received_from=m.received_from or None,
+            inbox_status=None if m.inbox_status is None else InboxStatus[m.inbox_status.name],
             totals=DocumentTotals(
                 taxable=Money.from_paise(m.taxable_paise), cgst=Money.from_paise(m.cgst_paise),
                 sgst=Money.from_paise(m.sgst_paise), utgst=Money.from_paise(m.utgst_paise),
@@ -210,6 +251,13 @@ class Document(Node):
     async def contact(self, info: Info) -> Contact | None:
         found = await contact_resolvers.contact_by_id(info.context, self._model.contact_id)
         return None if found is None else Contact.from_model(found)
+
+    @strawberry.field(description="For credit and debit notes: the invoice or bill it is against.")
+    async def reference(self, info: Info) -> Document | None:
+        if self._model.reference_id is None:
+            return None
+        found = await resolvers.document_by_id(info.context, self._model.reference_id)
+        return None if found is None else Document.from_model(found)
 
     @strawberry.field(description="The lines, in order.")
     async def lines(self, info: Info) -> list[DocumentLine]:

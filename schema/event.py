@@ -16,7 +16,7 @@ from resolvers import organisation as resolvers
 from resolvers.context import Context
 from schema.account import Account
 from schema.contact import BulkOperation
-from schema.document import Document, PushStatus
+from schema.document import Document, DocumentKind, InboxStatus, PushStatus
 from schema.organisation import MembershipRole, Organisation
 
 
@@ -55,7 +55,13 @@ class OrganisationEventKind(enum.Enum):
         "B2B_ID_REJECTED", description="The network rejected the B2B ID (see `reason`)."
     )
     DOCUMENT_STATUS_CHANGED = strawberry.enum_value(
-        "DOCUMENT_STATUS_CHANGED", description="A document's push status changed (see `document`)."
+        "DOCUMENT_STATUS_CHANGED",
+        description="A document's push status (yours) or inbox status (received) changed "
+        "(see `document`, `pushStatus`, `inboxStatus`).",
+    )
+    INBOX_ITEM_RECEIVED = strawberry.enum_value(
+        "INBOX_ITEM_RECEIVED",
+        description="A document arrived in the inbox through Bharat Connect (see `document`).",
     )
     BULK_OPERATION_PROGRESS = strawberry.enum_value(
         "BULK_OPERATION_PROGRESS",
@@ -145,6 +151,16 @@ class OrganisationEvent:
     def push_status(self) -> PushStatus | None:
         raw = self._model.data.get("pushStatus")
         return PushStatus[raw] if isinstance(raw, str) else None
+
+    @strawberry.field(description="For received documents: the inbox status it moved to.")
+    def inbox_status(self) -> InboxStatus | None:
+        raw = self._model.data.get("inboxStatus")
+        return InboxStatus[raw] if isinstance(raw, str) else None
+
+    @strawberry.field(description="For document events: the document's kind.")
+    def document_kind(self) -> DocumentKind | None:
+        raw = self._model.data.get("documentKind")
+        return DocumentKind[raw] if isinstance(raw, str) else None
 
     @strawberry.field(description="For bulk operation events: the operation, as it is now.")
     async def bulk_operation(self, info: strawberry.Info[Context, None]) -> BulkOperation | None:

@@ -13,6 +13,7 @@ from db.models import Membership as MembershipModel
 from db.models import MembershipRole as MembershipRoleModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
+from db.repositories.document import DocumentFilter
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
@@ -24,7 +25,7 @@ from resolvers.ids import encode_id
 from resolvers.services import access as access_service
 from schema.account import Account
 from schema.contact import Contact, ContactKind
-from schema.document import Document, DocumentKind
+from schema.document import Document, DocumentDirection, DocumentKind, InboxStatus
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.relay import After, Before, Connection, First, Last, Node
@@ -58,6 +59,9 @@ class Organisation(Node):
 
     name: str = strawberry.field(description="The organisation's name.")
     created_at: datetime = strawberry.field(description="When it was created (UTC).")
+    bill_approval_required: bool = strawberry.field(
+        description="Whether accepted bills need an owner's or admin's approval."
+    )
     _model: strawberry.Private[OrganisationModel]
 
     @classmethod
@@ -67,6 +71,7 @@ class Organisation(Node):
             id=strawberry.ID(encode_id("Organisation", model.id)),
             name=model.name,
             created_at=model.created_at,
+            bill_approval_required=model.bill_approval_required,
             _model=model,
         )
 
@@ -133,11 +138,23 @@ class Organisation(Node):
         date_to: Annotated[
             datetime_date | None, strawberry.argument(description="Dated on or before.")
         ] = None,
+        direction: Annotated[
+            DocumentDirection | None,
+            strawberry.argument(description="Only ours (OUTGOING) or received ones (INCOMING)."),
+        ] = None,
+        inbox_status: Annotated[
+            InboxStatus | None,
+            strawberry.argument(description="Only received documents in this inbox status."),
+        ] = None,
     ) -> Connection[Document]:
+        where = DocumentFilter(
+            kind=None if kind is None else kind.name, status=status, date_from=date_from,
+            date_to=date_to, direction=None if direction is None else direction.name,
+            inbox_status=None if inbox_status is None else inbox_status.name,
+        )  # fmt: skip
         page = await document_resolvers.page(
             info.context, self._model.id, first=first, after=after, last=last, before=before,
-            kind=None if kind is None else kind.name, status=status, contact_id=contact_id,
-            date_from=date_from, date_to=date_to,
+            where=where, contact_id=contact_id,
         )  # fmt: skip
         return Connection.build(page, lambda d: d.id, Document.from_model)  # type: ignore[attr-defined,arg-type]
 
@@ -311,7 +328,14 @@ class OrganisationUpdateInput:
     """Organisation update input."""
 
     id: strawberry.ID = strawberry.field(description="The organisation.")
-    name: str = strawberry.field(description="The new name (≤ 200 characters).")
+    name: str | None = strawberry.field(
+        default=None, description="The new name (≤ 200 characters); unchanged when left out."
+    )
+    bill_approval_required: bool | None = strawberry.field(
+        default=None,
+        description="Whether accepted bills need an owner's or admin's approval before the "
+        "acceptance completes; unchanged when left out.",
+    )
 
 
 @strawberry.type(description="The result of `organisationUpdate`.")

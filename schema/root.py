@@ -20,6 +20,7 @@ from resolvers import contacts as contact_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
+from resolvers.ids import decode_typed_id
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
 from schema.account import (
@@ -30,12 +31,13 @@ from schema.contact import (
     BulkOperation,
     Contact,
 )
-from schema.document import Document
+from schema.document import Document, DocumentKind
 from schema.event import OrganisationEvent, OrganisationEventKind
 from schema.mutations.access import AccessMutations
 from schema.mutations.accounts import AccountsMutations
 from schema.mutations.contacts import ContactsMutations
 from schema.mutations.documents import DocumentsMutations
+from schema.mutations.inbox import InboxMutations
 from schema.mutations.kyc import KycMutations
 from schema.mutations.onboarding import OnboardingMutations
 from schema.mutations.organisations import OrganisationsMutations
@@ -123,6 +125,7 @@ class Mutation(
     KycMutations,
     ContactsMutations,
     DocumentsMutations,
+    InboxMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""
 
@@ -162,8 +165,27 @@ class Subscription:
             list[OrganisationEventKind] | None,
             strawberry.argument(description="Only these kinds (all when omitted)."),
         ] = None,
+        document_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only events of this document."),
+        ] = None,
+        document_kinds: Annotated[
+            list[DocumentKind] | None,
+            strawberry.argument(description="Only events of documents of these kinds."),
+        ] = None,
     ) -> AsyncGenerator[OrganisationEvent, None]:
         wanted = None if kinds is None else {k.name for k in kinds}
+        document_key = None
+        if document_id is not None:
+            document_key = decode_typed_id(document_id, "Document")
+            if document_key is None:
+                raise BadUserInputError("`documentId` is not a document id.")
+        of_kinds = None if document_kinds is None else {k.name for k in document_kinds}
         async for event in organisation_resolvers.events(info.context, organisation_id, after):
-            if wanted is None or event.kind in wanted:
-                yield OrganisationEvent.from_model(event)
+            if wanted is not None and event.kind not in wanted:
+                continue
+            if document_key is not None and event.data.get("documentId") != str(document_key):
+                continue
+            if of_kinds is not None and event.data.get("documentKind") not in of_kinds:
+                continue
+            yield OrganisationEvent.from_model(event)

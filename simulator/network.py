@@ -18,7 +18,7 @@ import random
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 from resolvers.services.identifiers import mask_email, mask_mobile
 from resolvers.services.network import (
@@ -41,6 +41,11 @@ logger = logging.getLogger("bharat_connect.simulator")
 
 Action = Callable[[], Awaitable[None]]
 REDELIVERY_SECONDS = 5.0
+_ANSWERED: dict[str, Literal["ACCEPTED", "REJECTED", "RETURNED"]] = {
+    "ACCEPT": "ACCEPTED",
+    "REJECT": "REJECTED",
+    "RETURN": "RETURNED",
+}
 _OTP = re.compile(r"\b([0-9]{6})\b")
 
 
@@ -299,7 +304,8 @@ class SimulatedNetwork:
     # --- documents -------------------------------------------------------------------------
 
     async def document_send(self, message: DocumentMessage) -> None:
-        """Carry a document to its receiver; external receivers answer after a while."""
+        """Carry a document to its receiver: a receiver hosted by the service gets it in its
+        inbox; external receivers answer after a while, as configured."""
         fault = await self._enter("document_send")
         receiver = self.world.directory.get(message.receiver_b2b_id.lower())
         if receiver is None or receiver.state != "APPROVED":
@@ -314,12 +320,22 @@ class SimulatedNetwork:
         if held is not None and message.version == held.version:
             self._after(fault, "document_send")
             return
+        reference = message.reference_network_id
+        if reference is not None and reference not in self.world.documents:
+            raise NetworkRefusedError(
+                "REFERENCE_NOT_FOUND", "The receiver lacks the document this note is against."
+            )
         document = SentDocument(
             message.network_id, message.version, message.sender_b2b_id, receiver.b2b_id,
-            message.kind, message.number,
+            message.kind, message.number, content=dict(message.content),
+            reference_network_id=reference,
         )  # fmt: skip
         self.world.documents[message.network_id] = document
-        if not receiver.hosted:
+        self.world.carried.append((message.network_id, message.version))
+        if receiver.hosted:
+            delay = self.world.behaviour.document_delivery_seconds
+            self.schedule(delay, lambda: self._hand_over(document, message))
+        else:
             answer, remarks = self.world.behaviour.document_answers.get(
                 receiver.b2b_id, ("ACCEPT", "")
             )
@@ -327,14 +343,37 @@ class SimulatedNetwork:
             self.schedule(delay, lambda: self._answer(document, answer, remarks or None))
         self._after(fault, "document_send")
 
+    async def _hand_over(self, document: SentDocument, message: DocumentMessage) -> None:
+        """Deliver a document to a receiver hosted by the service (unless superseded)."""
+        if self.world.documents.get(document.network_id) is not document:
+            return
+        await self._deliver(
+            InboundMessage(
+                message_id=self._new_id("MSG"), kind="DOCUMENT_RECEIVED",
+                request_id=document.network_id, approved=True, reason=None,
+                occurred_at=self.clock.now(),
+                data={
+                    "networkId": message.network_id, "kind": message.kind,
+                    "version": message.version, "senderB2BId": document.sender,
+                    "receiverB2BId": document.receiver, "number": message.number,
+                    "documentDate": message.document_date, "totalPaise": message.total_paise,
+                    "referenceNetworkId": message.reference_network_id,
+                    "content": dict(message.content),
+                },
+            )
+        )  # fmt: skip
+
     async def _answer(self, document: SentDocument, action: str, remarks: str | None) -> None:
         if (
             document.state != "DELIVERED"
             or self.world.documents.get(document.network_id) is not document
         ):
             return
-        document.state = {"ACCEPT": "ACCEPTED", "REJECT": "REJECTED", "RETURN": "RETURNED"}[action]  # type: ignore[assignment]
+        document.state = _ANSWERED[action]
         document.remarks = remarks
+        await self._tell_sender(document, action, remarks)
+
+    async def _tell_sender(self, document: SentDocument, action: str, remarks: str | None) -> None:
         await self._deliver(
             InboundMessage(
                 message_id=self._new_id("MSG"), kind="DOCUMENT_ANSWERED",
@@ -342,6 +381,39 @@ class SimulatedNetwork:
                 occurred_at=self.clock.now(), data={"action": action, "version": document.version},
             )
         )  # fmt: skip
+
+    async def document_answer(
+        self,
+        *,
+        network_id: str,
+        version: int,
+        answerer_b2b_id: str,
+        action: str,
+        remarks: str | None,
+    ) -> None:
+        """A receiver hosted by the service answers a document; the sender is told."""
+        fault = await self._enter("document_answer")
+        held = self.world.documents.get(network_id)
+        if held is None:
+            raise NetworkRefusedError("DOCUMENT_NOT_FOUND", "The network holds no such document.")
+        if held.receiver.lower() != answerer_b2b_id.lower():
+            raise NetworkRefusedError("NOT_RECEIVER", "Only the receiver may answer a document.")
+        if held.version != version:
+            raise NetworkRefusedError(
+                "VERSION_CONFLICT", "The network holds another version of this document."
+            )
+        if action not in _ANSWERED:
+            raise NetworkRefusedError("INVALID_ANSWER", "Answer ACCEPT, REJECT or RETURN.")
+        if held.state != "DELIVERED":
+            if held.state == _ANSWERED[action]:
+                self._after(fault, "document_answer")
+                return
+            raise NetworkRefusedError("ALREADY_ANSWERED", "This document was answered already.")
+        held.state = _ANSWERED[action]
+        held.remarks = remarks
+        # Told to the sender a moment later, outside the caller's transaction.
+        self.schedule(0, lambda: self._tell_sender(held, action, remarks))
+        self._after(fault, "document_answer")
 
     async def document_status(self, network_id: str) -> DocumentState:
         """Where a document stands."""

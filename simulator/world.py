@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 ReviewState = Literal["PENDING", "APPROVED", "REJECTED"]
 
@@ -74,6 +74,8 @@ class SentDocument:
     number: str
     state: Literal["DELIVERED", "ACCEPTED", "REJECTED", "RETURNED"] = "DELIVERED"
     remarks: str | None = None
+    content: dict[str, Any] = field(default_factory=dict)
+    reference_network_id: str | None = None
 
 
 @dataclass
@@ -89,6 +91,8 @@ class Behaviour:
     # How external receivers answer documents: B2B ID -> (ACCEPT | REJECT | RETURN, remarks).
     document_answers: dict[str, tuple[str, str]] = field(default_factory=dict)
     document_answer_seconds: float = 30.0
+    # How long the network takes to hand a document to a receiver hosted by the service.
+    document_delivery_seconds: float = 1.0
 
 
 @dataclass
@@ -100,6 +104,9 @@ class World:
     reviews: dict[str, Review] = field(default_factory=dict)
     messages: list[SentMessage] = field(default_factory=list)
     documents: dict[str, SentDocument] = field(default_factory=dict)
+    # Every (network id, version) the network took as a new message, in order: a document sent
+    # twice would show here twice.
+    carried: list[tuple[str, int]] = field(default_factory=list)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:

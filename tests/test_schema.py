@@ -19,6 +19,7 @@ from resolvers.services import (
     access,
     contacts,
     identifiers,
+    inbox,
     kyc,
     onboarding,
     organisations,
@@ -81,6 +82,7 @@ def test_schema_enums_mirror_the_service_enums() -> None:
     assert [s.name for s in KycStatus] == [s.name for s in StoredKycStatus]
     kinds = {
         pushes.STATUS_CHANGED,
+        inbox.RECEIVED_EVENT,
         contacts.BULK_PROGRESS,
         contacts.BULK_COMPLETED,
         kyc.KYC_SUBMITTED,

@@ -10,10 +10,13 @@ from db.models.contact import (
     GstTreatment,
 )
 from db.models.document import (
+    Direction,
     Document,
     DocumentHistory,
     DocumentKind,
     DocumentLine,
+    InboxStatus,
+    InboxTombstone,
     NumberSeries,
     PushStatus,
 )
@@ -48,6 +51,7 @@ __all__ = [
     "BulkOperationItem",
     "BulkStatus",
     "Contact",
+    "Direction",
     "Document",
     "DocumentHistory",
     "DocumentKind",
@@ -55,6 +59,8 @@ __all__ = [
     "GstTreatment",
     "IdempotencyRecord",
     "InboundReceipt",
+    "InboxStatus",
+    "InboxTombstone",
     "KycDocument",
     "KycOwner",
     "KycProfile",

@@ -43,17 +43,60 @@ class PushStatus(enum.StrEnum):
     PUSH_FAILED = "PUSH_FAILED"
 
 
+class Direction(enum.StrEnum):
+    """Whether a document is ours or came to us through the network."""
+
+    OUTGOING = "OUTGOING"
+    INCOMING = "INCOMING"
+
+
+class InboxStatus(enum.StrEnum):
+    """A received document's answer (DOMAIN.md section 5, receiver side). A rejection deletes
+    the document and leaves an :class:`InboxTombstone`."""
+
+    RECEIVED = "RECEIVED"
+    ACCEPTANCE_IN_PROGRESS = "ACCEPTANCE_IN_PROGRESS"
+    ACCEPTED = "ACCEPTED"
+
+
 class Document(Base):
-    """A document with its totals in paise (lines hold the detail)."""
+    """A document with its totals in paise (lines hold the detail).
+
+    Our own documents are numbered per kind and fiscal year; received ones keep the sender's
+    number, unique per sender (``received_from`` is empty for our own)."""
 
     __tablename__ = "documents"
-    __table_args__ = (UniqueConstraint("organisation_id", "kind", "fiscal_year", "number"),)
+    __table_args__ = (
+        UniqueConstraint(
+            "organisation_id",
+            "kind",
+            "fiscal_year",
+            "number",
+            "received_from",
+            name="uq_documents_number_per_sender",
+        ),
+        UniqueConstraint("organisation_id", "network_id"),
+    )
 
     id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[DocumentKind] = mapped_column(Enum(DocumentKind, native_enum=False, length=24))
+    direction: Mapped[Direction] = mapped_column(
+        Enum(Direction, native_enum=False, length=10),
+        default=Direction.OUTGOING,
+        server_default=Direction.OUTGOING.value,
+    )
+    # The sender's B2B ID for a received document, empty for our own.
+    received_from: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    inbox_status: Mapped[InboxStatus | None] = mapped_column(
+        Enum(InboxStatus, native_enum=False, length=24), default=None
+    )
+    # The invoice or bill a credit or debit note is against.
+    reference_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("documents.id"), default=None, index=True
+    )
     number: Mapped[str] = mapped_column(String(16))
     fiscal_year: Mapped[str] = mapped_column(String(7))
     contact_id: Mapped[uuid.UUID] = mapped_column(Uuid, ForeignKey("contacts.id"), index=True)
@@ -76,7 +119,7 @@ class Document(Base):
     )
     version: Mapped[int] = mapped_column(Integer, default=1)
     # The network's id for the document: made once, at the first push, and kept for retries.
-    network_id: Mapped[str | None] = mapped_column(String(40), unique=True, default=None)
+    network_id: Mapped[str | None] = mapped_column(String(40), default=None)
     # Why the network refused it, or the receiver's remarks on a rejection or return.
     push_reason: Mapped[str | None] = mapped_column(String(500), default=None)
     notes: Mapped[str | None] = mapped_column(String(1000), default=None)
@@ -139,3 +182,28 @@ class NumberSeries(Base):
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
     fiscal_year: Mapped[str] = mapped_column(String(7), primary_key=True)
     next_value: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class InboxTombstone(Base):
+    """What is left of a rejected (or returned) received document: enough to tell the sender,
+    and to recognise and ignore late echoes of that version."""
+
+    __tablename__ = "inbox_tombstones"
+    __table_args__ = (UniqueConstraint("organisation_id", "network_id", "version"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+    network_id: Mapped[str] = mapped_column(String(40))
+    version: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[DocumentKind] = mapped_column(Enum(DocumentKind, native_enum=False, length=24))
+    number: Mapped[str] = mapped_column(String(16))
+    sender_b2b_id: Mapped[str] = mapped_column(String(50))
+    action: Mapped[str] = mapped_column(String(10))
+    reason: Mapped[str] = mapped_column(String(500))
+    actor_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("accounts.id", ondelete="SET NULL"), default=None
+    )
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    answered_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), default=None)

@@ -171,3 +171,18 @@ async def items_page(
     if outcome is not None:
         stmt = stmt.where(BulkOperationItem.result["outcome"].as_string() == outcome)
     return await paginate(session, stmt, BulkOperationItem.id, request)
+
+
+async def counterparty(
+    session: AsyncSession, organisation_id: uuid.UUID, b2b_id: str, gstin: str | None
+) -> Contact | None:
+    """The live contact linked to ``b2b_id``, else one with ``gstin`` (oldest first)."""
+    base = select(Contact).where(
+        Contact.organisation_id == organisation_id, Contact.archived_at.is_(None)
+    )
+    linked = await session.scalar(
+        base.where(func.lower(Contact.b2b_id) == b2b_id.lower()).order_by(Contact.id).limit(1)
+    )
+    if linked is not None or gstin is None:
+        return linked
+    return await session.scalar(base.where(Contact.gstin == gstin).order_by(Contact.id).limit(1))

@@ -5,12 +5,21 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Document, DocumentHistory, DocumentLine, Membership, NumberSeries
+from db.models import (
+    Direction,
+    Document,
+    DocumentHistory,
+    DocumentLine,
+    InboxTombstone,
+    Membership,
+    NumberSeries,
+)
 from db.pagination import Page, PageRequest, paginate
 
 
@@ -49,15 +58,22 @@ async def next_number(
 
 
 async def number_taken(
-    session: AsyncSession, organisation_id: uuid.UUID, kind: str, fiscal_year: str, number: str
+    session: AsyncSession,
+    organisation_id: uuid.UUID,
+    kind: str,
+    fiscal_year: str,
+    number: str,
+    *,
+    received_from: str = "",
 ) -> bool:
-    """Whether the number is used in that series already."""
+    """Whether the number is used in that series already (ours, or one sender's)."""
     found = await session.scalar(
         select(Document.id).where(
             Document.organisation_id == organisation_id,
             Document.kind == kind,
             Document.fiscal_year == fiscal_year,
             Document.number == number,
+            Document.received_from == received_from,
         )
     )
     return found is not None
@@ -82,9 +98,11 @@ async def locked(session: AsyncSession, document_id: uuid.UUID) -> Document | No
 
 
 async def by_network_id(session: AsyncSession, network_id: str) -> Document | None:
-    """The document sent under a network id, locked."""
+    """The document we sent under a network id, locked."""
     return await session.scalar(
-        select(Document).where(Document.network_id == network_id).with_for_update()
+        select(Document)
+        .where(Document.network_id == network_id, Document.direction == Direction.OUTGOING)
+        .with_for_update()
     )
 
 
@@ -140,31 +158,103 @@ async def history_for(
     return list((await session.scalars(stmt)).all())
 
 
+@dataclass(frozen=True)
+class DocumentFilter:
+    """What a list of documents is narrowed to (``None``: any)."""
+
+    kind: str | None = None
+    status: str | None = None
+    contact_id: uuid.UUID | None = None
+    date_from: dt.date | None = None
+    date_to: dt.date | None = None
+    direction: str | None = None
+    inbox_status: str | None = None
+
+
 async def page(
     session: AsyncSession,
     viewer_id: uuid.UUID,
     organisation_id: uuid.UUID,
     request: PageRequest,
-    *,
-    kind: str | None,
-    status: str | None,
-    contact_id: uuid.UUID | None,
-    date_from: dt.date | None,
-    date_to: dt.date | None,
+    where: DocumentFilter,
 ) -> Page[Document]:
     """One page of an organisation's documents, filtered."""
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
     stmt = select(Document).where(
         Document.organisation_id == organisation_id, Document.organisation_id.in_(mine)
     )
-    if kind is not None:
-        stmt = stmt.where(Document.kind == kind)
-    if status is not None:
-        stmt = stmt.where(Document.status == status)
-    if contact_id is not None:
-        stmt = stmt.where(Document.contact_id == contact_id)
-    if date_from is not None:
-        stmt = stmt.where(Document.document_date >= date_from)
-    if date_to is not None:
-        stmt = stmt.where(Document.document_date <= date_to)
+    equal = {
+        Document.kind: where.kind, Document.status: where.status,
+        Document.contact_id: where.contact_id, Document.direction: where.direction,
+        Document.inbox_status: where.inbox_status,
+    }  # fmt: skip
+    for column, value in equal.items():
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if where.date_from is not None:
+        stmt = stmt.where(Document.document_date >= where.date_from)
+    if where.date_to is not None:
+        stmt = stmt.where(Document.document_date <= where.date_to)
     return await paginate(session, stmt, Document.id, request)
+
+
+async def received(
+    session: AsyncSession, organisation_id: uuid.UUID, network_id: str
+) -> Document | None:
+    """A received document of the organisation by its network id, locked."""
+    return await session.scalar(
+        select(Document)
+        .where(
+            Document.organisation_id == organisation_id,
+            Document.network_id == network_id,
+            Document.direction == Direction.INCOMING,
+        )
+        .with_for_update()
+    )
+
+
+async def sent_by_network_id(
+    session: AsyncSession, organisation_id: uuid.UUID, network_id: str
+) -> Document | None:
+    """One of the organisation's own documents by its network id."""
+    return await session.scalar(
+        select(Document).where(
+            Document.organisation_id == organisation_id,
+            Document.network_id == network_id,
+            Document.direction == Direction.OUTGOING,
+        )
+    )
+
+
+async def tombstone(
+    session: AsyncSession, organisation_id: uuid.UUID, network_id: str, version: int
+) -> InboxTombstone | None:
+    """The tombstone of a rejected received document version."""
+    return await session.scalar(
+        select(InboxTombstone).where(
+            InboxTombstone.organisation_id == organisation_id,
+            InboxTombstone.network_id == network_id,
+            InboxTombstone.version == version,
+        )
+    )
+
+
+async def delete_received(session: AsyncSession, document: Document) -> None:
+    """Delete a received document for good: its lines, history and the row itself."""
+    await session.execute(
+        update(Document).where(Document.reference_id == document.id).values(reference_id=None)
+    )
+    await session.execute(delete(DocumentLine).where(DocumentLine.document_id == document.id))
+    await session.execute(delete(DocumentHistory).where(DocumentHistory.document_id == document.id))
+    await session.delete(document)
+    await session.flush()
+
+
+async def lines_of(session: AsyncSession, document_id: uuid.UUID) -> list[DocumentLine]:
+    """A document's lines in order (no tenant filter: for the service's own use)."""
+    stmt = (
+        select(DocumentLine)
+        .where(DocumentLine.document_id == document_id)
+        .order_by(DocumentLine.position)
+    )
+    return list((await session.scalars(stmt)).all())

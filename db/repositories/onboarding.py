@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -227,3 +227,12 @@ async def approved_b2b_ids_with_names(session: AsyncSession) -> list[tuple[B2BId
         .where(B2BId.status == B2BIdStatus.APPROVED)
     )
     return [(row[0], row[1] or "") for row in (await session.execute(stmt)).all()]
+
+
+async def approved_b2b_id_holder(session: AsyncSession, value: str) -> B2BId | None:
+    """The approved B2B ID ``value`` (compared case-insensitively), if one of ours holds it."""
+    return await session.scalar(
+        select(B2BId)
+        .where(func.lower(B2BId.value) == value.lower(), B2BId.status == B2BIdStatus.APPROVED)
+        .limit(1)
+    )

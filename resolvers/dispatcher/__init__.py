@@ -31,7 +31,7 @@ from resolvers.dispatcher.base import (
     NetworkHandler,
     Reschedule,
 )
-from resolvers.services import contacts, kyc, onboarding, pushes
+from resolvers.services import contacts, inbox, kyc, onboarding, pushes
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 
 if TYPE_CHECKING:
@@ -50,6 +50,7 @@ HANDLERS: dict[str, NetworkHandler] = {
     contacts.SEARCH_OUTBOX_KIND: contact_handlers.search_contacts,
     pushes.PUSH_KIND: document_handlers.push_document,
     pushes.POLL_KIND: document_handlers.poll_document,
+    inbox.ANSWER_KIND: document_handlers.answer_received,
 }
 
 

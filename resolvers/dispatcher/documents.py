@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from datetime import datetime, timedelta
 
 from db.models import (
     Document,
+    InboxStatus,
+    InboxTombstone,
     OutboxMessage,
     PushStatus,
 )
@@ -14,11 +17,13 @@ from db.repositories import document as document_repo
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule
-from resolvers.services import pushes
+from resolvers.services import inbox, pushes
 from resolvers.services.network import (
     Network,
     NetworkRefusedError,
 )
+
+logger = logging.getLogger("bharat_connect.dispatcher")
 
 
 async def push_document(
@@ -99,3 +104,51 @@ async def _after_delivery(
         uow.session, organisation_id=document.organisation_id, kind=pushes.POLL_KIND,
         payload={"documentId": str(document.id)}, due=now + timedelta(seconds=POLL_SECONDS),
     )  # fmt: skip
+
+
+async def answer_received(
+    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
+) -> Reschedule | None:
+    """Tell the network (and so the sender) how a received document was answered."""
+    tombstone_id = message.payload.get("tombstoneId")
+    if tombstone_id is not None:
+        tombstone = await uow.session.get(
+            InboxTombstone, uuid.UUID(str(tombstone_id)), with_for_update=True
+        )
+        if tombstone is None or tombstone.answered_at is not None:
+            return None
+        answerer = await pushes.own_b2b_id(uow, tombstone.organisation_id)
+        try:
+            if answerer is not None:
+                await network.document_answer(
+                    network_id=tombstone.network_id, version=tombstone.version,
+                    answerer_b2b_id=answerer, action=tombstone.action, remarks=tombstone.reason,
+                )  # fmt: skip
+        except NetworkRefusedError as exc:
+            logger.warning("rejection of %s refused: %s", tombstone.network_id, exc.message)
+        tombstone.answered_at = now
+        return None
+    document = await document_repo.locked(
+        uow.session, uuid.UUID(str(message.payload["documentId"]))
+    )
+    if (
+        document is None
+        or document.inbox_status != InboxStatus.ACCEPTANCE_IN_PROGRESS
+        or document.status == inbox.PENDING_APPROVAL
+        or document.network_id is None
+    ):
+        return None
+    answerer = await pushes.own_b2b_id(uow, document.organisation_id)
+    if answerer is None:
+        await inbox.answer_refused(uow, document, "Your organisation has no B2B ID any more.", now)
+        return None
+    try:
+        await network.document_answer(
+            network_id=document.network_id, version=document.version, answerer_b2b_id=answerer,
+            action="ACCEPT", remarks=None,
+        )  # fmt: skip
+    except NetworkRefusedError as exc:
+        await inbox.answer_refused(uow, document, exc.message, now)
+        return None
+    await inbox.answered(uow, document, now)
+    return None

@@ -60,7 +60,8 @@ def fiscal_year(day: dt.date) -> str:
     return f"{start}-{(start + 1) % 100:02d}"
 
 
-async def _seller_gstin(uow: UnitOfWork, organisation_id: uuid.UUID) -> str | None:
+async def organisation_gstin(uow: UnitOfWork, organisation_id: uuid.UUID) -> str | None:
+    """The organisation's GSTIN (the one verified at onboarding, else the first added)."""
     onboarding = await onboarding_repo.onboarding(uow.session, organisation_id)
     if onboarding is not None and onboarding.gstin is not None:
         return onboarding.gstin
@@ -158,7 +159,7 @@ async def create(
     contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
     if contact is not None and contact.organisation_id != organisation_id:
         contact = None
-    seller = await _seller_gstin(uow, organisation_id)
+    seller = await organisation_gstin(uow, organisation_id)
     errors = _problems(details, contact, seller)
     if errors or contact is None or seller is None:
         raise UserInputError(errors)

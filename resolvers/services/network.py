@@ -75,7 +75,9 @@ class Decision:
 class DocumentMessage:
     """A document sent over the network. ``network_id`` is stable across retries; the network
     refuses a message whose version is older than the one it holds, and a repeat of the same
-    ``(network_id, version)`` is a no-op."""
+    ``(network_id, version)`` is a no-op. ``content`` carries the whole document (parties,
+    dates, lines and totals in paise) for a receiver that books it; a note names the document
+    it is against in ``reference_network_id``."""
 
     network_id: str
     kind: str
@@ -85,7 +87,8 @@ class DocumentMessage:
     number: str
     document_date: str
     total_paise: int
-    summary: Mapping[str, Any] = field(default_factory=dict)
+    content: Mapping[str, Any] = field(default_factory=dict)
+    reference_network_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ class InboundMessage:
     """A message the network sends us. ``message_id`` is unique: repeats are ignored."""
 
     message_id: str
-    kind: Literal["B2B_ID_DECIDED", "KYC_DECIDED", "DOCUMENT_ANSWERED"]
+    kind: Literal["B2B_ID_DECIDED", "KYC_DECIDED", "DOCUMENT_ANSWERED", "DOCUMENT_RECEIVED"]
     request_id: str
     approved: bool
     reason: str | None
@@ -146,9 +149,25 @@ class Network(Protocol):
         """Where a B2B ID registration stands (``UNKNOWN`` if never received)."""
 
     async def document_send(self, message: DocumentMessage) -> None:
-        """Deliver a document; the receiver answers later (``DOCUMENT_ANSWERED`` with
+        """Deliver a document; a receiver hosted here gets it as ``DOCUMENT_RECEIVED`` (with
+        the message's fields in ``data``); the receiver answers later (``DOCUMENT_ANSWERED`` with
         ``data = {"action": "ACCEPT" | "REJECT" | "RETURN", "version": n}``). Refuses an unknown
         receiver (``RECEIVER_NOT_FOUND``) and an outdated version (``VERSION_CONFLICT``)."""
+
+    async def document_answer(
+        self,
+        *,
+        network_id: str,
+        version: int,
+        answerer_b2b_id: str,
+        action: str,
+        remarks: str | None,
+    ) -> None:
+        """Answer a document received through the network (``ACCEPT``, ``REJECT`` or
+        ``RETURN``); the sender hears of it as ``DOCUMENT_ANSWERED``. Repeating the same answer
+        is a no-op. Refuses an unknown document (``DOCUMENT_NOT_FOUND``), an answer by anyone but
+        the receiver (``NOT_RECEIVER``), a version that is not the one held
+        (``VERSION_CONFLICT``) and a second, different answer (``ALREADY_ANSWERED``)."""
 
     async def document_status(self, network_id: str) -> DocumentState:
         """Where a document stands on the network (``UNKNOWN`` if never received)."""

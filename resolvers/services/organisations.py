@@ -90,15 +90,20 @@ async def _locked(
     return found
 
 
-async def rename(
-    uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, name: str
+async def update(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    organisation_id: uuid.UUID,
+    *,
+    name: str | None,
+    bill_approval_required: bool | None,
 ) -> Organisation:
-    """Rename an organisation (owners and admins)."""
+    """Rename an organisation or change its settings (owners and admins)."""
     organisation, mine = await _locked(uow, viewer, organisation_id, ("input", "id"))
     if mine.role == MembershipRole.STAFF:
-        raise PermissionDeniedError("Only owners and admins can rename the organisation.")
-    clean = _clean_name(name, ("input", "name"))
-    if clean != organisation.name:
+        raise PermissionDeniedError("Only owners and admins can change the organisation.")
+    clean = None if name is None else _clean_name(name, ("input", "name"))
+    if clean is not None and clean != organisation.name:
         organisation.name = clean
         await event_repo.append(
             uow,
@@ -107,6 +112,8 @@ async def rename(
             actor_account_id=viewer.account_id,
             data={"name": clean},
         )
+    if bill_approval_required is not None:
+        organisation.bill_approval_required = bill_approval_required
     return organisation
 
 

@@ -13,15 +13,24 @@ from __future__ import annotations
 import secrets
 import uuid
 from datetime import datetime
+from typing import Any
 
-from db.models import B2BIdStatus, Contact, Document, DocumentHistory, DocumentKind, PushStatus
+from db.models import (
+    B2BIdStatus,
+    Contact,
+    Document,
+    DocumentHistory,
+    DocumentKind,
+    Organisation,
+    PushStatus,
+)
 from db.repositories import contact as contact_repo
 from db.repositories import document as repo
 from db.repositories import event as event_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts
+from resolvers.services import contacts, documents
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserInputError
 from resolvers.services.network import DocumentMessage
@@ -71,8 +80,8 @@ async def set_status(
     )  # fmt: skip
     await event_repo.append(
         uow, organisation_id=document.organisation_id, kind=STATUS_CHANGED, actor_account_id=actor,
-        data={"documentId": str(document.id), "pushStatus": status.value,
-              **({"reason": reason} if reason else {})},
+        data={"documentId": str(document.id), "documentKind": document.kind.value,
+              "pushStatus": status.value, **({"reason": reason} if reason else {})},
     )  # fmt: skip
 
 
@@ -113,17 +122,57 @@ async def push(
     return document
 
 
+async def own_b2b_id(uow: UnitOfWork, organisation_id: uuid.UUID) -> str | None:
+    """The organisation's approved B2B ID."""
+    ids = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
+    return next((b.value for b in ids if b.status == B2BIdStatus.APPROVED), None)
+
+
+async def _content(uow: UnitOfWork, document: Document, contact: Contact) -> dict[str, Any]:
+    """The whole document as the network carries it (money in paise)."""
+    organisation = await uow.session.get(Organisation, document.organisation_id)
+    lines = await repo.lines_of(uow.session, document.id)
+    ours = await documents.organisation_gstin(uow, document.organisation_id)
+    return {
+        "senderName": organisation.name if organisation else "", "senderGstin": ours,
+        "receiverGstin": contact.gstin, "sellerGstin": document.seller_gstin,
+        "dueDate": document.due_date.isoformat() if document.due_date else None,
+        "placeOfSupply": document.place_of_supply, "supplyType": document.supply_type,
+        "roundToRupee": document.round_to_rupee, "notes": document.notes,
+        "totals": {
+            "taxable": document.taxable_paise, "cgst": document.cgst_paise,
+            "sgst": document.sgst_paise, "utgst": document.utgst_paise,
+            "igst": document.igst_paise, "rounding": document.rounding_paise,
+            "total": document.total_paise,
+        },
+        "lines": [
+            {
+                "description": x.description, "hsnSac": x.hsn_sac,
+                "quantityMilli": x.quantity_milli, "unitPrice": x.unit_price_paise,
+                "discount": x.discount_paise,
+                "taxRateBp": x.tax_rate_bp, "taxable": x.taxable_paise, "cgst": x.cgst_paise,
+                "sgst": x.sgst_paise, "utgst": x.utgst_paise, "igst": x.igst_paise,
+            }
+            for x in lines
+        ],
+    }  # fmt: skip
+
+
 async def message_for(uow: UnitOfWork, document: Document) -> DocumentMessage | None:
     """The network message for a document (``None`` if sender or receiver has no B2B ID)."""
-    ids = await onboarding_repo.active_b2b_ids(uow.session, [document.organisation_id])
-    sender = next((b.value for b in ids if b.status == B2BIdStatus.APPROVED), None)
+    sender = await own_b2b_id(uow, document.organisation_id)
     contact = await uow.session.get(Contact, document.contact_id)
     if sender is None or contact is None or contact.b2b_id is None or document.network_id is None:
         return None
+    reference = None
+    if document.reference_id is not None:
+        referenced = await uow.session.get(Document, document.reference_id)
+        reference = None if referenced is None else referenced.network_id
     return DocumentMessage(
         network_id=document.network_id, kind=document.kind.value, version=document.version,
         sender_b2b_id=sender, receiver_b2b_id=contact.b2b_id, number=document.number,
         document_date=document.document_date.isoformat(), total_paise=document.total_paise,
+        content=await _content(uow, document, contact), reference_network_id=reference,
     )  # fmt: skip
 
 

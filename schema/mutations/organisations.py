@@ -45,15 +45,18 @@ class OrganisationsMutations:
             user_errors=user_errors(outcome.errors),
         )
 
-    @strawberry.mutation(description="Rename an organisation (owners and admins).")
+    @strawberry.mutation(
+        description="Rename an organisation or change its settings (owners and admins)."
+    )
     async def organisation_update(
         self,
         info: Info,
         input: Annotated[OrganisationUpdateInput, strawberry.argument(description="The input.")],
     ) -> OrganisationUpdatePayload:
-        outcome = await organisation_resolvers.rename(
-            info.context, organisation_id=input.id, name=input.name
-        )
+        outcome = await organisation_resolvers.update(
+            info.context, organisation_id=input.id, name=input.name,
+            bill_approval_required=input.bill_approval_required,
+        )  # fmt: skip
         return OrganisationUpdatePayload(
             organisation=None if outcome.value is None else Organisation.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
