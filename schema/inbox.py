@@ -65,7 +65,7 @@ class RejectedDocument:
     version: int = strawberry.field(description="The version rejected.")
     kind: DocumentKind = strawberry.field(description="What it was.")
     number: str = strawberry.field(description="The sender's number.")
-    sender_b2b_id: str = strawberry.field(description="Who sent it.")
+    sender_b2b_id: str = strawberry.field(name="senderB2BId", description="Who sent it (B2B ID).")
     returned_for_edits: bool = strawberry.field(description="Whether it was returned for edits.")
     reason: str = strawberry.field(description="Why.")
     rejected_at: dt.datetime = strawberry.field(description="When (UTC).")

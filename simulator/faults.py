@@ -38,6 +38,7 @@ OPERATIONS = (
     "b2b_id_status",
     "document_send",
     "document_status",
+    "document_answer",
     "kyc_submit",
     "kyc_status",
     "deliver",
