@@ -115,3 +115,14 @@ async def reject(
             now=app.now(),
         ),
     )  # fmt: skip
+
+
+async def update(context: Context, *, document_id: str, details: DocumentIn) -> Outcome[Document]:
+    """Edit a document."""
+    app = context.app
+    return await mutation.run_on(
+        context, document_id, "Document", ("input", "documentId"),
+        lambda uow, viewer, key: documents.update(
+            uow, viewer, document_id=key, details=details, now=app.now()
+        ),
+    )  # fmt: skip

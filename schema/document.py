@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import enum
+import uuid
 from typing import Annotated
 
 import strawberry
@@ -314,19 +316,16 @@ class DocumentLineInput:
     )
 
 
-@strawberry.input(
-    description="Create a document in draft (credit and debit notes need an accepted document first)."
-)
-class DocumentCreateInput:
-    """Document input."""
+@strawberry.input(description="What a document says (shared by creating and editing).")
+class DocumentFieldsInput:
+    """The editable fields of a document."""
 
-    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
-    kind: DocumentKind = strawberry.field(description="What to create.")
     contact_id: strawberry.ID = strawberry.field(
         description="The customer (sales) or vendor (purchases)."
     )
     number: str | None = strawberry.field(
-        default=None, description="Its number; the next of the series when left out."
+        default=None,
+        description="Its number; the next of the series when left out (kept when editing).",
     )
     document_date: dt.date = strawberry.field(description="The document date.")
     due_date: dt.date | None = strawberry.field(default=None, description="When payment is due.")
@@ -340,17 +339,14 @@ class DocumentCreateInput:
         default=None, description="Notes for the recipient (≤ 1000 characters)."
     )
     lines: list[DocumentLineInput] = strawberry.field(description="1 to 200 lines.")
-    idempotency_key: str | None = strawberry.field(
-        default=None, description="Retry-safe key: the same key and input return the first result."
-    )
 
-    def to_service(self) -> DocumentIn | None:
+    def details(self, kind: StoredKind) -> DocumentIn | None:
         """The service's form (``None`` when the contact id is not a contact's)."""
         contact = decode_typed_id(self.contact_id, "Contact")
         if contact is None:
             return None
         return DocumentIn(
-            kind=StoredKind[self.kind.name], contact_id=contact, number=self.number,
+            kind=kind, contact_id=contact, number=self.number,
             document_date=self.document_date, due_date=self.due_date,
             place_of_supply=self.place_of_supply, round_to_rupee=self.round_to_rupee,
             notes=self.notes,
@@ -358,7 +354,44 @@ class DocumentCreateInput:
         )  # fmt: skip
 
 
-@strawberry.type(description="The result of `documentCreate`.")
+@strawberry.input(
+    description="Create a document in draft (credit and debit notes need an accepted document first)."
+)
+class DocumentCreateInput(DocumentFieldsInput):
+    """Document input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    kind: DocumentKind = strawberry.field(description="What to create.")
+    reference_id: strawberry.ID | None = strawberry.field(
+        default=None,
+        description="For credit notes: your invoice accepted through Bharat Connect; for debit "
+        "notes: a bill you accepted from it. Required for notes, refused for other kinds.",
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Retry-safe key: the same key and input return the first result."
+    )
+
+    def to_service(self) -> DocumentIn | None:
+        """The service's form (``None`` when the contact id is not a contact's)."""
+        details = self.details(StoredKind[self.kind.name])
+        if details is None or self.reference_id is None:
+            return details
+        # An id that is not a document's can name no document: the service says NOT_FOUND.
+        reference = decode_typed_id(self.reference_id, "Document") or uuid.UUID(int=0)
+        return dataclasses.replace(details, reference_id=reference)
+
+
+@strawberry.input(
+    description="Edit one of your documents: a draft or a refused push in place; a rejected or "
+    "returned one becomes a new version to push again. The whole content is replaced."
+)
+class DocumentUpdateInput(DocumentFieldsInput):
+    """Document edit input."""
+
+    document_id: strawberry.ID = strawberry.field(description="The document.")
+
+
+@strawberry.type(description="The result of `documentCreate`, `documentUpdate` and `documentPush`.")
 class DocumentPayload:
     """Document result."""
 

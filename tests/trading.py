@@ -28,7 +28,7 @@ DOC = """query($id: ID!) { node(id: $id) { ... on Document { id kind number stat
     networkId version direction inboxStatus receivedFrom dueDate notes
     totals { taxable { amount } igst { amount } total { amount } }
     lines { description hsnSac quantity unitPrice { amount } igst { amount } total { amount } }
-    contact { displayName gstin b2bId isVendor isCustomer } reference { id number }
+    contact { displayName gstin b2bId isVendor isCustomer } contactRef: contact { id } reference { id number }
     history { action detail byNetwork } } } }"""
 INBOX = """query($o: ID!, $s: InboxStatus) { organisation(id: $o) {
     documents(direction: INCOMING, inboxStatus: $s) { edges { node { id kind number status

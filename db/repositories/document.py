@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -258,3 +258,22 @@ async def lines_of(session: AsyncSession, document_id: uuid.UUID) -> list[Docume
         .order_by(DocumentLine.position)
     )
     return list((await session.scalars(stmt)).all())
+
+
+async def delete_lines(session: AsyncSession, document_id: uuid.UUID) -> None:
+    """Remove a document's lines (before writing new ones)."""
+    await session.execute(delete(DocumentLine).where(DocumentLine.document_id == document_id))
+
+
+async def notes_total(
+    session: AsyncSession, reference_id: uuid.UUID, *, exclude: uuid.UUID | None
+) -> int:
+    """What our live notes against a document add up to, in paise."""
+    stmt = select(func.coalesce(func.sum(Document.total_paise), 0)).where(
+        Document.reference_id == reference_id,
+        Document.direction == Direction.OUTGOING,
+        Document.status != "VOID",
+    )
+    if exclude is not None:
+        stmt = stmt.where(Document.id != exclude)
+    return int(await session.scalar(stmt) or 0)

@@ -7,7 +7,9 @@ import uuid
 from datetime import datetime, timedelta
 
 from db.models import (
+    Direction,
     Document,
+    DocumentHistory,
     InboxStatus,
     InboxTombstone,
     OutboxMessage,
@@ -52,12 +54,40 @@ async def push_document(
         )  # fmt: skip
         return None
     try:
+        if document.reference_id is not None:
+            await _bring_reference(network, uow, document.reference_id, now)
         await network.document_send(outgoing)
     except NetworkRefusedError as exc:
         await pushes.set_status(uow, document, PushStatus.PUSH_FAILED, now=now, reason=exc.message)
         return None
     await _after_delivery(uow, document, "DELIVERED", None, now)
     return None
+
+
+async def _bring_reference(
+    network: Network, uow: UnitOfWork, reference_id: uuid.UUID, now: datetime
+) -> None:
+    """Send the document a note is against first, if the network lacks its latest version."""
+    referenced = await uow.session.get(Document, reference_id)
+    if (
+        referenced is None
+        or referenced.direction != Direction.OUTGOING
+        or referenced.network_id is None
+    ):
+        return  # a bill's original is the vendor's own: the network has it
+    held = await network.document_status(referenced.network_id)
+    if held.state != "UNKNOWN" and held.version >= referenced.version:
+        return
+    outgoing = await pushes.message_for(uow, referenced)
+    if outgoing is None:
+        return
+    await network.document_send(outgoing)
+    uow.session.add(
+        DocumentHistory(
+            document_id=referenced.id, action="SENT_WITH_NOTE", by_network=True, at=now,
+            detail=f"Version {referenced.version} went along with a note against it.",
+        )
+    )  # fmt: skip
 
 
 async def poll_document(

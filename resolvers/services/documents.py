@@ -9,14 +9,26 @@ pushed and accepted through the network.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import decimal
 import re
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from db.base import new_id
-from db.models import Contact, Document, DocumentHistory, DocumentKind, DocumentLine, GstTreatment
+from db.models import (
+    Contact,
+    Direction,
+    Document,
+    DocumentHistory,
+    DocumentKind,
+    DocumentLine,
+    GstTreatment,
+    InboxStatus,
+    PushStatus,
+)
 from db.repositories import contact as contact_repo
 from db.repositories import document as repo
 from db.repositories import onboarding as onboarding_repo
@@ -52,6 +64,11 @@ class DocumentIn:
     round_to_rupee: bool
     notes: str | None
     lines: list[tax.LineIn]
+    # For credit and debit notes: the invoice or bill it is against.
+    reference_id: uuid.UUID | None = None
+
+
+NOTES = {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}
 
 
 def fiscal_year(day: dt.date) -> str:
@@ -150,26 +167,118 @@ async def create(
         previous = await repo.visible(uow.session, viewer.account_id, earlier)
         if previous is not None:
             return previous
-    if details.kind in {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}:
+    reference = None
+    if details.kind in NOTES:
+        reference = await _reference(uow, viewer, organisation_id, details)
+    elif details.reference_id is not None:
         raise UserInputError.one(
-            ErrorCode.STEP_OUT_OF_ORDER, ("input", "kind"),
-            "Credit and debit notes are only possible against a document pushed and accepted "
-            "through Bharat Connect.",
+            ErrorCode.INVALID, ("input", "referenceId"),
+            "Only credit and debit notes refer to a document.",
         )  # fmt: skip
+    values, lines = await _content(uow, viewer, organisation_id, details, current=None)
+    if reference is not None:
+        await _check_note_total(uow, reference, values["total_paise"], exclude=None)
+    document = Document(
+        id=document_id, organisation_id=organisation_id, kind=details.kind, status="DRAFT",
+        created_by_account_id=viewer.account_id, reference_id=reference and reference.id, **values,
+    )  # fmt: skip
+    uow.session.add(document)
+    await uow.session.flush()
+    _add_lines(uow, document, lines)
+    uow.session.add(
+        DocumentHistory(
+            document_id=document.id, action="CREATED", actor_account_id=viewer.account_id
+        )
+    )
+    await uow.session.flush()
+    return document
+
+
+async def _reference(
+    uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, details: DocumentIn
+) -> Document:
+    """The accepted document a note is against: a credit note against one of our invoices
+    accepted through the network, a debit note against a bill we accepted from it."""
+    field = ("input", "referenceId")
+    if details.reference_id is None:
+        raise UserInputError.one(
+            ErrorCode.REQUIRED, field, "Name the invoice or bill this note is against."
+        )
+    found = await repo.visible(uow.session, viewer.account_id, details.reference_id)
+    if found is None or found.organisation_id != organisation_id:
+        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document.")
+    if details.kind == DocumentKind.CREDIT_NOTE:
+        fits = found.kind == DocumentKind.INVOICE and found.direction == Direction.OUTGOING
+        accepted = found.push_status == PushStatus.ACCEPTED
+        wanted = "one of your invoices"
+    else:
+        fits = found.kind == DocumentKind.INVOICE and found.direction == Direction.INCOMING
+        accepted = found.inbox_status == InboxStatus.ACCEPTED
+        wanted = "a bill you received"
+    if not fits:
+        what = details.kind.value.lower().replace("_", " ")
+        raise UserInputError.one(ErrorCode.INVALID, field, f"A {what} is against {wanted}.")
+    if not accepted:
+        raise UserInputError.one(
+            ErrorCode.STEP_OUT_OF_ORDER, field,
+            "Notes are only possible against a document pushed and accepted through "
+            "Bharat Connect.",
+        )  # fmt: skip
+    if details.contact_id != found.contact_id:
+        raise UserInputError.one(
+            ErrorCode.INVALID, ("input", "contactId"), "A note goes to the contact of its document."
+        )  # fmt: skip
+    return found
+
+
+async def _check_note_total(
+    uow: UnitOfWork, reference: Document, total: int, *, exclude: uuid.UUID | None
+) -> None:
+    """Notes of a kind against a document may not add up to more than the document."""
+    earlier = await repo.notes_total(uow.session, reference.id, exclude=exclude)
+    if earlier + total > reference.total_paise:
+        left = tax.rupees(max(reference.total_paise - earlier, 0))
+        raise UserInputError.one(
+            ErrorCode.INVALID, ("input", "lines"),
+            f"Notes against {reference.number} would exceed its total; at most {left} is left.",
+        )  # fmt: skip
+
+
+async def _content(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    organisation_id: uuid.UUID,
+    details: DocumentIn,
+    *,
+    current: Document | None,
+) -> tuple[dict[str, Any], list[DocumentLine]]:
+    """Check a document's input and compute its columns and lines (``current``: when editing)."""
     contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
     if contact is not None and contact.organisation_id != organisation_id:
         contact = None
     seller = await organisation_gstin(uow, organisation_id)
     errors = _problems(details, contact, seller)
+    moved = contact is not None and current is not None and contact.id != current.contact_id
+    if moved and current is not None and current.network_id is not None:
+        errors.append(
+            UserError(
+                ErrorCode.INVALID, ("input", "contactId"),
+                "A document sent through the network keeps its recipient.",
+            )
+        )  # fmt: skip
     if errors or contact is None or seller is None:
         raise UserInputError(errors)
     number = details.number.strip() if details.number else None
     notes = " ".join((details.notes or "").split()) or None
     year = fiscal_year(details.document_date)
+    if number is None and current is not None and current.fiscal_year == year:
+        number = current.number
     if number is None:
         serial = await repo.next_number(uow.session, organisation_id, details.kind.value, year)
         number = f"{PREFIX[details.kind]}{serial:05d}"
-    elif await repo.number_taken(uow.session, organisation_id, details.kind.value, year, number):
+    elif (current is None or (current.number, current.fiscal_year) != (number, year)) and (
+        await repo.number_taken(uow.session, organisation_id, details.kind.value, year, number)
+    ):
         raise UserInputError.one(
             ErrorCode.TAKEN, ("input", "number"), f"{number} is used in {year} already."
         )
@@ -187,35 +296,84 @@ async def create(
         )
     kind = tax.supply_type(seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ)
     computed = tax.totals(details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee)
-    document = Document(
-        id=document_id, organisation_id=organisation_id, kind=details.kind, number=number,
-        fiscal_year=year, contact_id=contact.id, document_date=details.document_date,
-        due_date=details.due_date, seller_gstin=seller if details.kind in SALES else contact.gstin,
-        place_of_supply=supply_to, supply_type=kind.value, round_to_rupee=details.round_to_rupee,
-        taxable_paise=computed.taxable, cgst_paise=computed.cgst, sgst_paise=computed.sgst,
-        utgst_paise=computed.utgst, igst_paise=computed.igst, rounding_paise=computed.rounding,
-        total_paise=computed.total, status="DRAFT", notes=notes,
-        created_by_account_id=viewer.account_id,
-    )  # fmt: skip
-    uow.session.add(document)
-    await uow.session.flush()
-    for position, (line, amounts) in enumerate(zip(details.lines, computed.lines, strict=True)):
-        uow.session.add(
-            DocumentLine(
-                document_id=document.id, position=position,
-                description=" ".join(line.description.split()),
-                hsn_sac=line.hsn_sac.strip(), quantity_milli=int(line.quantity * 1000),
-                unit_price_paise=tax.paise(line.unit_price), discount_paise=amounts.discount,
-                tax_rate_bp=int(line.tax_rate * 100), taxable_paise=amounts.taxable,
-                cgst_paise=amounts.cgst, sgst_paise=amounts.sgst, utgst_paise=amounts.utgst,
-                igst_paise=amounts.igst,
-            )
+    values: dict[str, Any] = {
+        "number": number, "fiscal_year": year, "contact_id": contact.id,
+        "document_date": details.document_date, "due_date": details.due_date,
+        "seller_gstin": seller if details.kind in SALES else contact.gstin,
+        "place_of_supply": supply_to, "supply_type": kind.value,
+        "round_to_rupee": details.round_to_rupee, "taxable_paise": computed.taxable,
+        "cgst_paise": computed.cgst, "sgst_paise": computed.sgst, "utgst_paise": computed.utgst,
+        "igst_paise": computed.igst, "rounding_paise": computed.rounding,
+        "total_paise": computed.total, "notes": notes,
+    }  # fmt: skip
+    lines = [
+        DocumentLine(
+            position=position, description=" ".join(line.description.split()),
+            hsn_sac=line.hsn_sac.strip(), quantity_milli=int(line.quantity * 1000),
+            unit_price_paise=tax.paise(line.unit_price), discount_paise=amounts.discount,
+            tax_rate_bp=int(line.tax_rate * 100), taxable_paise=amounts.taxable,
+            cgst_paise=amounts.cgst, sgst_paise=amounts.sgst, utgst_paise=amounts.utgst,
+            igst_paise=amounts.igst,
+        )
+        for position, (line, amounts) in enumerate(zip(details.lines, computed.lines, strict=True))
+    ]  # fmt: skip
+    return values, lines
+
+
+def _add_lines(uow: UnitOfWork, document: Document, lines: list[DocumentLine]) -> None:
+    for line in lines:
+        line.document_id = document.id
+        uow.session.add(line)
+
+
+EDITABLE = {PushStatus.NOT_PUSHED, PushStatus.PUSH_FAILED, PushStatus.REJECTED}
+
+
+async def update(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    document_id: uuid.UUID,
+    details: DocumentIn,
+    now: dt.datetime,
+) -> Document:
+    """Edit one of our documents: a draft or a refused push in place; a rejected or returned
+    document becomes a new version, to be pushed again."""
+    field = ("input", "documentId")
+    document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
+    if document is None or document.direction != Direction.OUTGOING:
+        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document of yours.")
+    if document.push_status not in EDITABLE:
+        raise UserInputError.one(
+            ErrorCode.ALREADY_DONE, field,
+            "This document is on its way or accepted: it cannot be edited.",
         )  # fmt: skip
+    if document.status == "VOID":
+        raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
+    details = dataclasses.replace(details, kind=document.kind)
+    details = dataclasses.replace(details, reference_id=document.reference_id)
+    values, lines = await _content(uow, viewer, document.organisation_id, details, current=document)
+    if document.reference_id is not None:
+        reference = await uow.session.get(Document, document.reference_id)
+        if reference is not None:
+            await _check_note_total(uow, reference, values["total_paise"], exclude=document.id)
+    for key, value in values.items():
+        setattr(document, key, value)
+    await repo.delete_lines(uow.session, document.id)
+    _add_lines(uow, document, lines)
+    action, detail = "EDITED", None
+    if document.push_status == PushStatus.REJECTED:
+        document.version += 1
+        document.push_status = PushStatus.NOT_PUSHED
+        document.push_reason = None
+        action, detail = "NEW_VERSION", f"Version {document.version}."
+    document.updated_at = now
     uow.session.add(
         DocumentHistory(
-            document_id=document.id, action="CREATED", actor_account_id=viewer.account_id
+            document_id=document.id, action=action, detail=detail,
+            actor_account_id=viewer.account_id, at=now,
         )
-    )
+    )  # fmt: skip
     await uow.session.flush()
     return document
 

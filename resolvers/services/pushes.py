@@ -18,6 +18,7 @@ from typing import Any
 from db.models import (
     B2BIdStatus,
     Contact,
+    Direction,
     Document,
     DocumentHistory,
     DocumentKind,
@@ -35,7 +36,6 @@ from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserInputError
 from resolvers.services.network import DocumentMessage
 
-PUSHABLE = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.PURCHASE_ORDER}
 NETWORK_PREFIX = {
     DocumentKind.INVOICE: "INV",
     DocumentKind.SALES_ORDER: "SO",
@@ -94,8 +94,10 @@ async def push(
     if document is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document.")
     await contacts.require_network_ready(uow, viewer, document.organisation_id, field)
-    if document.kind not in PUSHABLE:
-        raise UserInputError.one(ErrorCode.INVALID, field, "Notes are pushed with their documents.")
+    if document.direction != Direction.OUTGOING:
+        raise UserInputError.one(
+            ErrorCode.INVALID, field, "Received documents are answered, not pushed."
+        )
     if document.push_status in IN_FLIGHT_OR_DELIVERED:
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, field, "This document is on its way or delivered already."

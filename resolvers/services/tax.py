@@ -182,3 +182,8 @@ def totals(
         rounded - exact,
         rounded,
     )
+
+
+def rupees(amount_paise: int) -> str:
+    """Paise as a rupee string: ``118000`` → ``"1180.00"``."""
+    return f"{decimal.Decimal(amount_paise) / 100:.2f}"

@@ -6,14 +6,30 @@ from typing import Annotated
 
 import strawberry
 
+from db.models import DocumentKind as StoredKind
 from resolvers import documents as document_resolvers
 from resolvers.context import Context
 from resolvers.services.errors import ErrorCode as ServiceErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
-from schema.document import Document, DocumentCreateInput, DocumentPayload, DocumentPushInput
+from schema.document import (
+    Document,
+    DocumentCreateInput,
+    DocumentPayload,
+    DocumentPushInput,
+    DocumentUpdateInput,
+)
 from schema.errors import user_errors
 
 Info = strawberry.Info[Context, None]
+
+
+async def _no_such_contact(info: Info) -> DocumentPayload:
+    """The answer when ``contactId`` is not a contact's id at all."""
+    await info.context.require_viewer()
+    refused = [
+        ServiceUserError(ServiceErrorCode.NOT_FOUND, ("input", "contactId"), "No such contact.")
+    ]
+    return DocumentPayload(document=None, user_errors=user_errors(refused))
 
 
 @strawberry.type
@@ -28,17 +44,32 @@ class DocumentsMutations:
     ) -> DocumentPayload:
         details = input.to_service()
         if details is None:
-            await info.context.require_viewer()
-            refused = [
-                ServiceUserError(
-                    ServiceErrorCode.NOT_FOUND, ("input", "contactId"), "No such contact."
-                )
-            ]
-            return DocumentPayload(document=None, user_errors=user_errors(refused))
+            return await _no_such_contact(info)
         outcome = await document_resolvers.create(
             info.context, organisation_id=input.organisation_id, details=details,
             idempotency_key=input.idempotency_key,
         )  # fmt: skip
+        return DocumentPayload(
+            document=None if outcome.value is None else Document.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="Edit one of your documents (a draft, a refused push, or a rejected or "
+        "returned document, which becomes a new version)."
+    )
+    async def document_update(
+        self,
+        info: Info,
+        input: Annotated[DocumentUpdateInput, strawberry.argument(description="The input.")],
+    ) -> DocumentPayload:
+        # The kind is the document's own; the service puts it back.
+        details = input.details(StoredKind.INVOICE)
+        if details is None:
+            return await _no_such_contact(info)
+        outcome = await document_resolvers.update(
+            info.context, document_id=input.document_id, details=details
+        )
         return DocumentPayload(
             document=None if outcome.value is None else Document.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
