@@ -6,7 +6,7 @@ import dataclasses
 import datetime as dt
 import uuid
 
-from db.models import Document, DocumentHistory, DocumentLine, InboxTombstone
+from db.models import BulkOperation, Document, DocumentHistory, DocumentLine, InboxTombstone
 from db.pagination import Page
 from db.repositories import document as repo
 from resolvers import mutation
@@ -124,5 +124,20 @@ async def update(context: Context, *, document_id: str, details: DocumentIn) -> 
         context, document_id, "Document", ("input", "documentId"),
         lambda uow, viewer, key: documents.update(
             uow, viewer, document_id=key, details=details, now=app.now()
+        ),
+    )  # fmt: skip
+
+
+async def push_many(
+    context: Context, *, organisation_id: str, document_ids: list[str]
+) -> Outcome[BulkOperation]:
+    """Push several documents as a bulk operation."""
+    app = context.app
+    # An id that is not a document's names no document: that item fails with NOT_FOUND.
+    keys = [decode_typed_id(x, "Document") or uuid.UUID(int=i) for i, x in enumerate(document_ids)]
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ("input", "organisationId"),
+        lambda uow, viewer, key: pushes.push_many(
+            uow, viewer, organisation_id=key, document_ids=keys, now=app.now()
         ),
     )  # fmt: skip

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -19,6 +19,9 @@ from resolvers.services.contacts import ContactIn
 from resolvers.services.network import DirectoryListing
 from schema.errors import UserError
 from schema.relay import After, Before, Connection, First, Last, Node
+
+if TYPE_CHECKING:
+    from schema.document import Document
 
 Info = strawberry.Info[Context, None]
 
@@ -171,10 +174,28 @@ class BulkOperationItem:
             error=m.result.get("error"), updated_at=m.updated_at, _model=m,
         )  # fmt: skip
 
-    @strawberry.field(description="The contact.")
+    @strawberry.field(description="For contact operations: the contact.")
     async def contact(self, info: Info) -> Contact | None:
         found = await resolvers.contact_by_id(info.context, self._model.subject_id)
         return None if found is None else Contact.from_model(found)
+
+    @strawberry.field(description="For document operations: the document.")
+    async def document(self, info: Info) -> Annotated[Document, strawberry.lazy("schema.document")] | None:  # fmt: skip
+        from resolvers import documents as document_resolvers
+        from schema import document
+
+        found = await document_resolvers.document_by_id(info.context, self._model.subject_id)
+        return None if found is None else document.Document.from_model(found)
+
+    @strawberry.field(description="For document pushes: the code of why it failed.")
+    def error_code(self) -> str | None:
+        code = self._model.result.get("code")
+        return code if isinstance(code, str) else None
+
+    @strawberry.field(description="For document pushes: the push status it reached.")
+    def push_status(self) -> str | None:
+        status = self._model.result.get("pushStatus")
+        return status if isinstance(status, str) else None
 
 
 @strawberry.type(
@@ -183,7 +204,7 @@ class BulkOperationItem:
 class BulkOperation(Node):
     """A bulk operation."""
 
-    kind: str = strawberry.field(description="What it does (CONTACT_B2B_ID_SEARCH).")
+    kind: str = strawberry.field(description="What it does (CONTACT_B2B_ID_SEARCH, DOCUMENT_PUSH).")
     status: BulkOperationStatus = strawberry.field(description="Where it stands.")
     total: int = strawberry.field(description="How many items.")
     done: int = strawberry.field(description="Items done.")

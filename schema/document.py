@@ -411,3 +411,13 @@ class DocumentPushInput:
     """Push input."""
 
     document_id: strawberry.ID = strawberry.field(description="The document.")
+
+
+@strawberry.input(description="Push several documents at once (a background bulk operation).")
+class DocumentPushBulkInput:
+    """Bulk push input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    document_ids: list[strawberry.ID] = strawberry.field(
+        description="1 to 200 of its documents, each listed once."
+    )

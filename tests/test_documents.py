@@ -193,7 +193,7 @@ async def test_refusals_write_nothing(api: Api, state: AppState) -> None:
             [("INVALID", ["input", "number"])],
         ),
         (_doc(org, local, kind="PURCHASE_ORDER"), [("INVALID", ["input", "contactId"])]),
-        (_doc(org, delhi, kind="CREDIT_NOTE"), [("STEP_OUT_OF_ORDER", ["input", "kind"])]),
+        (_doc(org, delhi, kind="CREDIT_NOTE"), [("REQUIRED", ["input", "referenceId"])]),
         (_doc(org, "bm9wZQ"), [("NOT_FOUND", ["input", "contactId"])]),
         (
             _doc(org, delhi, lines=[{**LAPTOP, "unitPrice": "1.001"}]),

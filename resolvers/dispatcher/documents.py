@@ -31,6 +31,20 @@ logger = logging.getLogger("bharat_connect.dispatcher")
 async def push_document(
     network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
 ) -> Reschedule | None:
+    """Send a pushed document; a bulk push hears how its item ended."""
+    outcome = await _push_document(network, uow, message, now)
+    item = message.payload.get("bulkItemId")
+    if item is not None:
+        document = await document_repo.locked(
+            uow.session, uuid.UUID(str(message.payload["documentId"]))
+        )
+        await pushes.settle_bulk_item(uow, uuid.UUID(str(item)), document, now)
+    return outcome
+
+
+async def _push_document(
+    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
+) -> Reschedule | None:
     document = await document_repo.locked(
         uow.session, uuid.UUID(str(message.payload["documentId"]))
     )

@@ -17,6 +17,10 @@ from typing import Any
 
 from db.models import (
     B2BIdStatus,
+    BulkItemStatus,
+    BulkOperation,
+    BulkOperationItem,
+    BulkStatus,
     Contact,
     Direction,
     Document,
@@ -86,10 +90,15 @@ async def set_status(
 
 
 async def push(
-    uow: UnitOfWork, viewer: Viewer, *, document_id: uuid.UUID, now: datetime
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    document_id: uuid.UUID,
+    now: datetime,
+    bulk_item_id: uuid.UUID | None = None,
+    field: tuple[str, ...] = ("input", "documentId"),
 ) -> Document:
     """Queue a document for the network (sent after commit)."""
-    field = ("input", "documentId")
     document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
     if document is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document.")
@@ -119,9 +128,101 @@ async def push(
     await set_status(uow, document, PushStatus.PUSH_INITIATED, now=now, actor=viewer.account_id)
     await outbox_repo.add(
         uow.session, organisation_id=document.organisation_id, kind=PUSH_KIND,
-        payload={"documentId": str(document.id)}, due=now,
+        payload={"documentId": str(document.id),
+                 **({"bulkItemId": str(bulk_item_id)} if bulk_item_id else {})},
+        due=now,
     )  # fmt: skip
     return document
+
+
+BULK_KIND = "DOCUMENT_PUSH"
+MAX_BULK = 200
+
+
+async def push_many(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    organisation_id: uuid.UUID,
+    document_ids: list[uuid.UUID],
+    now: datetime,
+) -> BulkOperation:
+    """Push several documents as one background operation with a result per document: each is
+    checked and queued on its own; those refused fail at once with the reason, the others
+    finish as the network takes them (or refuses them)."""
+    field = ("input", "documentIds")
+    await contacts.require_network_ready(uow, viewer, organisation_id, ("input", "organisationId"))
+    if not document_ids:
+        raise UserInputError.one(ErrorCode.REQUIRED, field, "Choose at least one document.")
+    if len(document_ids) > MAX_BULK:
+        raise UserInputError.one(ErrorCode.TOO_MANY, field, f"At most {MAX_BULK} at a time.")
+    if len(set(document_ids)) != len(document_ids):
+        raise UserInputError.one(ErrorCode.INVALID, field, "A document is listed twice.")
+    operation = BulkOperation(
+        organisation_id=organisation_id, kind=BULK_KIND, status=BulkStatus.RUNNING,
+        total=len(document_ids), created_by_account_id=viewer.account_id, created_at=now,
+    )  # fmt: skip
+    uow.session.add(operation)
+    await uow.session.flush()
+    for index, document_id in enumerate(document_ids):
+        item = BulkOperationItem(
+            operation_id=operation.id, subject_id=document_id, status=BulkItemStatus.PENDING,
+            updated_at=now,
+        )  # fmt: skip
+        uow.session.add(item)
+        await uow.session.flush()
+        try:
+            async with uow.session.begin_nested():
+                document = await repo.visible(uow.session, viewer.account_id, document_id)
+                if document is None or document.organisation_id != organisation_id:
+                    raise UserInputError.one(
+                        ErrorCode.NOT_FOUND, (*field, str(index)), "No such document."
+                    )
+                await push(
+                    uow, viewer, document_id=document_id, now=now, bulk_item_id=item.id,
+                    field=(*field, str(index)),
+                )  # fmt: skip
+        except UserInputError as exc:
+            first = exc.errors[0]
+            item.status = BulkItemStatus.FAILED
+            item.result = {"code": first.code.value, "error": first.message}
+            operation.failed += 1
+    await _maybe_finish(uow, operation, now)
+    return operation
+
+
+async def _maybe_finish(uow: UnitOfWork, operation: BulkOperation, now: datetime) -> None:
+    finished = operation.done + operation.failed >= operation.total
+    if finished:
+        operation.status = BulkStatus.COMPLETED
+        operation.finished_at = now
+    kind = contacts.BULK_COMPLETED if finished else contacts.BULK_PROGRESS
+    await contacts.progress_event(uow, operation, kind)
+
+
+async def settle_bulk_item(
+    uow: UnitOfWork, item_id: uuid.UUID, document: Document | None, now: datetime
+) -> None:
+    """A bulk push item is done once its document left PUSH_INITIATED."""
+    if document is not None and document.push_status == PushStatus.PUSH_INITIATED:
+        return
+    item = await uow.session.get(BulkOperationItem, item_id, with_for_update=True)
+    if item is None or item.status != BulkItemStatus.PENDING:
+        return
+    operation = await uow.session.get(BulkOperation, item.operation_id, with_for_update=True)
+    if operation is None:
+        return
+    item.updated_at = now
+    if document is None or document.push_status == PushStatus.PUSH_FAILED:
+        item.status = BulkItemStatus.FAILED
+        reason = "The document is gone." if document is None else document.push_reason
+        item.result = {"code": "PUSH_FAILED", "error": reason}
+        operation.failed += 1
+    else:
+        item.status = BulkItemStatus.DONE
+        item.result = {"pushStatus": document.push_status.value}
+        operation.done += 1
+    await _maybe_finish(uow, operation, now)
 
 
 async def own_b2b_id(uow: UnitOfWork, organisation_id: uuid.UUID) -> str | None:

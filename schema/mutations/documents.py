@@ -11,10 +11,12 @@ from resolvers import documents as document_resolvers
 from resolvers.context import Context
 from resolvers.services.errors import ErrorCode as ServiceErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
+from schema.contact import BulkOperation, BulkOperationPayload
 from schema.document import (
     Document,
     DocumentCreateInput,
     DocumentPayload,
+    DocumentPushBulkInput,
     DocumentPushInput,
     DocumentUpdateInput,
 )
@@ -72,6 +74,26 @@ class DocumentsMutations:
         )
         return DocumentPayload(
             document=None if outcome.value is None else Document.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="Push several documents through Bharat Connect as a background bulk "
+        "operation, with a result per document (refused ones fail at once with the reason)."
+    )
+    async def document_push_bulk(
+        self,
+        info: Info,
+        input: Annotated[DocumentPushBulkInput, strawberry.argument(description="The input.")],
+    ) -> BulkOperationPayload:
+        outcome = await document_resolvers.push_many(
+            info.context, organisation_id=input.organisation_id,
+            document_ids=[str(x) for x in input.document_ids],
+        )  # fmt: skip
+        return BulkOperationPayload(
+            bulk_operation=None
+            if outcome.value is None
+            else BulkOperation.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
         )
 
