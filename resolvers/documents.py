@@ -141,3 +141,14 @@ async def push_many(
             uow, viewer, organisation_id=key, document_ids=keys, now=app.now()
         ),
     )  # fmt: skip
+
+
+async def void(context: Context, *, document_id: str, reason: str) -> Outcome[Document]:
+    """Void a document."""
+    app = context.app
+    return await mutation.run_on(
+        context, document_id, "Document", ("input", "documentId"),
+        lambda uow, viewer, key: documents.void(
+            uow, viewer, document_id=key, reason=reason, now=app.now()
+        ),
+    )  # fmt: skip

@@ -421,3 +421,13 @@ class DocumentPushBulkInput:
     document_ids: list[strawberry.ID] = strawberry.field(
         description="1 to 200 of its documents, each listed once."
     )
+
+
+@strawberry.input(
+    description="Void one of your documents that is not in flight or accepted on the network."
+)
+class DocumentVoidInput:
+    """Void input."""
+
+    document_id: strawberry.ID = strawberry.field(description="The document.")
+    reason: str = strawberry.field(description="Why (≤ 500 characters), kept in its history.")

@@ -256,3 +256,33 @@ async def test_a_note_brings_its_invoice_along_when_the_network_lacks_it(
 
 def _external(b2b_id: str) -> DirectoryEntry:
     return DirectoryEntry(b2b_id, KAVERI_COMPONENTS.gstin, "Kaveri Components")
+
+
+VOID = """mutation($i: DocumentVoidInput!) { documentVoid(input: $i) {
+    document { status history { action detail } } userErrors { code field } } }"""
+
+
+async def test_void(api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher) -> None:
+    seller, seller_org, customer, _, _, invoice = await _delivered(api, simulator, dispatcher)
+    in_flight = await api(VOID, {"i": {"documentId": invoice, "reason": "x"}}, token=seller.token)
+    assert in_flight["data"]["documentVoid"]["userErrors"] == [
+        {"code": "ALREADY_DONE", "field": ["input", "documentId"]}
+    ]
+    draft = await document(api, seller, seller_org, customer)
+    empty = await api(VOID, {"i": {"documentId": draft, "reason": " "}}, token=seller.token)
+    assert empty["data"]["documentVoid"]["userErrors"] == [
+        {"code": "REQUIRED", "field": ["input", "reason"]}
+    ]
+    voided = await api.ok(
+        VOID, {"i": {"documentId": draft, "reason": "Duplicate"}}, token=seller.token
+    )
+    assert voided["documentVoid"]["document"]["status"] == "VOID"
+    assert voided["documentVoid"]["document"]["history"][-1] == {
+        "action": "VOIDED", "detail": "Duplicate",
+    }  # fmt: skip
+    pushed = await api(PUSH, {"i": {"documentId": draft}}, token=seller.token)
+    assert pushed["data"]["documentPush"]["userErrors"][0]["code"] == "ALREADY_DONE"
+    again = await api(VOID, {"i": {"documentId": draft, "reason": "x"}}, token=seller.token)
+    assert again["data"]["documentVoid"]["userErrors"][0]["code"] == "ALREADY_DONE"
+    edit = await api(UPDATE, _edit(draft, customer, "1.00"), token=seller.token)
+    assert edit["data"]["documentUpdate"]["userErrors"][0]["code"] == "ALREADY_DONE"

@@ -381,3 +381,40 @@ async def update(
 def rate_of(line: DocumentLine) -> decimal.Decimal:
     """A stored line's tax rate in percent."""
     return (decimal.Decimal(line.tax_rate_bp) / 100).normalize()
+
+
+async def void(
+    uow: UnitOfWork, viewer: Viewer, *, document_id: uuid.UUID, reason: str, now: dt.datetime
+) -> Document:
+    """Void one of our documents the network does not hold as accepted or in flight."""
+    field = ("input", "documentId")
+    document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
+    if document is None or document.direction != Direction.OUTGOING:
+        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document of yours.")
+    if document.status == "VOID":
+        raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void already.")
+    if document.push_status not in EDITABLE:
+        raise UserInputError.one(
+            ErrorCode.ALREADY_DONE, field,
+            "This document is on its way or accepted: correct it with a credit or debit note.",
+        )  # fmt: skip
+    cleaned = clean_reason(reason)
+    document.status = "VOID"
+    document.updated_at = now
+    uow.session.add(
+        DocumentHistory(
+            document_id=document.id, action="VOIDED", detail=cleaned,
+            actor_account_id=viewer.account_id, at=now,
+        )
+    )  # fmt: skip
+    return document
+
+
+def clean_reason(reason: str) -> str:
+    """A reason told to people: required, whitespace collapsed, at most 500 characters."""
+    cleaned = " ".join(reason.split())
+    if not cleaned:
+        raise UserInputError.one(ErrorCode.REQUIRED, ("input", "reason"), "Say why.")
+    if len(cleaned) > 500:
+        raise UserInputError.one(ErrorCode.TOO_LONG, ("input", "reason"), "At most 500 characters.")
+    return cleaned

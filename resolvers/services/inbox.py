@@ -40,7 +40,7 @@ from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import contacts, pushes
 from resolvers.services.accounts import Viewer
-from resolvers.services.documents import fiscal_year
+from resolvers.services.documents import clean_reason, fiscal_year
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 from resolvers.services.identifiers import STATE_CODES
 
@@ -357,11 +357,7 @@ async def reject(
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, field, "This document was accepted already."
         )
-    cleaned = " ".join(reason.split())
-    if not cleaned:
-        raise UserInputError.one(ErrorCode.REQUIRED, ("input", "reason"), "Say why.")
-    if len(cleaned) > 500:
-        raise UserInputError.one(ErrorCode.TOO_LONG, ("input", "reason"), "At most 500 characters.")
+    cleaned = clean_reason(reason)
     action = "RETURN" if return_for_edits else "REJECT"
     tombstone = InboxTombstone(
         organisation_id=document.organisation_id, network_id=document.network_id or "",

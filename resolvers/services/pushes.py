@@ -107,6 +107,8 @@ async def push(
         raise UserInputError.one(
             ErrorCode.INVALID, field, "Received documents are answered, not pushed."
         )
+    if document.status == "VOID":
+        raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
     if document.push_status in IN_FLIGHT_OR_DELIVERED:
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, field, "This document is on its way or delivered already."

@@ -19,6 +19,7 @@ from schema.document import (
     DocumentPushBulkInput,
     DocumentPushInput,
     DocumentUpdateInput,
+    DocumentVoidInput,
 )
 from schema.errors import user_errors
 
@@ -71,6 +72,23 @@ class DocumentsMutations:
             return await _no_such_contact(info)
         outcome = await document_resolvers.update(
             info.context, document_id=input.document_id, details=details
+        )
+        return DocumentPayload(
+            document=None if outcome.value is None else Document.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="Void a document (a draft, a refused push, or a rejected or returned one); "
+        "accepted documents are corrected with credit or debit notes instead."
+    )
+    async def document_void(
+        self,
+        info: Info,
+        input: Annotated[DocumentVoidInput, strawberry.argument(description="The input.")],
+    ) -> DocumentPayload:
+        outcome = await document_resolvers.void(
+            info.context, document_id=input.document_id, reason=input.reason
         )
         return DocumentPayload(
             document=None if outcome.value is None else Document.from_model(outcome.value),
