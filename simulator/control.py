@@ -6,6 +6,7 @@
 - ``GET  /simulator/taxpayers`` / ``POST /simulator/taxpayers``: the GSTN portal's GSTINs.
 - ``GET  /simulator/directory`` / ``POST /simulator/directory``: B2B IDs on the network.
 - ``GET  /simulator/reviews``: registrations and KYC under review, with their decisions.
+- ``GET  /simulator/documents``: the documents the network carries and where they stand.
 - ``GET  /simulator/behaviour`` / ``PUT /simulator/behaviour``: how reviewers decide, how long.
 - ``POST /simulator/faults`` / ``GET`` / ``DELETE``: inject faults per operation.
 - ``POST /simulator/outage`` ``{"seconds": 60}`` / ``DELETE /simulator/outage``.
@@ -110,6 +111,18 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
         network.world.add_directory_entry(entry)
         return JSONResponse(dataclasses.asdict(entry), 201)
 
+    async def documents(_request: Request) -> Response:
+        return JSONResponse(
+            [
+                {
+                    "networkId": d.network_id, "version": d.version, "kind": d.kind,
+                    "number": d.number, "sender": d.sender, "receiver": d.receiver,
+                    "state": d.state, "remarks": d.remarks,
+                }
+                for d in network.world.documents.values()
+            ]
+        )  # fmt: skip
+
     async def reviews(_request: Request) -> Response:
         return JSONResponse(
             [
@@ -151,6 +164,9 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                     },
                     document_answer_seconds=float(
                         body.get("documentAnswerSeconds", current.document_answer_seconds)
+                    ),
+                    document_delivery_seconds=float(
+                        body.get("documentDeliverySeconds", current.document_delivery_seconds)
                     ),
                 )
             except (TypeError, ValueError) as exc:
@@ -224,6 +240,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             Route("/taxpayers", taxpayers, methods=["GET", "POST"]),
             Route("/directory", directory, methods=["GET", "POST"]),
             Route("/reviews", reviews),
+            Route("/documents", documents),
             Route("/behaviour", behaviour, methods=["GET", "PUT"]),
             Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
             Route("/outage", outage, methods=["POST", "DELETE"]),

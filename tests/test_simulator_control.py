@@ -96,3 +96,27 @@ async def test_behaviour_faults_outage_and_advance(
         "pending": 0,
     }
     assert (await client.post("/simulator/faults", content=b"not json")).status_code == 400
+
+
+async def test_documents_and_delivery_time(
+    client: httpx.AsyncClient, simulator: SimulatedNetwork
+) -> None:
+    from resolvers.services.network import DocumentMessage
+
+    put = await client.put("/simulator/behaviour", json={"documentDeliverySeconds": 3})
+    assert put.json()["document_delivery_seconds"] == 3
+    assert (await client.get("/simulator/documents")).json() == []
+    await simulator.document_send(
+        DocumentMessage(
+            network_id="INV1", kind="INVOICE", version=1, sender_b2b_id="ganga-steel",
+            receiver_b2b_id="tapti-foods", number="G-1", document_date="2026-11-24",
+            total_paise=100,
+        )
+    )  # fmt: skip
+    assert (await client.get("/simulator/documents")).json() == [
+        {
+            "networkId": "INV1", "version": 1, "kind": "INVOICE", "number": "G-1",
+            "sender": "ganga-steel", "receiver": "tapti-foods", "state": "DELIVERED",
+            "remarks": None,
+        }
+    ]  # fmt: skip
