@@ -344,3 +344,39 @@ async def test_the_inbox_streams_live(
     assert seen == ["AWAITING_RESPONSE", "ACCEPTED"]
     await buyer_ws.close()
     await seller_ws.close()
+
+
+async def test_a_crash_after_answering_before_commit_answers_once(
+    api: Api,
+    simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+    state: AppState,
+    monkeypatch: Any,
+) -> None:
+    import pytest
+
+    from resolvers.services import inbox as inbox_service
+
+    seller, _, buyer, buyer_org, invoice = await _trade(api, simulator, dispatcher)
+    await _deliver(simulator, dispatcher)
+    [item] = await inbox(api, buyer, buyer_org)
+    await api.ok(ACCEPT, {"i": {"documentId": item["id"]}}, token=buyer.token)
+    real = inbox_service.answered
+
+    async def die_once(*args: Any, **kwargs: Any) -> None:
+        monkeypatch.setattr(inbox_service, "answered", real)
+        msg = "process killed after the answer, before the commit"
+        raise RuntimeError(msg)
+
+    monkeypatch.setattr(inbox_service, "answered", die_once)
+    with pytest.raises(RuntimeError):
+        await dispatcher.run_once()  # the network took the answer; nothing here was committed
+    assert (await node(api, buyer, item["id"]))["inboxStatus"] == "ACCEPTANCE_IN_PROGRESS"
+    await Dispatcher(state, simulator).run_once()  # answers again: the network takes it as a repeat
+    await simulator.advance(1)
+    bill = await node(api, buyer, item["id"])
+    assert bill["inboxStatus"] == "ACCEPTED"
+    assert [h["action"] for h in bill["history"]].count("ACCEPTED") == 1
+    sent = await node(api, seller, invoice)
+    assert sent["pushStatus"] == "ACCEPTED"
+    assert [h["action"] for h in sent["history"]].count("ACCEPTED") == 1
