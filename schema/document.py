@@ -20,11 +20,12 @@ from resolvers import contacts as contact_resolvers
 from resolvers import documents as resolvers
 from resolvers.context import Context
 from resolvers.ids import decode_typed_id, encode_id
+from resolvers.mutation import Outcome
 from resolvers.services import tax
 from resolvers.services.documents import DocumentIn, rate_of
 from schema.account import Account
 from schema.contact import Contact
-from schema.errors import UserError
+from schema.errors import UserError, user_errors
 from schema.money import Money
 from schema.relay import Node
 
@@ -391,12 +392,22 @@ class DocumentUpdateInput(DocumentFieldsInput):
     document_id: strawberry.ID = strawberry.field(description="The document.")
 
 
-@strawberry.type(description="The result of `documentCreate`, `documentUpdate` and `documentPush`.")
+@strawberry.type(
+    description="The result of a mutation on one document (creating, editing, pushing, voiding or answering it)."
+)
 class DocumentPayload:
     """Document result."""
 
     document: Document | None = strawberry.field(description="The document.")
     user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+    @classmethod
+    def of(cls, outcome: Outcome[DocumentModel]) -> DocumentPayload:
+        """The payload of a mutation's outcome."""
+        return cls(
+            document=None if outcome.value is None else Document.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
 
 
 DocumentsFilterKind = Annotated[

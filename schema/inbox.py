@@ -7,7 +7,7 @@ import datetime as dt
 import strawberry
 
 from db.models import InboxTombstone
-from schema.document import Document, DocumentKind
+from schema.document import DocumentKind
 from schema.errors import UserError
 
 
@@ -47,14 +47,6 @@ class InboxRejectInput:
         description="Return it so the sender may edit it and send a new version, "
         "rather than reject it.",
     )
-
-
-@strawberry.type(description="The result of answering a received document.")
-class InboxAnswerPayload:
-    """Accept or approve result."""
-
-    document: Document | None = strawberry.field(description="The document, as it is now.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.type(description="What is left of a rejected document.")

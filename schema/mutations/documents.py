@@ -13,7 +13,6 @@ from resolvers.services.errors import ErrorCode as ServiceErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
 from schema.contact import BulkOperation, BulkOperationPayload
 from schema.document import (
-    Document,
     DocumentCreateInput,
     DocumentPayload,
     DocumentPushBulkInput,
@@ -52,10 +51,7 @@ class DocumentsMutations:
             info.context, organisation_id=input.organisation_id, details=details,
             idempotency_key=input.idempotency_key,
         )  # fmt: skip
-        return DocumentPayload(
-            document=None if outcome.value is None else Document.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
+        return DocumentPayload.of(outcome)
 
     @strawberry.mutation(
         description="Edit one of your documents (a draft, a refused push, or a rejected or "
@@ -73,10 +69,7 @@ class DocumentsMutations:
         outcome = await document_resolvers.update(
             info.context, document_id=input.document_id, details=details
         )
-        return DocumentPayload(
-            document=None if outcome.value is None else Document.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
+        return DocumentPayload.of(outcome)
 
     @strawberry.mutation(
         description="Void a document (a draft, a refused push, or a rejected or returned one); "
@@ -90,10 +83,7 @@ class DocumentsMutations:
         outcome = await document_resolvers.void(
             info.context, document_id=input.document_id, reason=input.reason
         )
-        return DocumentPayload(
-            document=None if outcome.value is None else Document.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
+        return DocumentPayload.of(outcome)
 
     @strawberry.mutation(
         description="Push several documents through Bharat Connect as a background bulk "
@@ -124,7 +114,4 @@ class DocumentsMutations:
         input: Annotated[DocumentPushInput, strawberry.argument(description="The input.")],
     ) -> DocumentPayload:
         outcome = await document_resolvers.push(info.context, document_id=input.document_id)
-        return DocumentPayload(
-            document=None if outcome.value is None else Document.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
+        return DocumentPayload.of(outcome)

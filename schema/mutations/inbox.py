@@ -8,11 +8,10 @@ import strawberry
 
 from resolvers import documents as document_resolvers
 from resolvers.context import Context
-from schema.document import Document
+from schema.document import DocumentPayload
 from schema.errors import user_errors
 from schema.inbox import (
     InboxAcceptInput,
-    InboxAnswerPayload,
     InboxApproveInput,
     InboxRejectInput,
     InboxRejectPayload,
@@ -34,27 +33,21 @@ class InboxMutations:
         self,
         info: Info,
         input: Annotated[InboxAcceptInput, strawberry.argument(description="The input.")],
-    ) -> InboxAnswerPayload:
+    ) -> DocumentPayload:
         outcome = await document_resolvers.accept(
             info.context, document_id=input.document_id, due_date=input.due_date,
             notes=input.notes,
         )  # fmt: skip
-        return InboxAnswerPayload(
-            document=None if outcome.value is None else Document.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
+        return DocumentPayload.of(outcome)
 
     @strawberry.mutation(description="Approve an accepted bill (owners and admins).")
     async def inbox_approve(
         self,
         info: Info,
         input: Annotated[InboxApproveInput, strawberry.argument(description="The input.")],
-    ) -> InboxAnswerPayload:
+    ) -> DocumentPayload:
         outcome = await document_resolvers.approve(info.context, document_id=input.document_id)
-        return InboxAnswerPayload(
-            document=None if outcome.value is None else Document.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
+        return DocumentPayload.of(outcome)
 
     @strawberry.mutation(
         description="Reject or return a received document (also a bill waiting for approval)."
