@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from db.models import Document, InboxTombstone
+from db.models import Contact, Document, InboxTombstone
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.services.network import InboundMessage
@@ -299,6 +299,9 @@ async def test_malformed_network_documents_are_dropped(
             ),
         )  # fmt: skip
     assert await inbox(api, buyer, buyer_org) == []
+    async with state.db.read() as session:  # nothing half-written: no document, no contact
+        assert await session.scalar(select(func.count()).select_from(Document)) == 0
+        assert await session.scalar(select(func.count()).select_from(Contact)) == 0
 
 
 async def test_the_inbox_streams_live(
