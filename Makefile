@@ -7,10 +7,18 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.setup-stamp
 ASSETS := server/graphiql/node_modules/.package-lock.json
+JS_CLIENT := tests/js/node_modules/.package-lock.json
 
-.PHONY: setup run test lint typecheck test-sqlite test-postgres schema bench clean
+.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres schema bench clean
 
 setup: $(STAMP) $(ASSETS)
+
+# The reference JavaScript GraphQL client the suite drives under Node.
+test-setup: setup $(JS_CLIENT)
+
+$(JS_CLIENT): tests/js/package.json tests/js/package-lock.json
+	cd tests/js && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	@touch $@
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,10 +41,10 @@ lint: setup
 typecheck: setup
 	$(VENV)/bin/mypy
 
-test-sqlite: setup
+test-sqlite: test-setup
 	$(PY) -m pytest -p no:cacheprovider
 
-test-postgres: setup
+test-postgres: test-setup
 	$(PY) -m tests.postgres_run -p no:cacheprovider
 
 test: lint typecheck test-sqlite test-postgres
@@ -48,4 +56,4 @@ bench: setup
 	$(PY) -m bench.run
 
 clean:
-	rm -rf $(VENV) server/graphiql/node_modules var .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) server/graphiql/node_modules tests/js/node_modules var .mypy_cache .ruff_cache .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -11,9 +12,10 @@ from cross_web import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
-from starlette.websockets import WebSocket
-from strawberry.asgi import GraphQL
+from starlette.websockets import WebSocket, WebSocketDisconnect
+from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError
+from strawberry.http.exceptions import WebSocketDisconnected
 from strawberry.http import GraphQLHTTPResponse
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
@@ -46,8 +48,24 @@ def _request_id(request: Request) -> str:
     return value if isinstance(value, str) else new_request_id()
 
 
+class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
+    """Sends every graphql-transport-ws message as a *text* frame.
+
+    The view encodes JSON to bytes (orjson) for HTTP; strawberry would send those bytes as
+    binary frames, which the reference ``graphql-ws`` client (Apollo, urql, GraphiQL) rejects.
+    """
+
+    async def send_json(self, message: Mapping[str, object]) -> None:
+        try:
+            await self.ws.send_text(orjson.dumps(message).decode())
+        except WebSocketDisconnect as exc:
+            raise WebSocketDisconnected from exc
+
+
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, limits and explorer."""
+
+    websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
 
     def __init__(self, schema: Schema, state: AppState) -> None:
         settings = state.settings

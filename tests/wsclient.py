@@ -43,6 +43,8 @@ class GraphQLWebSocket:
 
     async def receive(self, timeout: float = 5) -> dict[str, Any]:
         raw = await asyncio.wait_for(self.connection.recv(), timeout)
+        # Browsers' graphql-ws clients reject binary frames: every server frame must be text.
+        assert isinstance(raw, str), f"binary WebSocket frame from the server: {raw!r}"
         message: dict[str, Any] = json.loads(raw)
         return message
 
