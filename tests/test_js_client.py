@@ -72,7 +72,9 @@ async def test_reference_client_receives_live_events(
     owner = await api.sign_up()
     org = await api.organisation(owner, "Before")
     after = await event_cursor(state, org)
-    client = await NodeClient.start(live_server, owner.token, EVENTS, {"org": org, "after": after}, 2)
+    client = await NodeClient.start(
+        live_server, owner.token, EVENTS, {"org": org, "after": after}, 2
+    )
     assert await client.line() == {"connected": True}
     rename = "mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) { userErrors { code } } }"
     for name in ("First Name", "Second Name"):
