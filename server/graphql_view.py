@@ -65,7 +65,7 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
 class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, limits and explorer."""
 
-    websocket_adapter_class = TextFrameWebSocketAdapter  # type: ignore[assignment]
+    websocket_adapter_class = TextFrameWebSocketAdapter
 
     def __init__(self, schema: Schema, state: AppState) -> None:
         settings = state.settings
