@@ -17,7 +17,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route, WebSocketRoute
 
-from db import migrate
+from db import migrate, redaction
 from db.engine import Database
 from db.repositories import onboarding as onboarding_repo
 from resolvers import inbound
@@ -64,6 +64,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     """Build the application (uvicorn calls this as a factory). ``clock``: a manual clock for
     tests, shared by the service and the simulator."""
     settings = settings or Settings.from_env()
+    redaction.install()
     db = Database(settings.database_url)
     clock = clock or SystemClock()
     world = demo_world()
