@@ -77,17 +77,21 @@ class AppState:
             self.dispatcher.kick()
 
 
+NOT_BEARER = "<not a Bearer credential>"
+
+
 def bearer_token(header: str | None) -> str | None:
     """The token of an ``Authorization: Bearer <token>`` header.
 
-    Anything else that was presented is returned as it is, so it fails authentication with
-    "invalid token" rather than being taken for an anonymous request.
+    Anything else that was presented (a bare token, another scheme) becomes
+    :data:`NOT_BEARER`, which never authenticates: it fails with ``UNAUTHENTICATED`` rather
+    than being taken for an anonymous request or for a token.
     """
     if header is None or not header.strip():
         return None
     scheme, _, token = header.strip().partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
-        return header.strip()
+        return NOT_BEARER
     return token.strip()
 
 
@@ -124,6 +128,9 @@ class Context:
         """The viewer, or a top-level ``UNAUTHENTICATED`` error."""
         viewer = await self.viewer()
         if viewer is None:
+            if self.authorization == NOT_BEARER:
+                msg = "Send the access token as `Authorization: Bearer <token>`."
+                raise UnauthenticatedError(msg)
             if self.authorization:
                 msg = "The access token is invalid, expired or revoked: log in again."
                 raise UnauthenticatedError(msg)

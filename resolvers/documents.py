@@ -26,7 +26,8 @@ async def create(
     return await mutation.run_on(
         context, organisation_id, "Organisation", ("input", "organisationId"),
         lambda uow, viewer, key: documents.create(
-            uow, viewer, organisation_id=key, details=details, idempotency_key=idempotency_key
+            uow, viewer, organisation_id=key, details=details, idempotency_key=idempotency_key,
+            now=context.app.now(),
         ),
     )  # fmt: skip
 

@@ -14,13 +14,15 @@ from collections.abc import Iterator
 from typing import Any
 
 from graphql import (
-    DirectiveNode,
-    GraphQLError,
-    ValidationContext,
-    ValidationRule,
+    ExecutionResult as GraphQLExecutionResult,
 )
 from graphql import (
-    ExecutionResult as GraphQLExecutionResult,
+    FragmentSpreadNode,
+    GraphQLError,
+    Node,
+    OperationDefinitionNode,
+    ValidationContext,
+    ValidationRule,
 )
 from strawberry.extensions import AddValidationRules, SchemaExtension
 from strawberry.types.execution import ExecutionResult
@@ -30,6 +32,7 @@ from resolvers.errors import PublicError
 logger = logging.getLogger("bharat_connect.errors")
 
 MASKED_MESSAGE = "Unexpected error."
+MAX_MESSAGE_LENGTH = 300
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
 
@@ -83,6 +86,9 @@ def public_errors(errors: list[GraphQLError], request_id: str | None) -> list[Gr
             )
             continue
         message = _SUGGESTION.sub("", error.message)
+        if len(message) > MAX_MESSAGE_LENGTH:
+            # Messages can quote the input (a 5,000-digit literal, say): never echo it whole.
+            message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
         rewritten.append(
             GraphQLError(
                 message,
@@ -114,29 +120,79 @@ class PublicErrors(SchemaExtension):
         self._process(self.execution_context.result)
 
 
+def _directive_count(
+    node: Node, context: ValidationContext, memo: dict[str, int], visiting: set[str]
+) -> int:
+    """Directive uses under ``node``, counting a fragment again at every spread of it."""
+    count = len(getattr(node, "directives", None) or ())
+    if isinstance(node, FragmentSpreadNode):
+        name = node.name.value
+        if name not in memo:
+            fragment = context.get_fragment(name)
+            if fragment is None or name in visiting:
+                return count  # unknown or cyclic: other rules report it
+            visiting.add(name)
+            memo[name] = _directive_count(fragment, context, memo, visiting)
+            visiting.discard(name)
+        return count + memo[name]
+    selection_set = getattr(node, "selection_set", None)
+    if selection_set is not None:
+        for selection in selection_set.selections:
+            count += _directive_count(selection, context, memo, visiting)
+    return count
+
+
 class _DirectiveLimit(ValidationRule):
     limit = 50
 
-    def __init__(self, context: ValidationContext) -> None:
-        super().__init__(context)
-        self.count = 0
-        self.reported = False
-
-    def enter_directive(self, node: DirectiveNode, *_args: object) -> None:
-        self.count += 1
-        if self.count > self.limit and not self.reported:
-            self.reported = True
+    def enter_operation_definition(self, node: OperationDefinitionNode, *_args: object) -> None:
+        count = _directive_count(node, self.context, {}, set())
+        if count > self.limit:
             self.report_error(
-                GraphQLError(f"Too many directives: at most {self.limit} are allowed.", node)
+                GraphQLError(
+                    f"Too many directives: {count} found, at most {self.limit} are allowed "
+                    "(fragments count at every spread).",
+                    node,
+                )
             )
 
 
+_DIRECTIVE_RULES: dict[int, type[ValidationRule]] = {}
+
+
 class MaxDirectivesLimiter(AddValidationRules):
-    """Refuse documents with more than ``limit`` directive uses (fragments included)."""
+    """Refuse operations with more than ``limit`` directive uses, counting a fragment's
+    directives at every spread of it. The rule class is built once per limit, so the
+    validation cache (keyed on rule classes) keeps hitting."""
 
     def __init__(self, limit: int) -> None:
-        rule = type("DirectiveLimit", (_DirectiveLimit,), {"limit": limit})
+        rule = _DIRECTIVE_RULES.get(limit)
+        if rule is None:
+            rule = type("DirectiveLimit", (_DirectiveLimit,), {"limit": limit})
+            _DIRECTIVE_RULES[limit] = rule
         super().__init__([rule])
+
+
+class RequireOperationName(SchemaExtension):
+    """A document with several operations must say which one to run (``operationName``);
+    graphql-core would otherwise run the first. Listed after the validation cache, whose
+    errors it keeps (errors set before validation make strawberry skip its own run)."""
+
+    def on_validate(self) -> Iterator[None]:
+        context = self.execution_context
+        document = context.graphql_document
+        # ``operation_name`` falls back to the first operation's name; what the client sent is
+        # kept privately by strawberry.
+        provided = getattr(context, "_provided_operation_name", None)
+        if document is not None and provided is None:
+            operations = sum(isinstance(d, OperationDefinitionNode) for d in document.definitions)
+            if operations > 1:
+                error = GraphQLError(
+                    "The document has several operations: say which to run with operationName.",
+                    extensions={"code": "BAD_REQUEST"},
+                )
+                context.pre_execution_errors = [error, *(context.pre_execution_errors or [])]
+        yield
 
 
 def log_unexpected(errors: list[GraphQLError], context: Any) -> None:

@@ -7,6 +7,8 @@ import re
 from typing import Any
 
 import strawberry
+from graphql import GraphQLError, GraphQLInt, IntValueNode, ValueNode
+from graphql.type.scalars import parse_int_literal
 from strawberry.types.scalar import ScalarDefinition
 
 _DECIMAL = re.compile(r"^-?(0|[1-9]\d{0,17})(\.\d{1,4})?$")
@@ -43,3 +45,22 @@ DecimalScalar: ScalarDefinition = strawberry.scalar(
 )
 
 SCALAR_MAP: dict[object, ScalarDefinition] = {decimal.Decimal: DecimalScalar}
+
+
+_INT_DIGITS = len(str(2**31))  # more digits than this cannot be a 32-bit Int
+
+
+def _parse_int_literal(value_node: ValueNode, variables: Any = None) -> int:
+    """graphql-core's Int literal parser, refusing over-long literals before ``int()`` does
+    (Python's own "Exceeds the limit (4300 digits)..." text would reach the client)."""
+    if isinstance(value_node, IntValueNode) and len(value_node.value.lstrip("-")) > _INT_DIGITS:
+        msg = "Int cannot represent a number this large (32-bit signed integers only)."
+        raise GraphQLError(msg, value_node)
+    return parse_int_literal(value_node, variables)
+
+
+def guard_int_literals() -> None:
+    """Install :func:`_parse_int_literal` on graphql-core's ``Int`` (idempotent)."""
+    guarded: Any = _parse_int_literal
+    GraphQLInt.parse_literal = guarded  # type: ignore[method-assign]
+    GraphQLInt.coerce_input_literal = guarded

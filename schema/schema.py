@@ -19,10 +19,15 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
-from schema.extensions import MaxDirectivesLimiter, PublicErrors, log_unexpected
+from schema.extensions import (
+    MaxDirectivesLimiter,
+    PublicErrors,
+    RequireOperationName,
+    log_unexpected,
+)
 from schema.money import Money
 from schema.root import Mutation, Query, Subscription
-from schema.scalars import SCALAR_MAP
+from schema.scalars import SCALAR_MAP, guard_int_literals
 from server.settings import Settings
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
@@ -40,6 +45,7 @@ class Schema(strawberry.Schema):
 def build_schema(settings: Settings | None = None) -> Schema:
     """The schema; ``settings`` decide limits and whether introspection is on."""
     settings = settings or Settings()
+    guard_int_literals()
     # Factories: a fresh extension per operation (the parser and validation caches live at
     # module level, so they are still shared).
     extensions: list[Any] = [
@@ -49,6 +55,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         partial(QueryDepthLimiter, max_depth=settings.max_depth),
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxDirectivesLimiter, settings.max_directives),
+        RequireOperationName,
         PublicErrors,
     ]
     if not settings.introspection:

@@ -167,6 +167,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         Middleware(
             BodySizeLimit,
             max_bytes=settings.max_body_bytes,
+            body_timeout_seconds=settings.body_timeout_seconds,
             overrides={uploads.UPLOAD_PATH: uploads.MAX_REQUEST_BYTES},
         ),
         Middleware(

@@ -101,6 +101,9 @@ def main(argv: list[str] | None = None) -> int:
         log_level=settings.log_level.lower(),
         proxy_headers=False,
         server_header=False,
+        # Idle keep-alive connections are closed; request headers are capped at 16 KiB.
+        timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        h11_max_incomplete_event_size=16 * 1024,
     )
     return 0
 

@@ -8,17 +8,19 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from cross_web import HTTPException
+from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
-from strawberry.exceptions import ConnectionRejectionError
-from strawberry.http import GraphQLHTTPResponse
+from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
+from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
+from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
 from db.unit_of_work import UnitOfWork
@@ -27,6 +29,7 @@ from resolvers.services import accounts
 from schema.extensions import public_errors
 from schema.schema import Schema
 
+HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
 
 
@@ -98,6 +101,41 @@ class GraphQLView(GraphQL[Context, None]):
             )
         await response(scope, receive, send)
 
+    async def execute_single(  # noqa: PLR0917 (strawberry's signature)
+        self,
+        request: Request,  # noqa: ARG002
+        request_adapter: AsyncHTTPRequestAdapter,
+        sub_response: Response,  # noqa: ARG002
+        context: Context,
+        root_value: None,
+        request_data: GraphQLRequestData,
+    ) -> ExecutionResult:
+        """Queries and mutations over HTTP POST; a subscription is refused with 400 (it
+        needs a WebSocket), never run (graphql-core cannot stream it into one response).
+        GET serves only the explorer page."""
+        if request_adapter.method != "POST":
+            raise HTTPException(405, "Send GraphQL operations with POST.")
+        try:
+            return await self.schema.execute(
+                request_data.query,
+                root_value=root_value,
+                variable_values=request_data.variables,
+                context_value=context,
+                operation_name=request_data.operation_name,
+                allowed_operation_types=HTTP_OPERATIONS,
+                operation_extensions=request_data.extensions,
+            )
+        except InvalidOperationTypeError as exc:
+            if exc.operation_type == OperationType.SUBSCRIPTION:
+                msg = "Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql."
+                raise HTTPException(400, msg) from None
+            raise HTTPException(400, "Only queries and mutations run over HTTP POST.") from None
+        except CannotGetOperationTypeError:
+            msg = "No operation with that operationName in the document."
+            raise HTTPException(400, msg) from None
+        except MissingQueryError:
+            raise HTTPException(400, "No GraphQL query found in the request.") from None
+
     async def get_context(
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
@@ -153,8 +191,12 @@ class GraphQLView(GraphQL[Context, None]):
                 "Content-Security-Policy": (
                     "default-src 'self'; script-src 'self' 'unsafe-inline'; "
                     "style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
-                    "connect-src 'self' ws: wss:; font-src 'self' data:"
+                    "connect-src 'self' ws: wss:; font-src 'self' data:; "
+                    "frame-ancestors 'none'; base-uri 'none'; form-action 'none'"
                 ),
                 "Cache-Control": "no-store",
+                "X-Content-Type-Options": "nosniff",
+                "X-Frame-Options": "DENY",
+                "Referrer-Policy": "no-referrer",
             },
         )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from server.graphql_view import error_response
@@ -11,14 +13,21 @@ class BodySizeLimit:
     """Answer 413 to HTTP requests whose body exceeds ``max_bytes``.
 
     The body is read (up to the limit) before the app sees it, so a large body is refused
-    whether or not it declares a ``Content-Length``.
+    whether or not it declares a ``Content-Length``; a body that takes longer than
+    ``body_timeout_seconds`` to arrive (a client trickling bytes to hold a worker) is answered
+    408 and dropped.
     """
 
     def __init__(
-        self, app: ASGIApp, max_bytes: int, overrides: dict[str, int] | None = None
+        self,
+        app: ASGIApp,
+        max_bytes: int,
+        overrides: dict[str, int] | None = None,
+        body_timeout_seconds: float = 10.0,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.body_timeout_seconds = body_timeout_seconds
         # Larger limits for particular paths (document uploads).
         self.overrides = overrides or {}
 
@@ -39,21 +48,20 @@ class BodySizeLimit:
                 if declared > limit:
                     await too_large(scope, receive, send)
                     return
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                return
-            body = message.get("body", b"")
-            size += len(body)
-            if size > limit:
-                await too_large(scope, receive, send)
-                return
-            chunks.append(body)
-            if not message.get("more_body", False):
-                break
-        buffered = b"".join(chunks)
+        try:
+            async with asyncio.timeout(self.body_timeout_seconds):
+                buffered = await self._read_body(receive, limit)
+        except TimeoutError:
+            timed_out = error_response(
+                408, "The request body did not arrive in time.", "REQUEST_TIMEOUT"
+            )
+            await timed_out(scope, receive, send)
+            return
+        if buffered is None:
+            return
+        if len(buffered) > limit:
+            await too_large(scope, receive, send)
+            return
         sent = False
 
         async def replay() -> Message:
@@ -64,3 +72,18 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    @staticmethod
+    async def _read_body(receive: Receive, limit: int) -> bytes | None:
+        """The body, or as much as shows it is over ``limit``; ``None`` if the client left."""
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return None
+            body = message.get("body", b"")
+            size += len(body)
+            chunks.append(body)
+            if size > limit or not message.get("more_body", False):
+                return b"".join(chunks)

@@ -74,6 +74,8 @@ class Settings:
     ws_allowed_origins: tuple[str, ...] = ()
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 64 * 1024
+    body_timeout_seconds: int = 10
+    keep_alive_timeout_seconds: int = 5
     max_depth: int = 10
     max_aliases: int = 15
     max_tokens: int = 2000
@@ -155,6 +157,8 @@ class Settings:
             ws_allowed_origins=ws_origins,
             token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 24 * 30, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
+            body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", 10, minimum=1),
+            keep_alive_timeout_seconds=_int(env, "KEEP_ALIVE_TIMEOUT_SECONDS", 5, minimum=1),
             max_depth=_int(env, "MAX_DEPTH", 10, minimum=1),
             max_aliases=_int(env, "MAX_ALIASES", 15, minimum=0),
             max_tokens=_int(env, "MAX_TOKENS", 2000, minimum=10),

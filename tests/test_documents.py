@@ -304,3 +304,59 @@ async def test_a_page_of_50_costs_the_statements_of_a_page_of_5(
         return statements.count - before
 
     assert await cost(5) == await cost(50)
+
+
+async def test_amounts_over_the_maximums_are_refused_not_crashed(api: Api, state: AppState) -> None:
+    owner, org, _local, delhi = await _seller(api)
+    huge = "999999999999999999.99"
+    cases = [
+        ({**LAPTOP, "unitPrice": huge}, ["input", "lines", "0", "unitPrice"]),
+        (
+            {**LAPTOP, "quantity": "999999999999999999.999", "unitPrice": "1"},
+            ["input", "lines", "0", "quantity"],
+        ),
+        (
+            {**LAPTOP, "quantity": "1000000000", "unitPrice": "1000000000.00"},
+            ["input", "lines", "0", "unitPrice"],
+        ),
+        ({**LAPTOP, "discount": huge}, ["input", "lines", "0", "discount"]),
+    ]
+    for line, field in cases:
+        result = await api(CREATE, {"i": _doc(org, delhi, lines=[line])}, token=owner.token)
+        assert "errors" not in result, result
+        errors = result["data"]["documentCreate"]["userErrors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID", field)], line
+    # Each line within its maximum, the document over its own: 200 lines of ₹90 crore.
+    big_line = {**LAPTOP, "quantity": "1", "unitPrice": "900000000.00", "taxRate": "28"}
+    result = await api(CREATE, {"i": _doc(org, delhi, lines=[big_line] * 200)}, token=owner.token)
+    errors = result["data"]["documentCreate"]["userErrors"]
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["input", "lines"])]
+    assert "10000000000000.00" not in errors[0]["message"]
+    assert "100000000000.00" in errors[0]["message"]
+    # Just inside every maximum: accepted and exact.
+    top = {**LAPTOP, "quantity": "10", "unitPrice": "1000000000.00", "taxRate": "18"}
+    created = await api.ok(CREATE, {"i": _doc(org, delhi, lines=[top])}, token=owner.token)
+    assert created["documentCreate"]["document"]["totals"]["total"]["amount"] == "11800000000.00"
+    async with state.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Document)) == 1
+
+
+async def test_dates_outside_the_gst_era_or_too_far_ahead_are_refused(
+    api: Api, state: AppState
+) -> None:
+    owner, org, _local, delhi = await _seller(api)
+    cases = [
+        ({"documentDate": "0001-01-01"}, ["input", "documentDate"]),
+        ({"documentDate": "2017-06-30"}, ["input", "documentDate"]),
+        ({"documentDate": "9999-12-31"}, ["input", "documentDate"]),
+        ({"dueDate": "9999-12-31"}, ["input", "dueDate"]),
+    ]
+    for extra, field in cases:
+        result = await api(CREATE, {"i": {**_doc(org, delhi), **extra}}, token=owner.token)
+        errors = result["data"]["documentCreate"]["userErrors"]
+        assert [(e["code"], e["field"]) for e in errors] == [("INVALID", field)], extra
+    async with state.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Document)) == 0
+    await api.ok(
+        CREATE, {"i": {**_doc(org, delhi), "documentDate": "2017-07-01"}}, token=owner.token
+    )

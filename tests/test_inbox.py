@@ -274,6 +274,25 @@ async def test_answers_are_exactly_once_under_faults(
     assert simulator.world.carried == [(sent["networkId"], 1)]
 
 
+def _well_formed(
+    network_id: str, number: str, *, line_total: int, total: int, **dates: str
+) -> dict[str, Any]:
+    """A document message as the network carries it, with the given amounts."""
+    money = {"taxable": line_total, "cgst": 0, "sgst": 0, "utgst": 0, "igst": 0}
+    line = {"description": "Steel", "hsnSac": "7208", "quantityMilli": 1000,
+            "unitPrice": line_total, "discount": 0, "taxRateBp": 0, **money}  # fmt: skip
+    return {
+        "receiverB2BId": "kaveri-components", "networkId": network_id, "version": 1,
+        "senderB2BId": "ganga-steel", "kind": "INVOICE", "number": number,
+        "documentDate": dates.get("documentDate", "2026-11-24"),
+        "content": {
+            "lines": [line], "totals": {**money, "rounding": 0, "total": total},
+            "sellerGstin": None, "placeOfSupply": "29", "supplyType": "INTER_STATE",
+            **({"dueDate": dates["dueDate"]} if "dueDate" in dates else {}),
+        },
+    }  # fmt: skip
+
+
 async def test_malformed_network_documents_are_dropped(
     api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
 ) -> None:
@@ -289,6 +308,10 @@ async def test_malformed_network_documents_are_dropped(
          "senderB2BId": "ganga-steel", "kind": "RECEIPT", "number": "G-2",
          "documentDate": "2026-11-24", "content": {}},
         {"receiverB2BId": "somebody-else", "networkId": "INVW", "version": 1},
+        # Amounts past our maximums (they would overflow 64-bit paise), and absurd dates.
+        _well_formed("INVA", "G-3", line_total=2**63, total=2**63),
+        _well_formed("INVB", "G-4", line_total=100, total=100, documentDate="0001-01-01"),
+        _well_formed("INVC", "G-5", line_total=100, total=100, dueDate="9999-12-31"),
     ):  # fmt: skip
         await inbound.handle(
             state,
@@ -302,6 +325,17 @@ async def test_malformed_network_documents_are_dropped(
     async with state.db.read() as session:  # nothing half-written: no document, no contact
         assert await session.scalar(select(func.count()).select_from(Document)) == 0
         assert await session.scalar(select(func.count()).select_from(Contact)) == 0
+    # The same message within the maximums is booked.
+    good = _well_formed("INVD", "G-6", line_total=100, total=100)
+    await inbound.handle(
+        state,
+        InboundMessage(
+            message_id="MSG-INVD", kind="DOCUMENT_RECEIVED", request_id="INVD", approved=True,
+            reason=None, occurred_at=state.now(), data=good,
+        ),
+    )  # fmt: skip
+    async with state.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Document)) == 1
 
 
 async def test_the_inbox_streams_live(

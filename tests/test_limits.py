@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
+from typing import Any
 
 import httpx
+import pytest
+from starlette.types import Message, Receive, Scope, Send
 
 from tests.conftest import Api
 
 PREFIX = "query { viewer { account { id } } }"
 
 
-def _only_error(body: dict[str, object]) -> dict[str, object]:
+def _only_error(body: dict[str, Any]) -> dict[str, Any]:
     errors = body["errors"]
     assert isinstance(errors, list)
     assert len(errors) == 1, errors
@@ -168,3 +173,108 @@ async def test_cors_allows_only_configured_origins(client: httpx.AsyncClient) ->
 async def test_healthz(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+async def test_subscription_over_http_is_a_clean_error(
+    api: Api, caplog: pytest.LogCaptureFixture
+) -> None:
+    member = await api.sign_up()
+    query = 'subscription { organisationEvents(organisationId: "x") { kind } }'
+    with caplog.at_level(logging.ERROR):
+        response = await api.raw(query, token=member.token)
+    assert response.status_code == 400
+    error = _only_error(response.json())
+    assert error["extensions"] == {"code": "BAD_REQUEST"}
+    assert "WebSocket" in str(error["message"])
+    assert caplog.records == []
+
+
+async def test_directive_limit_counts_through_fragment_spreads(api: Api) -> None:
+    member = await api.sign_up()
+    fragment = "fragment F on Query { " + " ".join(["__typename @include(if: true)"] * 10) + " }"
+    five = "query { " + " ".join(["...F"] * 5) + " } " + fragment
+    await api.ok(five, token=member.token)
+    six = "query { " + " ".join(["...F"] * 6) + " } " + fragment
+    error = _only_error(await api(six, token=member.token))
+    assert "Too many directives" in str(error["message"])
+
+
+async def test_huge_integer_arguments_do_not_echo_internals(api: Api) -> None:
+    member = await api.sign_up()
+    digits = "9" * 5000
+    query = "query { viewer { organisations(first: " + digits + ") { nodes { id } } } }"
+    error = _only_error(await api(query, token=member.token))
+    assert error["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert "limit" not in str(error["message"]).lower()
+    assert "digits" not in str(error["message"]).lower()
+    assert len(str(error["message"])) <= 300
+    # As a variable, the JSON number itself is refused.
+    response = await api.raw(
+        "query($n: Int) { viewer { organisations(first: $n) { nodes { id } } } }",
+        {"n": int(digits[:4000])},
+        token=member.token,
+    )
+    error = _only_error(response.json())
+    assert error["extensions"]["code"] in {"BAD_REQUEST", "BAD_USER_INPUT"}
+    assert "digits" not in str(error["message"])
+
+
+async def test_several_operations_need_an_operation_name(api: Api) -> None:
+    member = await api.sign_up()
+    two = "query A { __typename } mutation B { accessTokenRevoke { revokedCount } }"
+    response = await api.raw(two, token=member.token)
+    error = _only_error(response.json())
+    assert error["extensions"]["code"] == "BAD_REQUEST"
+    assert "operationName" in str(error["message"])
+    # Nothing ran: the token still works.
+    await api.ok("query { viewer { account { id } } }", token=member.token)
+    named = await api.client.post(
+        "/graphql",
+        json={"query": two, "operationName": "A"},
+        headers={"authorization": f"Bearer {member.token}"},
+    )
+    assert named.json() == {"data": {"__typename": "Query"}}
+
+
+async def test_authorization_needs_the_bearer_scheme(api: Api) -> None:
+    member = await api.sign_up()
+    query = "query { viewer { account { id } } }"
+    for header in (member.token, f"Token {member.token}", f"Basic {member.token}"):
+        response = await api.raw(query, headers={"authorization": header})
+        error = _only_error(response.json())
+        assert error["extensions"]["code"] == "UNAUTHENTICATED", header
+    await api.ok(query, token=member.token)
+    response = await api.raw(query, headers={"authorization": f"bearer {member.token}"})
+    assert "errors" not in response.json()
+
+
+async def test_explorer_page_headers(client: httpx.AsyncClient) -> None:
+    response = await client.get("/graphql", headers={"accept": "text/html"})
+    assert response.status_code == 200
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+
+
+async def test_a_trickled_body_is_timed_out() -> None:
+    from server.limits import BodySizeLimit
+
+    calls: list[str] = []
+
+    async def inner(scope: Scope, receive: Receive, send: Send) -> None:
+        calls.append("app")
+
+    limit = BodySizeLimit(inner, max_bytes=1024, body_timeout_seconds=0.2)
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        await asyncio.sleep(0.15)
+        return {"type": "http.request", "body": b" ", "more_body": True}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    scope: Scope = {"type": "http", "path": "/graphql", "headers": [], "method": "POST"}
+    await limit(scope, receive, send)
+    assert calls == []
+    assert sent[0]["status"] == 408
+    assert b"REQUEST_TIMEOUT" in sent[1]["body"]

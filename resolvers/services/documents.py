@@ -40,6 +40,11 @@ from resolvers.services.errors import ErrorCode, UserError, UserInputError
 from resolvers.services.identifiers import STATE_CODES
 
 MAX_LINES = 200
+# Dates: GST began on 1 July 2017; a document may be dated up to a year ahead, and fall due
+# up to five years after its date.
+GST_START = dt.date(2017, 7, 1)
+MAX_DAYS_AHEAD = 366
+MAX_DAYS_TO_DUE = 5 * 366
 PREFIX = {
     DocumentKind.INVOICE: "INV-",
     DocumentKind.SALES_ORDER: "SO-",
@@ -97,17 +102,44 @@ def _check_contact(kind: DocumentKind, contact: Contact) -> list[UserError]:
     return []
 
 
-def _problems(details: DocumentIn, contact: Contact | None, seller: str | None) -> list[UserError]:
+def date_problems(
+    document_date: dt.date, due_date: dt.date | None, today: dt.date, *, check_date: bool = True
+) -> list[UserError]:
+    """A document date within the GST era and a year ahead; a due date on or after it and
+    at most five years later."""
+    errors: list[UserError] = []
+    if check_date and not GST_START <= document_date <= today + dt.timedelta(MAX_DAYS_AHEAD):
+        errors.append(
+            UserError(
+                ErrorCode.INVALID, ("input", "documentDate"),
+                f"The date must fall between {GST_START.isoformat()} (GST began) and a year "
+                "from today.",
+            )
+        )  # fmt: skip
+    if due_date is not None and due_date < document_date:
+        errors.append(
+            UserError(ErrorCode.INVALID, ("input", "dueDate"), "The due date is before the date.")
+        )
+    elif due_date is not None and due_date > document_date + dt.timedelta(MAX_DAYS_TO_DUE):
+        errors.append(
+            UserError(
+                ErrorCode.INVALID, ("input", "dueDate"),
+                "The due date can be at most five years after the date.",
+            )
+        )  # fmt: skip
+    return errors
+
+
+def _problems(
+    details: DocumentIn, contact: Contact | None, seller: str | None, today: dt.date
+) -> list[UserError]:
     """Everything wrong with a document's input, at once."""
     errors: list[UserError] = []
     if contact is None:
         errors.append(UserError(ErrorCode.NOT_FOUND, ("input", "contactId"), "No such contact."))
     else:
         errors.extend(_check_contact(details.kind, contact))
-    if details.due_date is not None and details.due_date < details.document_date:
-        errors.append(
-            UserError(ErrorCode.INVALID, ("input", "dueDate"), "The due date is before the date.")
-        )
+    errors.extend(date_problems(details.document_date, details.due_date, today))
     if not details.lines:
         errors.append(UserError(ErrorCode.REQUIRED, ("input", "lines"), "Add at least one line."))
     if len(details.lines) > MAX_LINES:
@@ -150,6 +182,7 @@ async def create(
     organisation_id: uuid.UUID,
     details: DocumentIn,
     idempotency_key: str | None,
+    now: dt.datetime,
 ) -> Document:
     """Create a document in draft."""
     found = await organisation_repo.lock_for_viewer(uow.session, viewer.account_id, organisation_id)
@@ -175,7 +208,9 @@ async def create(
             ErrorCode.INVALID, ("input", "referenceId"),
             "Only credit and debit notes refer to a document.",
         )  # fmt: skip
-    values, lines = await _content(uow, viewer, organisation_id, details, current=None)
+    values, lines = await _content(
+        uow, viewer, organisation_id, details, current=None, today=now.date()
+    )
     if reference is not None:
         await _check_note_total(uow, reference, values["total_paise"], exclude=None)
     document = Document(
@@ -251,13 +286,14 @@ async def _content(
     details: DocumentIn,
     *,
     current: Document | None,
+    today: dt.date,
 ) -> tuple[dict[str, Any], list[DocumentLine]]:
     """Check a document's input and compute its columns and lines (``current``: when editing)."""
     contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
     if contact is not None and contact.organisation_id != organisation_id:
         contact = None
     seller = await organisation_gstin(uow, organisation_id)
-    errors = _problems(details, contact, seller)
+    errors = _problems(details, contact, seller, today)
     moved = contact is not None and current is not None and contact.id != current.contact_id
     if moved and current is not None and current.network_id is not None:
         errors.append(
@@ -296,6 +332,11 @@ async def _content(
         )
     kind = tax.supply_type(seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ)
     computed = tax.totals(details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee)
+    if computed.total > tax.MAX_DOCUMENT_TOTAL_PAISE:
+        raise UserInputError.one(
+            ErrorCode.INVALID, ("input", "lines"),
+            f"A document's total can be at most {tax.rupees(tax.MAX_DOCUMENT_TOTAL_PAISE)}.",
+        )  # fmt: skip
     values: dict[str, Any] = {
         "number": number, "fiscal_year": year, "contact_id": contact.id,
         "document_date": details.document_date, "due_date": details.due_date,
@@ -352,7 +393,9 @@ async def update(
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
     details = dataclasses.replace(details, kind=document.kind)
     details = dataclasses.replace(details, reference_id=document.reference_id)
-    values, lines = await _content(uow, viewer, document.organisation_id, details, current=document)
+    values, lines = await _content(
+        uow, viewer, document.organisation_id, details, current=document, today=now.date()
+    )
     if document.reference_id is not None:
         reference = await uow.session.get(Document, document.reference_id)
         if reference is not None:

@@ -38,9 +38,9 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, pushes
+from resolvers.services import contacts, pushes, tax
 from resolvers.services.accounts import Viewer
-from resolvers.services.documents import clean_reason, fiscal_year
+from resolvers.services.documents import clean_reason, date_problems, fiscal_year
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 from resolvers.services.identifiers import STATE_CODES
 
@@ -69,9 +69,14 @@ def _text(data: Mapping[str, Any], key: str, limit: int, *, required: bool = Tru
 
 
 def _int(data: Mapping[str, Any], key: str, *, minimum: int | None = None) -> int:
+    """An integer field; none may pass our largest document total (every amount, quantity
+    and count a sender could send is below it, and it is far inside 64 bits)."""
     value = data.get(key)
     if not isinstance(value, int) or isinstance(value, bool):
         msg = f"bad {key}"
+        raise MalformedMessageError(msg)
+    if abs(value) > tax.MAX_DOCUMENT_TOTAL_PAISE:
+        msg = f"{key} over the maximum"
         raise MalformedMessageError(msg)
     if minimum is not None and value < minimum:
         msg = f"bad {key}"
@@ -80,10 +85,27 @@ def _int(data: Mapping[str, Any], key: str, *, minimum: int | None = None) -> in
 
 
 def _date(raw: object) -> dt.date:
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) or len(raw) != 10:
         msg = "bad date"
         raise MalformedMessageError(msg)
-    return dt.date.fromisoformat(raw)
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError as exc:
+        msg = "bad date"
+        raise MalformedMessageError(msg) from exc
+
+
+def _dates(
+    data: Mapping[str, Any], content: Mapping[str, Any], now: dt.datetime
+) -> tuple[dt.date, dt.date | None]:
+    """The document date and due date, within the bounds our own documents keep."""
+    day = _date(data.get("documentDate"))
+    due = content.get("dueDate")
+    due_day = None if due is None else _date(due)
+    if date_problems(day, due_day, now.date()):
+        msg = "dates out of range"
+        raise MalformedMessageError(msg)
+    return day, due_day
 
 
 def _lines(content: Mapping[str, Any]) -> list[DocumentLine]:
@@ -193,7 +215,7 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
         msg = "no content"
         raise MalformedMessageError(msg)
     number = _text(data, "number", 16) or ""
-    day = _date(data.get("documentDate"))
+    day, due_day = _dates(data, content, now)
     year = fiscal_year(day)
     if await repo.number_taken(
         uow.session, organisation_id, kind.value, year, number, received_from=sender
@@ -215,12 +237,11 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
                 uow.session, organisation_id, reference_network_id
             )
         reference = None if referenced is None else referenced.id
-    due = content.get("dueDate")
     document = Document(
         organisation_id=organisation_id, kind=kind, direction=Direction.INCOMING,
         received_from=sender, inbox_status=InboxStatus.RECEIVED, reference_id=reference,
         number=number, fiscal_year=year, contact_id=contact.id, document_date=day,
-        due_date=None if due is None else _date(due),
+        due_date=due_day,
         seller_gstin=_text(content, "sellerGstin", 15, required=False),
         place_of_supply=_text(content, "placeOfSupply", 2),
         supply_type=_text(content, "supplyType", 16),
@@ -274,10 +295,10 @@ async def accept(
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, field, "This document was answered already."
         )
-    if due_date is not None and due_date < document.document_date:
-        raise UserInputError.one(
-            ErrorCode.INVALID, ("input", "dueDate"), "The due date is before the document date."
-        )
+    if due_date is not None:
+        problems = date_problems(document.document_date, due_date, now.date(), check_date=False)
+        if problems:
+            raise UserInputError(problems)
     cleaned = " ".join(notes.split()) if notes is not None else None
     if cleaned is not None and len(cleaned) > 1000:
         raise UserInputError.one(ErrorCode.TOO_LONG, ("input", "notes"), "At most 1000 characters.")

@@ -20,7 +20,12 @@ from dataclasses import dataclass
 RATES = frozenset(decimal.Decimal(r) for r in ("0", "0.25", "3", "5", "12", "18", "28", "40"))
 UT_WITHOUT_LEGISLATURE = frozenset({"04", "26", "31", "35", "38", "97"})
 OUTSIDE_INDIA = "96"
-MAX_QUANTITY = decimal.Decimal("1000000000")
+# Documented maximums, far inside 64-bit paise and the 28-digit decimal context, so no
+# accepted input can overflow either: checked before anything multiplies.
+MAX_QUANTITY = decimal.Decimal("1000000000")  # 100 crore units
+MAX_UNIT_PRICE = decimal.Decimal("1000000000")  # ₹100 crore
+MAX_LINE_VALUE = decimal.Decimal("10000000000")  # ₹1,000 crore (quantity times unit price)
+MAX_DOCUMENT_TOTAL_PAISE = 10_000_000_000_000  # ₹10,000 crore, tax included
 _HUNDRED = decimal.Decimal(100)
 _HSN = re.compile(r"^(?:[0-9]{4}|[0-9]{6}|[0-9]{8})$")
 _SAC = re.compile(r"^99[0-9]{4}$")
@@ -121,14 +126,23 @@ def check_line(line: LineIn) -> None:
         raise LineError(
             "hsnSac", "An HSN code has 4, 6 or 8 digits; a SAC has 6 digits starting 99."
         )
-    if line.quantity <= 0 or line.quantity > MAX_QUANTITY:
+    if line.quantity <= 0:
         raise LineError("quantity", "The quantity must be more than 0.")
+    if line.quantity > MAX_QUANTITY:
+        raise LineError("quantity", f"The quantity can be at most {MAX_QUANTITY}.")
     if line.quantity != line.quantity.quantize(decimal.Decimal("0.001")):
         raise LineError("quantity", "At most 3 decimals.")
     if line.unit_price < 0:
         raise LineError("unitPrice", "A price cannot be negative.")
+    if line.unit_price > MAX_UNIT_PRICE:
+        raise LineError("unitPrice", f"A unit price can be at most {MAX_UNIT_PRICE:.2f}.")
     if line.unit_price != line.unit_price.quantize(decimal.Decimal("0.01")):
         raise LineError("unitPrice", "At most 2 decimals.")
+    if line.quantity * line.unit_price > MAX_LINE_VALUE:
+        raise LineError(
+            "unitPrice",
+            f"A line's value (quantity times unit price) can be at most {MAX_LINE_VALUE}.",
+        )
     if line.discount < 0 or line.discount != line.discount.quantize(decimal.Decimal("0.01")):
         raise LineError("discount", "A discount is a non-negative amount with at most 2 decimals.")
     if line.discount > line.quantity * line.unit_price:
