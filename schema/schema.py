@@ -28,6 +28,7 @@ from schema.extensions import (
 from schema.money import Money
 from schema.root import Mutation, Query, Subscription
 from schema.scalars import SCALAR_MAP, guard_int_literals
+from schema.text_guard import guard_text_arguments
 from server.settings import Settings
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
@@ -61,6 +62,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     if not settings.introspection:
         extensions.append(DisableIntrospection)
     config: Any = StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALAR_MAP)
+    _guard_text(config)
     return Schema(
         query=Query,
         mutation=Mutation,
@@ -69,6 +71,21 @@ def build_schema(settings: Settings | None = None) -> Schema:
         extensions=extensions,
         config=config,
     )
+
+
+_text_guarded = False
+
+
+def _guard_text(config: Any) -> None:
+    """Field extensions take effect when a schema is converted: guard every text argument
+    on a first build (once per process), so that the schema we serve carries the guard."""
+    global _text_guarded
+    if not _text_guarded:
+        plain = strawberry.Schema(
+            query=Query, mutation=Mutation, subscription=Subscription, types=[Money], config=config
+        )
+        guard_text_arguments(plain, Mutation)
+        _text_guarded = True
 
 
 def sdl() -> str:

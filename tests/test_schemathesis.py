@@ -43,6 +43,16 @@ PUBLIC_CODES = {
     "GRAPHQL_PARSE_FAILED",
 }
 
+# Strings: ordinary text, and text with the characters every input must refuse cleanly
+# (NUL and other controls, bidirectional overrides, zero-width characters).
+_HOSTILE = st.sampled_from(["\x00", "\x07", "\x1b", "\x7f", "\x85", "\u202e", "\u2066", "\u200b"])
+schemathesis.graphql.scalar(
+    "String",
+    st.one_of(
+        st.text(max_size=30),
+        st.tuples(st.text(max_size=10), _HOSTILE, st.text(max_size=10)).map("".join),
+    ).map(nodes.String),
+)
 schemathesis.graphql.scalar(
     "Decimal",
     st.from_regex(r"\A-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,2})?\Z").map(nodes.String),
