@@ -15,7 +15,7 @@ from resolvers.context import Context
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode_typed_id, encode_id
 from resolvers.mutation import Outcome
-from resolvers.pagination import page_request
+from resolvers.pagination import list_size, page_request
 from resolvers.services import contacts
 from resolvers.services.contacts import ContactIn, LinkResult
 from resolvers.services.errors import ErrorCode, UserError
@@ -152,11 +152,16 @@ async def contact_by_id(context: Context, contact_id: uuid.UUID) -> Contact | No
     return await context.loaders(viewer).contact_by_id.load(contact_id)
 
 
-async def same_gstin(context: Context, contact: Contact) -> list[Contact]:
-    """Other contacts with the contact's GSTIN."""
-    await context.require_viewer()
-    async with context.app.db.read() as session:
-        return await repo.same_gstin(session, contact)
+async def same_gstin(context: Context, contact: Contact, first: int) -> list[Contact]:
+    """At most ``first`` other live contacts with the contact's GSTIN (batched across a page
+    of contacts)."""
+    viewer = await context.require_viewer()
+    first = list_size("first", first)
+    if contact.gstin is None or first == 0:
+        return []
+    loader = context.loaders(viewer).contacts_by_gstin(first + 1)
+    holders = await loader.load((contact.organisation_id, contact.gstin))
+    return [c for c in holders if c.id != contact.id][:first]
 
 
 async def operation_by_id(context: Context, operation_id: uuid.UUID) -> BulkOperation | None:

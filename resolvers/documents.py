@@ -14,7 +14,7 @@ from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
-from resolvers.pagination import page_request
+from resolvers.pagination import list_size, page_request
 from resolvers.services import documents, inbox, pushes
 from resolvers.services.documents import DocumentIn
 
@@ -67,10 +67,13 @@ async def lines(context: Context, document_id: uuid.UUID) -> list[DocumentLine]:
     return await context.loaders(viewer).lines_by_document_id.load(document_id)
 
 
-async def history(context: Context, document_id: uuid.UUID) -> list[DocumentHistory]:
-    """A document's history (batched across documents)."""
+async def history(context: Context, document_id: uuid.UUID, last: int) -> list[DocumentHistory]:
+    """The latest ``last`` entries of a document's history, oldest first (batched across
+    documents)."""
     viewer = await context.require_viewer()
-    return await context.loaders(viewer).history_by_document_id.load(document_id)
+    last = list_size("last", last)
+    entries = await context.loaders(viewer).history_by_document_id.load(document_id)
+    return entries[len(entries) - last :] if last else []
 
 
 async def push(context: Context, *, document_id: str) -> Outcome[Document]:

@@ -81,6 +81,7 @@ class Loaders:
         self.db = db
         self.viewer_id = viewer_id
         self._first_members: dict[int, DataLoader[uuid.UUID, Page[Membership]]] = {}
+        self._same_gstin: dict[int, DataLoader[tuple[uuid.UUID, str], list[Contact]]] = {}
         self.onboarding_by_organisation_id: DataLoader[uuid.UUID, Onboarding | None] = _loader(
             db, viewer_id, onboarding_repo.visible_onboardings, lambda o: o.organisation_id
         )
@@ -127,3 +128,21 @@ class Loaders:
         if first not in self._first_members:
             self._first_members[first] = _first_members_loader(self.db, self.viewer_id, first)
         return self._first_members[first]
+
+    def contacts_by_gstin(self, limit: int) -> DataLoader[tuple[uuid.UUID, str], list[Contact]]:
+        """``ContactsByOrganisationGstinLoader``: live contacts per (organisation, GSTIN), at
+        most ``limit`` each, for every contact of a page in one statement."""
+        if limit not in self._same_gstin:
+            db, viewer_id = self.db, self.viewer_id
+
+            async def load(keys: list[tuple[uuid.UUID, str]]) -> list[list[Contact]]:
+                async with db.read() as session:
+                    rows = await contact_repo.same_gstin_many(session, viewer_id, keys, limit)
+                grouped: dict[tuple[uuid.UUID, str], list[Contact]] = {k: [] for k in keys}
+                for row in rows:
+                    if row.gstin is not None:
+                        grouped.setdefault((row.organisation_id, row.gstin), []).append(row)
+                return [grouped[k] for k in keys]
+
+            self._same_gstin[limit] = DataLoader(load_fn=load)
+        return self._same_gstin[limit]

@@ -32,3 +32,11 @@ def page_request(
     if first is None and last is None:
         first = DEFAULT_PAGE_SIZE
     return PageRequest(first=first, after=after_key, last=last, before=before_key)
+
+
+def list_size(name: str, size: int) -> int:
+    """A bounded list's size argument (``first`` or ``last`` of a plain list field)."""
+    if not 0 <= size <= MAX_PAGE_SIZE:
+        msg = f"`{name}` must be between 0 and {MAX_PAGE_SIZE}."
+        raise BadUserInputError(msg)
+    return size

@@ -101,10 +101,18 @@ class Contact(Node):
             archived=m.archived_at is not None, created_at=m.created_at, updated_at=m.updated_at, _model=m,
         )  # fmt: skip
 
-    @strawberry.field(description="Other contacts with the same GSTIN (branches of one business).")
-    async def same_gstin_contacts(self, info: Info) -> list[Contact]:
+    @strawberry.field(
+        description="Other live contacts with the same GSTIN (branches of one business), lowest "
+        "ids first."
+    )
+    async def same_gstin_contacts(
+        self,
+        info: Info,
+        first: Annotated[int, strawberry.argument(description="How many at most (0 to 100).")] = 20,
+    ) -> list[Contact]:
         return [
-            Contact.from_model(c) for c in await resolvers.same_gstin(info.context, self._model)
+            Contact.from_model(c)
+            for c in await resolvers.same_gstin(info.context, self._model, first)
         ]
 
 

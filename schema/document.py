@@ -285,13 +285,19 @@ class Document(Node):
             for _, group in sorted(by_rate.items())
         ]
 
-    @strawberry.field(description="What happened to it, oldest first.")
-    async def history(self, info: Info) -> list[DocumentHistoryEntry]:
+    @strawberry.field(description="What happened to it: the latest entries, oldest first.")
+    async def history(
+        self,
+        info: Info,
+        last: Annotated[
+            int, strawberry.argument(description="How many of the latest entries (0 to 100).")
+        ] = 50,
+    ) -> list[DocumentHistoryEntry]:
         return [
             DocumentHistoryEntry(
                 action=h.action, detail=h.detail, by_network=h.by_network, at=h.at, _model=h
             )
-            for h in await resolvers.history(info.context, self._model.id)
+            for h in await resolvers.history(info.context, self._model.id, last)
         ]
 
 

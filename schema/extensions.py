@@ -196,13 +196,19 @@ class RequireOperationName(SchemaExtension):
 
 
 def log_unexpected(errors: list[GraphQLError], context: Any) -> None:
-    """Log every unexpected error with its traceback and the request id."""
-    request_id = request_id_of(context)
-    for error in errors:
-        if is_unexpected(error):
-            logger.error(
-                "unexpected error (request %s) at %s",
-                request_id,
-                error.path,
-                exc_info=error.original_error,
-            )
+    """Log a request's unexpected errors once: the first with its traceback and the request
+    id, and how many more there were (a failure shared by every field of a large page, such
+    as an exhausted connection pool, is one log entry, not one per field)."""
+    unexpected = [error for error in errors if is_unexpected(error)]
+    if not unexpected:
+        return
+    first = unexpected[0]
+    logger.error(
+        "unexpected error (request %s) at %s%s",
+        request_id_of(context),
+        first.path,
+        f"; {len(unexpected) - 1} more unexpected errors in this request"
+        if len(unexpected) > 1
+        else "",
+        exc_info=first.original_error,
+    )

@@ -19,6 +19,7 @@ from strawberry.extensions import (
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
+from schema.cost import QueryCostLimiter
 from schema.extensions import (
     MaxDirectivesLimiter,
     PublicErrors,
@@ -57,6 +58,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
         partial(MaxDirectivesLimiter, settings.max_directives),
         RequireOperationName,
+        partial(QueryCostLimiter, settings.max_query_cost),
         PublicErrors,
     ]
     if not settings.introspection:

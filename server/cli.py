@@ -104,6 +104,8 @@ def main(argv: list[str] | None = None) -> int:
         # Idle keep-alive connections are closed; request headers are capped at 16 KiB.
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
         h11_max_incomplete_event_size=16 * 1024,
+        # A WebSocket message is held to the same limit as an HTTP body.
+        ws_max_size=settings.max_body_bytes,
     )
     return 0
 

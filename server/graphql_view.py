@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -28,6 +30,7 @@ from resolvers.context import AppState, Context, bearer_token, new_request_id
 from resolvers.services import accounts
 from schema.extensions import public_errors
 from schema.schema import Schema
+from server.settings import Settings
 
 HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
@@ -49,6 +52,17 @@ _HTTP_CODES = {
 def _request_id(request: Request) -> str:
     value = request.scope.get("bc.request_id")
     return value if isinstance(value, str) else new_request_id()
+
+
+def deadline_error(settings: Settings) -> GraphQLError:
+    """What a client gets when its operation ran past ``REQUEST_TIMEOUT_SECONDS`` (stopped;
+    a mutation's transaction is rolled back)."""
+    seconds = settings.request_timeout_seconds
+    return GraphQLError(
+        f"The operation ran longer than {seconds} s and was stopped; nothing it started was "
+        "kept. Ask for less (smaller pages, fewer nested lists).",
+        extensions={"code": "TIMEOUT"},
+    )
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -116,15 +130,18 @@ class GraphQLView(GraphQL[Context, None]):
         if request_adapter.method != "POST":
             raise HTTPException(405, "Send GraphQL operations with POST.")
         try:
-            return await self.schema.execute(
-                request_data.query,
-                root_value=root_value,
-                variable_values=request_data.variables,
-                context_value=context,
-                operation_name=request_data.operation_name,
-                allowed_operation_types=HTTP_OPERATIONS,
-                operation_extensions=request_data.extensions,
-            )
+            async with asyncio.timeout(self.state.settings.request_timeout_seconds):
+                return await self.schema.execute(
+                    request_data.query,
+                    root_value=root_value,
+                    variable_values=request_data.variables,
+                    context_value=context,
+                    operation_name=request_data.operation_name,
+                    allowed_operation_types=HTTP_OPERATIONS,
+                    operation_extensions=request_data.extensions,
+                )
+        except TimeoutError:
+            return ExecutionResult(data=None, errors=[deadline_error(self.state.settings)])
         except InvalidOperationTypeError as exc:
             if exc.operation_type == OperationType.SUBSCRIPTION:
                 msg = "Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql."

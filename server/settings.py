@@ -80,6 +80,8 @@ class Settings:
     max_aliases: int = 15
     max_tokens: int = 2000
     max_directives: int = 50
+    max_query_cost: int = 25_000
+    request_timeout_seconds: int = 15
     max_subscriptions_per_connection: int = 20
     connection_init_timeout_seconds: int = 10
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105
@@ -163,6 +165,8 @@ class Settings:
             max_aliases=_int(env, "MAX_ALIASES", 15, minimum=0),
             max_tokens=_int(env, "MAX_TOKENS", 2000, minimum=10),
             max_directives=_int(env, "MAX_DIRECTIVES", 50, minimum=0),
+            max_query_cost=_int(env, "MAX_QUERY_COST", 25_000, minimum=100),
+            request_timeout_seconds=_int(env, "REQUEST_TIMEOUT_SECONDS", 15, minimum=1),
             max_subscriptions_per_connection=_int(
                 env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, minimum=1
             ),

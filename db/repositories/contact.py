@@ -41,18 +41,35 @@ async def visible_by_ids(
     return list((await session.scalars(stmt)).all())
 
 
-async def same_gstin(session: AsyncSession, contact: Contact) -> list[Contact]:
-    """Other live contacts of the organisation with the same GSTIN (branches)."""
-    if contact.gstin is None:
+async def same_gstin_many(
+    session: AsyncSession, viewer_id: uuid.UUID, keys: Sequence[tuple[uuid.UUID, str]], limit: int
+) -> list[Contact]:
+    """Live contacts holding each (organisation, GSTIN) pair that the viewer may see, at most
+    ``limit`` per pair (lowest ids first), in one statement."""
+    if not keys:
         return []
-    stmt = (
-        select(Contact)
+    mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
+    organisations = {organisation for organisation, _ in keys}
+    gstins = {gstin for _, gstin in keys}
+    numbered = (
+        select(
+            Contact.id.label("contact_id"),
+            func.row_number()
+            .over(partition_by=(Contact.organisation_id, Contact.gstin), order_by=Contact.id)
+            .label("position"),
+        )
         .where(
-            Contact.organisation_id == contact.organisation_id,
-            Contact.gstin == contact.gstin,
-            Contact.id != contact.id,
+            Contact.organisation_id.in_(organisations),
+            Contact.organisation_id.in_(mine),
+            Contact.gstin.in_(gstins),
             Contact.archived_at.is_(None),
         )
+        .subquery()
+    )
+    stmt = (
+        select(Contact)
+        .join(numbered, numbered.c.contact_id == Contact.id)
+        .where(numbered.c.position <= limit)
         .order_by(Contact.id)
     )
     return list((await session.scalars(stmt)).all())

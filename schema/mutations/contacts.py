@@ -171,7 +171,7 @@ async def _contact_payload(
 ) -> ContactPayload:
     if contact is None:
         return ContactPayload(contact=None, same_gstin_contacts=[], user_errors=user_errors(errors))
-    same = await contact_resolvers.same_gstin(info.context, contact)
+    same = await contact_resolvers.same_gstin(info.context, contact, 100)
     return ContactPayload(
         contact=Contact.from_model(contact),
         same_gstin_contacts=[Contact.from_model(c) for c in same],
