@@ -186,6 +186,58 @@ async def main() -> None:
                 print(f"{name:34} {statistics.median(timings):8.2f} {p95:8.2f} {per_request:11.1f}")
             _, peak = tracemalloc.get_traced_memory()
             print(f"peak traced memory during the runs: {peak / 1024 / 1024:.1f} MiB")
+            await _worst_accepted_query(
+                client, owner, first_org, line, contact, statements_of=lambda: statements
+            )
+
+
+WORST_QUERY = """query($o: ID!) { organisation(id: $o) { documents(last: 100) { nodes {
+  number totals { total { amount } } lines { description quantity taxable { amount } total { amount } }
+  contact { displayName sameGstinContacts(first: 20) { displayName } } } } } }"""
+
+
+async def _worst_accepted_query(  # noqa: PLR0917
+    client: httpx.AsyncClient,
+    owner: str,
+    org: str,
+    line: dict[str, str],
+    contact: dict[str, Any],
+    statements_of: Any,
+) -> None:
+    """The costliest query the limit accepts: 100 documents x 200 lines, with each contact's
+    branches (cost 22,100 of 25,000), over the latest 100 documents, of 200 lines each."""
+    document_input = {
+        "i": {
+            "organisationId": org, "kind": "INVOICE", "documentDate": "2026-11-24",
+            "contactId": contact["contactCreate"]["contact"]["id"], "lines": [line] * 200,
+        }
+    }  # fmt: skip
+    for _ in range(100):
+        await _post(
+            client,
+            "mutation($i: DocumentCreateInput!) { documentCreate(input: $i) { document { id } } }",
+            document_input,
+            owner,
+        )
+    rounds = max(3, ROUNDS // 40)
+    timings, sizes = [], []
+    before = statements_of()
+    for _ in range(rounds):
+        start = time.perf_counter()
+        response = await client.post(
+            "/graphql",
+            json={"query": WORST_QUERY, "variables": {"o": org}},
+            headers={"authorization": f"Bearer {owner}"},
+        )
+        timings.append((time.perf_counter() - start) * 1000)
+        sizes.append(len(response.content))
+        if "errors" in response.json():
+            raise RuntimeError(response.json()["errors"])
+    per_request = (statements_of() - before) / rounds
+    print(
+        f"{'worst accepted query (100x200)':34} {statistics.median(timings):8.2f} "
+        f"{max(timings):8.2f} {per_request:11.1f}   response {max(sizes) / 1024 / 1024:.1f} MiB"
+    )
 
 
 if __name__ == "__main__":
