@@ -25,3 +25,5 @@ class UnitOfWork:
     notices: list[EventNotice] = field(default_factory=list)
     # Side effects outside the database that must wait for the commit (deleting files).
     after_commit: list[Callable[[], None]] = field(default_factory=list)
+    # Access tokens revoked in this unit: every worker closes their sockets after the commit.
+    revoked_tokens: list[uuid.UUID] = field(default_factory=list)

@@ -16,17 +16,19 @@ import asyncio
 import contextlib
 import logging
 import uuid
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from typing import Any, Protocol
 
 import asyncpg
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
 
 from db.unit_of_work import EventNotice
 
 logger = logging.getLogger(__name__)
 
 CHANNEL = "bharat_connect_events"
+REVOCATIONS = "bharat_connect_revocations"
 RESYNC = -1
 QUEUE_SIZE = 256
 
@@ -48,12 +50,39 @@ class Broker(Protocol):
     ) -> contextlib.AbstractAsyncContextManager[asyncio.Queue[int]]:
         """A queue of event numbers (or :data:`RESYNC`) for one organisation."""
 
+    async def publish_revocations(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """Announce committed token revocations to every worker."""
+
+    def on_revocations(
+        self,
+        revoked: Callable[[Sequence[uuid.UUID]], None],
+        resync: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Call ``revoked`` with the ids of revoked tokens, and ``resync`` when revocation
+        notices may have been lost."""
+
 
 class LocalFanout:
     """Delivers notices to the subscribers of this process."""
 
     def __init__(self) -> None:
         self._queues: dict[uuid.UUID, set[asyncio.Queue[int]]] = {}
+        self._revoked: Callable[[Sequence[uuid.UUID]], None] | None = None
+        self._resync_revocations: Callable[[], Awaitable[None]] | None = None
+
+    def on_revocations(
+        self,
+        revoked: Callable[[Sequence[uuid.UUID]], None],
+        resync: Callable[[], Awaitable[None]],
+    ) -> None:
+        """Where revocation notices go in this process."""
+        self._revoked = revoked
+        self._resync_revocations = resync
+
+    def deliver_revocations(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """Tell this process's sockets that tokens were revoked."""
+        if self._revoked is not None and token_ids:
+            self._revoked(token_ids)
 
     @contextlib.asynccontextmanager
     async def listen(self, organisation_id: uuid.UUID) -> AsyncIterator[asyncio.Queue[int]]:
@@ -108,6 +137,10 @@ class MemoryBroker(LocalFanout):
         for notice in notices:
             self.deliver(notice.organisation_id, notice.seq)
 
+    async def publish_revocations(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """Deliver straight to local sockets."""
+        self.deliver_revocations(token_ids)
+
 
 def asyncpg_dsn(database_url: str) -> str:
     """The plain ``postgresql://`` DSN of an SQLAlchemy URL."""
@@ -137,6 +170,7 @@ class PostgresBroker(LocalFanout):
     async def _connect(self) -> None:
         connection = await asyncpg.connect(self._dsn)
         await connection.add_listener(CHANNEL, self._on_notify)
+        await connection.add_listener(REVOCATIONS, self._on_revocation)
         connection.add_termination_listener(self._on_terminated)
         self._listener = connection
         self._lost.clear()
@@ -153,6 +187,14 @@ class PostgresBroker(LocalFanout):
         except ValueError:
             logger.warning("ignored a malformed event notice")
 
+    def _on_revocation(self, _connection: Any, _pid: int, _channel: str, payload: str) -> None:
+        try:
+            ids = [uuid.UUID(part) for part in payload.split(",") if part]
+        except ValueError:
+            logger.warning("ignored a malformed revocation notice")
+            return
+        self.deliver_revocations(ids)
+
     async def _supervise(self) -> None:
         while True:
             await self._lost.wait()
@@ -166,6 +208,11 @@ class PostgresBroker(LocalFanout):
                 break
             logger.info("event listener reconnected")
             self.resync_all()
+            if self._resync_revocations is not None:
+                try:
+                    await self._resync_revocations()
+                except (OSError, asyncpg.PostgresError, SQLAlchemyError):
+                    logger.exception("could not re-check the tokens of open sockets")
 
     async def wait_connected(self) -> None:
         """Until the listening connection is up (for tests)."""
@@ -208,3 +255,21 @@ class PostgresBroker(LocalFanout):
             logger.exception("could not publish event notices")
             for notice in notices:
                 self.deliver(notice.organisation_id, notice.seq)
+
+    async def publish_revocations(self, token_ids: Sequence[uuid.UUID]) -> None:
+        """NOTIFY every worker of revoked tokens (ids in payloads under the 8,000-byte cap)."""
+        if not token_ids:
+            return
+        if self._pool is None:
+            msg = "broker not started"
+            raise RuntimeError(msg)
+        try:
+            async with self._pool.acquire() as connection:
+                for start in range(0, len(token_ids), 100):
+                    chunk = ",".join(str(t) for t in token_ids[start : start + 100])
+                    await connection.execute("SELECT pg_notify($1, $2)", REVOCATIONS, chunk)
+        except (OSError, asyncpg.PostgresError):
+            # The revocation is committed: this worker's sockets close now; the others check
+            # every operation's token against their own knowledge and resync on reconnect.
+            logger.exception("could not publish token revocations")
+            self.deliver_revocations(token_ids)

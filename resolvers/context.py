@@ -17,6 +17,7 @@ if TYPE_CHECKING:
 
 from db.base import utcnow
 from db.engine import Database
+from db.repositories import account as account_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.broker import Broker
 from resolvers.errors import UnauthenticatedError
@@ -25,6 +26,7 @@ from resolvers.services import accounts
 from resolvers.services.accounts import Viewer
 from resolvers.services.kyc import DocumentStorage
 from resolvers.services.network import Network
+from resolvers.sessions import SocketSession, SocketSessions
 from server.settings import Settings
 
 
@@ -43,6 +45,11 @@ class AppState:
     clock: Callable[[], datetime] = utcnow
     dispatcher: Dispatcher | None = None
     storage: DocumentStorage | None = None
+    sessions: SocketSessions = field(init=False)
+
+    def __post_init__(self) -> None:
+        # Tokens are issued and checked against real time, and so are their sockets.
+        self.sessions = SocketSessions(utcnow)
 
     def now(self) -> datetime:
         """The service's time (a manual clock in tests)."""
@@ -72,6 +79,7 @@ class AppState:
             queued = bool(session.info.pop("outbox", False))
         for action in uow.after_commit:
             action()
+        await self.broker.publish_revocations(uow.revoked_tokens)
         await self.broker.publish(uow.notices)
         if queued and self.dispatcher is not None:
             self.dispatcher.kick()
@@ -109,6 +117,8 @@ class Context:
     request: Any = None
     response: Any = None
     connection_params: dict[str, Any] | None = None
+    # Over a WebSocket: the socket's session, watched until its token is revoked or expires.
+    socket_session: SocketSession | None = None
     _viewer_task: asyncio.Task[Viewer | None] | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 
@@ -161,3 +171,10 @@ class Context:
 def new_request_id() -> str:
     """A request id, logged with every masked error and returned to the client."""
     return uuid.uuid4().hex
+
+
+async def live_tokens(app: AppState, token_ids: set[uuid.UUID]) -> set[uuid.UUID]:
+    """Those of ``token_ids`` that are neither revoked nor expired (for
+    :meth:`SocketSessions.revalidate`)."""
+    async with app.db.read() as session:
+        return await account_repo.active_token_ids(session, token_ids, app.now())

@@ -195,6 +195,16 @@ class RequireOperationName(SchemaExtension):
         yield
 
 
+def deadline_error(seconds: int) -> GraphQLError:
+    """What a client gets when its operation ran past the execution deadline (stopped; a
+    mutation's transaction is rolled back)."""
+    return GraphQLError(
+        f"The operation ran longer than {seconds} s and was stopped; nothing it started was "
+        "kept. Ask for less (smaller pages, fewer nested lists).",
+        extensions={"code": "TIMEOUT"},
+    )
+
+
 def log_unexpected(errors: list[GraphQLError], context: Any) -> None:
     """Log a request's unexpected errors once: the first with its traceback and the request
     id, and how many more there were (a failure shared by every field of a large page, such

@@ -22,7 +22,7 @@ from db.engine import Database
 from db.repositories import onboarding as onboarding_repo
 from resolvers import inbound
 from resolvers.broker import Broker, MemoryBroker, PostgresBroker
-from resolvers.context import AppState
+from resolvers.context import AppState, live_tokens
 from resolvers.dispatcher import Dispatcher
 from resolvers.services import idempotency
 from resolvers.services.kyc import DiskStorage
@@ -80,6 +80,11 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         clock=clock.now,
     )
     state.storage = DiskStorage(settings.kyc_storage_dir)
+
+    async def revalidate_sockets() -> None:
+        await state.sessions.revalidate(lambda ids: live_tokens(state, ids))
+
+    state.broker.on_revocations(state.sessions.revoked, revalidate_sockets)
     dispatcher = Dispatcher(state, simulator)
     state.dispatcher = dispatcher
 

@@ -10,7 +10,6 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
-from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -28,9 +27,9 @@ from strawberry.types.unset import UNSET, UnsetType
 from db.unit_of_work import UnitOfWork
 from resolvers.context import AppState, Context, bearer_token, new_request_id
 from resolvers.services import accounts
-from schema.extensions import public_errors
+from schema.extensions import deadline_error, public_errors
 from schema.schema import Schema
-from server.settings import Settings
+from server.ws import REVOKED_CLOSE_CODE, REVOKED_REASON, SessionBoundHandler
 
 HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
@@ -54,17 +53,6 @@ def _request_id(request: Request) -> str:
     return value if isinstance(value, str) else new_request_id()
 
 
-def deadline_error(settings: Settings) -> GraphQLError:
-    """What a client gets when its operation ran past ``REQUEST_TIMEOUT_SECONDS`` (stopped;
-    a mutation's transaction is rolled back)."""
-    seconds = settings.request_timeout_seconds
-    return GraphQLError(
-        f"The operation ran longer than {seconds} s and was stopped; nothing it started was "
-        "kept. Ask for less (smaller pages, fewer nested lists).",
-        extensions={"code": "TIMEOUT"},
-    )
-
-
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
     """Sends every graphql-transport-ws message as a *text* frame.
 
@@ -83,6 +71,7 @@ class GraphQLView(GraphQL[Context, None]):
     """Strawberry's ASGI view with our context, limits and explorer."""
 
     websocket_adapter_class = TextFrameWebSocketAdapter
+    graphql_transport_ws_handler_class = SessionBoundHandler
 
     def __init__(self, schema: Schema, state: AppState) -> None:
         settings = state.settings
@@ -141,7 +130,8 @@ class GraphQLView(GraphQL[Context, None]):
                     operation_extensions=request_data.extensions,
                 )
         except TimeoutError:
-            return ExecutionResult(data=None, errors=[deadline_error(self.state.settings)])
+            seconds = self.state.settings.request_timeout_seconds
+            return ExecutionResult(data=None, errors=[deadline_error(seconds)])
         except InvalidOperationTypeError as exc:
             if exc.operation_type == OperationType.SUBSCRIPTION:
                 msg = "Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql."
@@ -181,6 +171,15 @@ class GraphQLView(GraphQL[Context, None]):
             raise ConnectionRejectionError
         context.authorization = token
         context.set_viewer(viewer)
+        socket = context.response
+        if viewer.token_id is not None and viewer.token_expires_at is not None:
+
+            async def close() -> None:
+                await socket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+
+            context.socket_session = self.state.sessions.open(
+                viewer.token_id, viewer.token_expires_at, close
+            )
         return UNSET  # type: ignore[no-any-return]
 
     def decode_json(self, data: str | bytes) -> object:

@@ -190,6 +190,16 @@ class Api:
         payload = data["accountSignUp"]
         return Member(email, payload["accessToken"]["token"], payload["account"]["id"])
 
+    async def log_in(self, member: Member) -> str:
+        """A second access token for the member."""
+        data = await self.ok(
+            """mutation($input: AccessTokenCreateInput!) { accessTokenCreate(input: $input) {
+                accessToken { token } userErrors { code } } }""",
+            {"input": {"email": member.email, "password": PASSWORD}},
+        )
+        token: str = data["accessTokenCreate"]["accessToken"]["token"]
+        return token
+
     async def organisation(self, owner: Member, name: str = "Acme Traders") -> str:
         data = await self.ok(
             """mutation($input: OrganisationCreateInput!) { organisationCreate(input: $input) {

@@ -9,11 +9,13 @@ import sys
 import uuid
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
+from websockets.exceptions import ConnectionClosed
 
 from db.unit_of_work import EventNotice
-from resolvers.broker import RESYNC, PostgresBroker
+from resolvers.broker import RESYNC, PostgresBroker, asyncpg_dsn
 from resolvers.organisation import encode_event_cursor
 from tests.conftest import PASSWORD, REPO_ROOT, free_port
 from tests.wsclient import GraphQLWebSocket
@@ -163,3 +165,75 @@ async def test_many_concurrent_publishes_all_arrive(broker: PostgresBroker) -> N
         await asyncio.gather(*(broker.publish([EventNotice(org, n)]) for n in range(1, 201)))
         received = {await asyncio.wait_for(queue.get(), 5) for _ in range(200)}
     assert received == set(range(1, 201))
+
+
+async def _reader_socket(port: int, token: str) -> GraphQLWebSocket:
+    ws = await GraphQLWebSocket.open(f"ws://127.0.0.1:{port}/graphql")
+    assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
+    await ws.subscribe("query { viewer { account { email } } }")
+    assert (await ws.next_message(timeout=10))["type"] == "next"
+    assert (await ws.next_message(timeout=10))["type"] == "complete"
+    return ws
+
+
+async def _close_code(ws: GraphQLWebSocket, timeout: float = 20) -> int | None:
+    with pytest.raises(ConnectionClosed) as closed:
+        await ws.next_message(timeout=timeout)
+    return None if closed.value.rcvd is None else closed.value.rcvd.code
+
+
+async def test_a_token_revoked_on_one_worker_closes_its_socket_on_another(
+    two_servers: tuple[int, int],
+) -> None:
+    writer, reader = two_servers
+    email = "revoked@example.com"
+    signed = await _post(
+        writer, SIGN_UP, {"i": {"email": email, "password": PASSWORD, "displayName": "R"}}
+    )
+    token = signed["accountSignUp"]["accessToken"]["token"]  # type: ignore[index]
+    ws = await _reader_socket(reader, token)
+    revoke = "mutation { accessTokenRevoke(input: {everywhere: true}) { revokedCount } }"
+    assert (await _post(writer, revoke, {}, token))["accessTokenRevoke"] == {"revokedCount": 1}
+    assert await _close_code(ws) == 4403
+
+
+async def test_a_token_that_expires_closes_its_socket_on_any_worker(
+    two_servers: tuple[int, int], database_url: str
+) -> None:
+    writer, reader = two_servers
+    signed = await _post(
+        writer,
+        SIGN_UP,
+        {"i": {"email": "expiring@example.com", "password": PASSWORD, "displayName": "E"}},
+    )
+    token = signed["accountSignUp"]["accessToken"]["token"]  # type: ignore[index]
+    connection = await asyncpg.connect(asyncpg_dsn(database_url))
+    try:
+        await connection.execute(
+            "UPDATE access_tokens SET expires_at = now() + interval '3 seconds'"
+        )
+    finally:
+        await connection.close()
+    ws = await _reader_socket(reader, token)
+    assert await _close_code(ws) == 4403
+
+
+async def test_listener_reconnect_rechecks_the_tokens_of_open_sockets(
+    broker: PostgresBroker,
+) -> None:
+    rechecked = asyncio.Event()
+    revoked: list[uuid.UUID] = []
+
+    async def resync() -> None:
+        rechecked.set()
+
+    broker.on_revocations(revoked.extend, resync)
+    token = uuid.uuid4()
+    await broker.publish_revocations([token])
+    for _ in range(50):
+        if revoked:
+            break
+        await asyncio.sleep(0.1)
+    assert revoked == [token]
+    await broker.drop_listener_connection()
+    await asyncio.wait_for(rechecked.wait(), 5)

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+from sqlalchemy import func, select, update
 from websockets.exceptions import ConnectionClosed, InvalidStatus
 
+from db.base import utcnow
+from db.models import AccessToken, Organisation
 from resolvers.context import AppState
 from server.settings import Settings
 from tests.conftest import ALLOWED_ORIGIN, Api, LiveServer, Member, event_cursor
@@ -18,8 +23,12 @@ EVENTS = """subscription($org: ID!, $after: String) {
 
 
 async def _connect(server: LiveServer, member: Member) -> GraphQLWebSocket:
+    return await _connect_token(server, member.token)
+
+
+async def _connect_token(server: LiveServer, token: str) -> GraphQLWebSocket:
     ws = await GraphQLWebSocket.open(server.ws_url)
-    assert (await ws.init({"Authorization": f"Bearer {member.token}"}))["type"] == "connection_ack"
+    assert (await ws.init({"Authorization": f"Bearer {token}"}))["type"] == "connection_ack"
     return ws
 
 
@@ -125,12 +134,60 @@ async def test_revoking_the_token_ends_the_stream(
     org = await api.organisation(owner)
     await api.add_member(owner, org, other_owner, "OWNER")
     ws = await _connect(live_server, owner)
-    op = await ws.subscribe(EVENTS, {"org": org, "after": await event_cursor(state, org)})
+    await ws.subscribe(EVENTS, {"org": org, "after": await event_cursor(state, org)})
     await api.ok("mutation { accessTokenRevoke { revokedCount } }", token=owner.token)
-    await api.add_member(other_owner, org, await api.sign_up(), "STAFF")
-    message = await ws.next_message()
-    assert message == {"id": op, "type": "complete"}
-    await ws.close()
+    with pytest.raises(ConnectionClosed) as closed:
+        await ws.next_message()
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403
+    assert len(state.sessions) == 0
+
+
+async def _close_code(socket: GraphQLWebSocket, query: str) -> int | None:
+    """Send ``query`` and read until the server closes the socket; its close code."""
+    try:
+        await socket.subscribe(query)
+        while True:
+            await socket.next_message()
+    except ConnectionClosed as closed:
+        return None if closed.rcvd is None else closed.rcvd.code
+
+
+async def test_an_open_socket_runs_nothing_after_its_token_is_revoked(
+    api: Api, live_server: LiveServer, state: AppState
+) -> None:
+    owner = await api.sign_up()
+    other_session = await api.log_in(owner)
+    ws = await _connect(live_server, owner)
+    keep = await _connect_token(live_server, other_session)
+    await ws.subscribe("query { viewer { account { email } } }")
+    assert (await ws.next_message())["payload"]["data"]["viewer"]["account"]["email"] == owner.email
+    await ws.next_message()  # complete
+    revoke = "mutation { accessTokenRevoke(input: {everywhere: true}) { revokedCount } }"
+    assert (await api.ok(revoke, token=owner.token))["accessTokenRevoke"]["revokedCount"] == 2
+    late = 'mutation { organisationCreate(input: {name: "Late"}) { userErrors { code } } }'
+    for socket in (ws, keep):
+        assert await _close_code(socket, late) == 4403
+    async with state.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Organisation)) == 0
+
+
+async def test_a_socket_closes_when_its_token_expires(
+    api: Api, live_server: LiveServer, state: AppState
+) -> None:
+    owner = await api.sign_up()
+    soon = utcnow() + timedelta(seconds=3)
+    async with state.db.engine.begin() as connection:
+        await connection.execute(update(AccessToken).values(expires_at=soon))
+    ws = await _connect(live_server, owner)
+    await ws.subscribe("query { viewer { account { email } } }")
+    assert (await ws.next_message())["type"] == "next"
+    await ws.next_message()  # complete
+    # Nothing sent: the socket is closed when the token expires.
+    with pytest.raises(ConnectionClosed) as closed:
+        await ws.next_message(timeout=20)
+    assert closed.value.rcvd is not None
+    assert closed.value.rcvd.code == 4403
 
 
 @pytest.mark.parametrize(

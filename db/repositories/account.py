@@ -77,6 +77,22 @@ async def token_is_active(session: AsyncSession, token_id: uuid.UUID, now: datet
     return found is not None
 
 
+async def active_token_ids(
+    session: AsyncSession, token_ids: Sequence[uuid.UUID] | set[uuid.UUID], now: datetime
+) -> set[uuid.UUID]:
+    """Those of ``token_ids`` that are still live."""
+    if not token_ids:
+        return set()
+    rows = await session.scalars(
+        select(AccessToken.id).where(
+            AccessToken.id.in_(list(token_ids)),
+            AccessToken.revoked_at.is_(None),
+            AccessToken.expires_at > now,
+        )
+    )
+    return set(rows.all())
+
+
 async def revoke_token(session: AsyncSession, token_id: uuid.UUID, now: datetime) -> None:
     """Revoke one token."""
     await session.execute(
@@ -86,15 +102,17 @@ async def revoke_token(session: AsyncSession, token_id: uuid.UUID, now: datetime
     )
 
 
-async def revoke_all_tokens(session: AsyncSession, account_id: uuid.UUID, now: datetime) -> int:
-    """Revoke every live token of an account; returns how many."""
+async def revoke_all_tokens(
+    session: AsyncSession, account_id: uuid.UUID, now: datetime
+) -> list[uuid.UUID]:
+    """Revoke every live token of an account; returns their ids."""
     result = await session.execute(
         update(AccessToken)
         .where(AccessToken.account_id == account_id, AccessToken.revoked_at.is_(None))
         .values(revoked_at=now)
         .returning(AccessToken.id)
     )
-    return len(result.all())
+    return [row[0] for row in result.all()]
 
 
 async def visible_by_ids(

@@ -34,6 +34,8 @@ class Viewer:
     token_id: uuid.UUID | None
     # The account row as loaded with the token, so reading it again costs no statement.
     account: Account | None = field(default=None, compare=False, repr=False)
+    # When the token expires (None without a token).
+    token_expires_at: datetime | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -171,10 +173,13 @@ async def revoke(uow: UnitOfWork, viewer: Viewer, *, everywhere: bool) -> int:
     """Revoke the viewer's current token, or every token it holds."""
     now = utcnow()
     if everywhere:
-        return await repo.revoke_all_tokens(uow.session, viewer.account_id, now)
+        revoked = await repo.revoke_all_tokens(uow.session, viewer.account_id, now)
+        uow.revoked_tokens.extend(revoked)
+        return len(revoked)
     if viewer.token_id is None:
         return 0
     await repo.revoke_token(uow.session, viewer.token_id, now)
+    uow.revoked_tokens.append(viewer.token_id)
     return 1
 
 
@@ -186,4 +191,9 @@ async def authenticate(uow: UnitOfWork, token: str, now: datetime | None = None)
     if found is None:
         return None
     record, account = found
-    return Viewer(account_id=account.id, token_id=record.id, account=account)
+    return Viewer(
+        account_id=account.id,
+        token_id=record.id,
+        account=account,
+        token_expires_at=record.expires_at,
+    )

@@ -1,0 +1,85 @@
+"""The graphql-transport-ws handler: a socket's operations stop with its token.
+
+- Before each operation, the socket's session must be alive (its token neither revoked nor
+  expired, answered from memory by :class:`resolvers.sessions.SocketSessions`); otherwise
+  the socket is closed with 4403.
+- Queries and mutations sent over the socket get the same execution deadline as over HTTP;
+  subscriptions run for as long as the client keeps them.
+- When the socket ends, its session is forgotten.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from graphql import GraphQLError, OperationDefinitionNode, parse
+from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
+    BaseGraphQLTransportWSHandler,
+    Operation,
+)
+from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
+
+from resolvers.context import AppState, Context
+from schema.extensions import deadline_error
+
+REVOKED_CLOSE_CODE = 4403
+REVOKED_REASON = "Forbidden: the access token was revoked or has expired"
+
+
+@functools.lru_cache(maxsize=256)
+def _is_subscription(query: str, operation_name: str | None) -> bool:
+    """Whether the operation to run is a subscription (malformed documents: no; the schema
+    reports them)."""
+    try:
+        document = parse(query, max_tokens=5000)
+    except GraphQLError:
+        return False
+    for definition in document.definitions:
+        if isinstance(definition, OperationDefinitionNode) and (
+            operation_name is None
+            or (definition.name is not None and definition.name.value == operation_name)
+        ):
+            return definition.operation.value == "subscription"
+    return False
+
+
+class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
+    """Strawberry's handler, bound to the lifetime of the socket's access token."""
+
+    @property
+    def state(self) -> AppState:
+        return self.context.app
+
+    async def handle(self) -> None:
+        try:
+            await super().handle()
+        finally:
+            session = self.context.socket_session
+            if session is not None:
+                self.state.sessions.forget(session)
+
+    async def handle_subscribe(self, message: SubscribeMessage) -> None:
+        session = self.context.socket_session
+        if session is not None and not self.state.sessions.alive(session):
+            await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
+            return
+        await super().handle_subscribe(message)
+
+    async def run_operation(self, operation: Operation[Context, None]) -> None:
+        if _is_subscription(operation.query, operation.operation_name):
+            await super().run_operation(operation)
+            return
+        seconds = self.state.settings.request_timeout_seconds
+        try:
+            async with asyncio.timeout(seconds):
+                await super().run_operation(operation)
+        except TimeoutError:
+            await self.send_message(
+                {
+                    "id": operation.id,
+                    "type": "error",
+                    "payload": [deadline_error(seconds).formatted],
+                }
+            )
+            await self.cleanup_operation(operation.id)
