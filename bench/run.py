@@ -64,7 +64,13 @@ async def main() -> None:
     url = os.environ.get("BENCH_DATABASE_URL") or f"sqlite+aiosqlite:///{folder / 'bench.db'}"
     settings = replace(
         Settings.from_env(
-            {"PASSWORD_HASH_PROFILE": "fast", "SEED_DEMO": "false", "LOG_LEVEL": "ERROR"}
+            {
+                "PASSWORD_HASH_PROFILE": "fast",
+                "SEED_DEMO": "false",
+                "LOG_LEVEL": "ERROR",
+                "MAX_ORGANISATIONS_PER_DAY": "1000",
+                "MAX_SIGN_UPS_PER_HOUR": "1000",
+            }
         ),
         database_url=url,
         broker="postgres" if url.startswith("postgresql") else "memory",

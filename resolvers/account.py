@@ -8,7 +8,7 @@ from db.models import Account
 from resolvers import mutation
 from resolvers.context import Context
 from resolvers.mutation import Outcome
-from resolvers.services import accounts
+from resolvers.services import accounts, throttle
 from resolvers.services.accounts import IssuedToken
 
 
@@ -26,6 +26,9 @@ async def sign_up(
             password=password,
             display_name=display_name,
             ttl=app.token_ttl,
+            gate=throttle.Gate(uow, app.secret, app.now()),
+            address=context.client_address,
+            sign_ups_per_hour=app.settings.max_sign_ups_per_hour,
         ),
     )
 
@@ -36,7 +39,13 @@ async def log_in(context: Context, *, email: str, password: str) -> Outcome[Issu
     return await mutation.run(
         context,
         lambda uow: accounts.log_in(
-            uow, app.hasher, email=email, password=password, ttl=app.token_ttl
+            uow,
+            app.hasher,
+            email=email,
+            password=password,
+            ttl=app.token_ttl,
+            gate=throttle.Gate(uow, app.secret, app.now()),
+            address=context.client_address,
         ),
     )
 

@@ -132,7 +132,16 @@ class Context:
         if not token:
             return None
         async with self.app.db.sessionmaker() as session:
-            return await accounts.authenticate(UnitOfWork(session), token)
+            viewer = await accounts.authenticate(UnitOfWork(session), token)
+        return None if viewer is None else replace(viewer, client_address=self.client_address)
+
+    @property
+    def client_address(self) -> str:
+        """The client's IP address as the server saw it (behind a proxy: the proxy's, unless
+        the server is told to trust forwarded headers)."""
+        client = getattr(self.request, "client", None)
+        host = getattr(client, "host", None)
+        return host if isinstance(host, str) and host else "unknown"
 
     async def require_viewer(self) -> Viewer:
         """The viewer, or a top-level ``UNAUTHENTICATED`` error."""
@@ -151,7 +160,11 @@ class Context:
         """Fix the viewer (WebSocket connections authenticate at ``connection_init``)."""
         future: asyncio.Future[Viewer | None] = asyncio.get_running_loop().create_future()
         # A connection outlives the account row loaded at connect: never prime loaders with it.
-        future.set_result(None if viewer is None else replace(viewer, account=None))
+        future.set_result(
+            None
+            if viewer is None
+            else replace(viewer, account=None, client_address=self.client_address)
+        )
         self._viewer_task = future  # type: ignore[assignment]
         self._loaders = None
 

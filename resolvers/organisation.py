@@ -20,7 +20,7 @@ from resolvers.errors import BadUserInputError, ForbiddenError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
-from resolvers.services import organisations
+from resolvers.services import organisations, throttle
 
 EVENT_BATCH = 100
 # How often an idle subscription re-checks that its viewer may still see the organisation.
@@ -34,7 +34,14 @@ async def create(
     viewer = await context.require_viewer()
     return await mutation.run(
         context,
-        lambda uow: organisations.create(uow, viewer, name=name, idempotency_key=idempotency_key),
+        lambda uow: organisations.create(
+            uow,
+            viewer,
+            name=name,
+            idempotency_key=idempotency_key,
+            gate=throttle.Gate(uow, context.app.secret, context.app.now()),
+            per_day=context.app.settings.max_organisations_per_day,
+        ),
     )
 
 

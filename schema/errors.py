@@ -106,6 +106,15 @@ class UserErrorCode(enum.Enum):
     )
     DUPLICATE = strawberry.enum_value("DUPLICATE", description="The same item appears twice.")
     TOO_MANY = strawberry.enum_value("TOO_MANY", description="More items than one request takes.")
+    RATE_LIMITED = strawberry.enum_value(
+        "RATE_LIMITED",
+        description="Too many attempts in a short time: wait `retryAfterSeconds`, then try again.",
+    )
+    TEMPORARILY_LOCKED = strawberry.enum_value(
+        "TEMPORARILY_LOCKED",
+        description="Too many attempts: locked out for `retryAfterSeconds`; the attempt was not "
+        "made.",
+    )
 
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")
@@ -117,6 +126,10 @@ class UserError:
         description='The path of the input field at fault, e.g. ["input", "email"].'
     )
     message: str = strawberry.field(description="A message for people, in English.")
+    retry_after_seconds: int | None = strawberry.field(
+        default=None,
+        description="For RATE_LIMITED and TEMPORARILY_LOCKED: seconds to wait before trying again.",
+    )
 
     @classmethod
     def from_service(cls, error: ServiceUserError) -> UserError:
@@ -125,6 +138,7 @@ class UserError:
             code=UserErrorCode[error.code.name],
             field=list(error.field) or None,
             message=error.message,
+            retry_after_seconds=error.retry_after,
         )
 
 

@@ -81,6 +81,8 @@ class Settings:
     max_tokens: int = 2000
     max_directives: int = 50
     max_query_cost: int = 25_000
+    max_organisations_per_day: int = 20
+    max_sign_ups_per_hour: int = 20
     request_timeout_seconds: int = 15
     max_subscriptions_per_connection: int = 20
     connection_init_timeout_seconds: int = 10
@@ -166,6 +168,8 @@ class Settings:
             max_tokens=_int(env, "MAX_TOKENS", 2000, minimum=10),
             max_directives=_int(env, "MAX_DIRECTIVES", 50, minimum=0),
             max_query_cost=_int(env, "MAX_QUERY_COST", 25_000, minimum=100),
+            max_organisations_per_day=_int(env, "MAX_ORGANISATIONS_PER_DAY", 20, minimum=1),
+            max_sign_ups_per_hour=_int(env, "MAX_SIGN_UPS_PER_HOUR", 20, minimum=1),
             request_timeout_seconds=_int(env, "REQUEST_TIMEOUT_SECONDS", 15, minimum=1),
             max_subscriptions_per_connection=_int(
                 env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, minimum=1

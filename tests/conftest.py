@@ -6,10 +6,13 @@ default a fresh SQLite file in a temporary folder is used.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import os
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -64,6 +67,9 @@ def settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Set
             "SEED_DEMO": "false",
             "CORS_ALLOWED_ORIGINS": ALLOWED_ORIGIN,
             "LOG_LEVEL": "WARNING",
+            # Some tests make pages of 50 organisations with one account.
+            "MAX_ORGANISATIONS_PER_DAY": "100",
+            "MAX_SIGN_UPS_PER_HOUR": "1000",
         }
     )
     return replace(
@@ -298,3 +304,66 @@ async def event_cursor(state: AppState, organisation_id: str) -> str:
     assert key is not None
     async with state.db.read() as session:
         return encode_event_cursor(await event_repo.last_seq(session, key))
+
+
+def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PASSWORD_HASH_PROFILE": "fast",
+        # Both servers seed at start, as the workers of one deployment do.
+        "SEED_DEMO": "true",
+        "PORT": str(port),
+        "LOG_LEVEL": "WARNING",
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "server.cli", "serve"],
+        cwd=REPO_ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+async def _wait_healthy(port: int) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(200):
+            try:
+                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.1)
+    msg = f"server on port {port} did not start"
+    raise RuntimeError(msg)
+
+
+@pytest.fixture
+async def two_servers(database_url: str) -> AsyncIterator[tuple[int, int]]:
+    ports = (free_port(), free_port())
+    processes = [_server(database_url, port) for port in ports]
+    try:
+        await asyncio.gather(*(_wait_healthy(port) for port in ports))
+        yield ports
+    finally:
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(timeout=10)
+
+
+async def post_to(
+    port: int, query: str, variables: dict[str, object], token: str | None = None
+) -> dict[str, object]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    async with httpx.AsyncClient() as client:
+        response = await client.post(
+            f"http://127.0.0.1:{port}/graphql",
+            json={"query": query, "variables": variables},
+            headers=headers,
+        )
+    body: dict[str, object] = response.json()
+    assert "errors" not in body, body
+    data = body["data"]
+    assert isinstance(data, dict)
+    return data

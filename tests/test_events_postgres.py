@@ -3,87 +3,21 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import uuid
 from collections.abc import AsyncIterator
 
 import asyncpg
-import httpx
 import pytest
 from websockets.exceptions import ConnectionClosed
 
 from db.unit_of_work import EventNotice
 from resolvers.broker import RESYNC, PostgresBroker, asyncpg_dsn
 from resolvers.organisation import encode_event_cursor
-from tests.conftest import PASSWORD, REPO_ROOT, free_port
+from tests.conftest import PASSWORD
+from tests.conftest import post_to as _post
 from tests.wsclient import GraphQLWebSocket
 
 pytestmark = pytest.mark.postgres_only
-
-
-def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "PASSWORD_HASH_PROFILE": "fast",
-        # Both servers seed at start, as the workers of one deployment do.
-        "SEED_DEMO": "true",
-        "PORT": str(port),
-        "LOG_LEVEL": "WARNING",
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "server.cli", "serve"],
-        cwd=REPO_ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-async def _wait_healthy(port: int) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(200):
-            try:
-                if (await client.get(f"http://127.0.0.1:{port}/healthz")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.1)
-    msg = f"server on port {port} did not start"
-    raise RuntimeError(msg)
-
-
-@pytest.fixture
-async def two_servers(database_url: str) -> AsyncIterator[tuple[int, int]]:
-    ports = (free_port(), free_port())
-    processes = [_server(database_url, port) for port in ports]
-    try:
-        await asyncio.gather(*(_wait_healthy(port) for port in ports))
-        yield ports
-    finally:
-        for process in processes:
-            process.terminate()
-        for process in processes:
-            process.wait(timeout=10)
-
-
-async def _post(
-    port: int, query: str, variables: dict[str, object], token: str | None = None
-) -> dict[str, object]:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    async with httpx.AsyncClient() as client:
-        response = await client.post(
-            f"http://127.0.0.1:{port}/graphql",
-            json={"query": query, "variables": variables},
-            headers=headers,
-        )
-    body: dict[str, object] = response.json()
-    assert "errors" not in body, body
-    data = body["data"]
-    assert isinstance(data, dict)
-    return data
 
 
 SIGN_UP = """mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) { accessToken { token } userErrors { code } } }"""

@@ -41,6 +41,8 @@ PUBLIC_CODES = {
     "BAD_USER_INPUT",
     "GRAPHQL_VALIDATION_FAILED",
     "GRAPHQL_PARSE_FAILED",
+    # Generated selections can nest lists deeply: refused before execution, by design.
+    "QUERY_TOO_COMPLEX",
 }
 
 # Strings: ordinary text, and text with the characters every input must refuse cleanly

@@ -39,6 +39,7 @@ from db.models.organisation import (
     Organisation,
 )
 from db.models.outbox import InboundReceipt, OutboxMessage, OutboxStatus
+from db.models.throttle import ThrottleCounter
 
 __all__ = [
     "AccessRequestStatus",
@@ -78,4 +79,5 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "PushStatus",
+    "ThrottleCounter",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -77,6 +78,21 @@ async def latest_challenge(
     if for_update:
         stmt = stmt.with_for_update()
     return await session.scalar(stmt)
+
+
+async def live_challenges_to(
+    session: AsyncSession, purpose: OtpPurpose, target: str, now: datetime, *, for_update: bool
+) -> list[OtpChallenge]:
+    """Unused, unexpired challenges to one destination, whichever organisation asked."""
+    stmt = select(OtpChallenge).where(
+        OtpChallenge.purpose == purpose,
+        OtpChallenge.target == target,
+        OtpChallenge.consumed_at.is_(None),
+        OtpChallenge.expires_at > now,
+    )
+    if for_update:
+        stmt = stmt.with_for_update()
+    return list((await session.scalars(stmt)).all())
 
 
 async def consume_challenge_if_fresh(

@@ -15,7 +15,7 @@ from db.base import utcnow
 from db.models import AccessToken, Account
 from db.repositories import account as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import passwords
+from resolvers.services import passwords, throttle
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
 
 TOKEN_PREFIX = "bct_"  # noqa: S105 (a public marker, not a secret)
@@ -36,6 +36,8 @@ class Viewer:
     account: Account | None = field(default=None, compare=False, repr=False)
     # When the token expires (None without a token).
     token_expires_at: datetime | None = field(default=None, compare=False)
+    # Where the request came from (the client's IP address), for abuse limits.
+    client_address: str | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -105,13 +107,15 @@ async def create_account(
     errors.extend(passwords.check_strength(password, email, ("input", "password")))
     if errors:
         raise UserInputError(errors)
+    # Hash first, taken or not: a taken address answers as slowly as a new one, so timing
+    # does not tell which addresses have accounts.
+    password_hash = await passwords.hash_password(hasher, password)
     if await repo.by_email(uow.session, email_key) is not None:
         raise UserInputError.one(
             ErrorCode.TAKEN,
             ("input", "email"),
             "An account with this e-mail address exists already.",
         )
-    password_hash = await passwords.hash_password(hasher, password)
     return await repo.add(
         uow.session,
         email=email_display,
@@ -129,33 +133,68 @@ async def sign_up(
     password: str,
     display_name: str,
     ttl: timedelta,
+    gate: throttle.Gate | None = None,
+    address: str = "unknown",
+    sign_ups_per_hour: int = 20,
 ) -> IssuedToken:
-    """Create an account and log it in."""
-    account = await create_account(
-        uow, hasher, email=email, password=password, display_name=display_name
-    )
+    """Create an account and log it in. With a ``gate``, sign-up attempts per client address
+    are limited to ``sign_ups_per_hour``."""
+    if gate is not None:
+        await gate.check(throttle.sign_ups_per_address(sign_ups_per_hour), address)
+        gate.count()
+    try:
+        account = await create_account(
+            uow, hasher, email=email, password=password, display_name=display_name
+        )
+    except UserInputError as exc:
+        # The attempt counts against the address, whatever was wrong with it.
+        raise UserInputError(exc.errors, keep_changes=gate is not None) from None
     return await _issue(uow, account, ttl)
 
 
 async def log_in(
-    uow: UnitOfWork, hasher: PasswordHasher, *, email: str, password: str, ttl: timedelta
+    uow: UnitOfWork,
+    hasher: PasswordHasher,
+    *,
+    email: str,
+    password: str,
+    ttl: timedelta,
+    gate: throttle.Gate | None = None,
+    address: str = "unknown",
 ) -> IssuedToken:
-    """Check the credentials and issue a token. Which of the two was wrong is never said."""
+    """Check the credentials and issue a token. Which of the two was wrong is never said.
+
+    With a ``gate``: failures are limited per account and per client address (progressive
+    delay, then a temporary lock; see :mod:`resolvers.services.throttle`). A refused attempt
+    checks no password; a failure is counted (and kept) before the answer; a success clears
+    the account's count."""
     refused = UserInputError.one(
-        ErrorCode.INVALID_CREDENTIALS, ("input",), "The e-mail address or password is wrong."
+        ErrorCode.INVALID_CREDENTIALS,
+        ("input",),
+        "The e-mail address or password is wrong.",
+        keep_changes=gate is not None,
     )
     try:
         _, email_key = normalise_email(email, ("input", "email"))
     except UserInputError:
-        raise refused from None
-    account = await repo.by_email(uow.session, email_key)
+        email_key = None
+    if gate is not None:
+        await gate.check(throttle.LOGIN_ACCOUNT, email_key or "-")
+        await gate.check(throttle.LOGIN_ADDRESS, address)
+    account = None if email_key is None else await repo.by_email(uow.session, email_key)
     if account is None or len(password) > passwords.MAX_LENGTH:
         await passwords.verify_password(
             hasher, await _dummy_hash(hasher), password[: passwords.MAX_LENGTH]
         )
+        if gate is not None:
+            gate.count()
         raise refused
     if not await passwords.verify_password(hasher, account.password_hash, password):
+        if gate is not None:
+            gate.count()
         raise refused
+    if gate is not None and email_key is not None:
+        await gate.clear(throttle.LOGIN_ACCOUNT, email_key)
     return await _issue(uow, account, ttl)
 
 

@@ -45,6 +45,8 @@ class ErrorCode(enum.StrEnum):
     CONTACT_NOT_LINKED = "CONTACT_NOT_LINKED"
     DUPLICATE = "DUPLICATE"
     TOO_MANY = "TOO_MANY"
+    RATE_LIMITED = "RATE_LIMITED"
+    TEMPORARILY_LOCKED = "TEMPORARILY_LOCKED"
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class UserError:
     code: ErrorCode
     field: tuple[str, ...]
     message: str
+    # For RATE_LIMITED and TEMPORARILY_LOCKED: how long to wait before trying again.
+    retry_after: int | None = None
 
 
 class UserInputError(Exception):
@@ -67,10 +71,16 @@ class UserInputError(Exception):
 
     @classmethod
     def one(
-        cls, code: ErrorCode, field: Sequence[str], message: str, *, keep_changes: bool = False
+        cls,
+        code: ErrorCode,
+        field: Sequence[str],
+        message: str,
+        *,
+        keep_changes: bool = False,
+        retry_after: int | None = None,
     ) -> UserInputError:
         """A single user error."""
-        return cls([UserError(code, tuple(field), message)], keep_changes=keep_changes)
+        return cls([UserError(code, tuple(field), message, retry_after)], keep_changes=keep_changes)
 
 
 class PermissionDeniedError(Exception):

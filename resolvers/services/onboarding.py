@@ -226,6 +226,7 @@ async def request_gstin_otp(
     challenge, code = await otp.issue(
         uow, secret=secret, now=now, organisation_id=organisation_id, purpose=OtpPurpose.GSTIN,
         target=value, sent_to=taxpayer.contact_masked, field=("input", "gstin"),
+        account_id=viewer.account_id, address=viewer.client_address,
         details={"legalName": taxpayer.legal_name, "gstnUsername": username,
                  "businessType": business_type.value},
     )  # fmt: skip
@@ -325,7 +326,7 @@ async def request_mobile_otp(
     challenge, code = await otp.issue(
         uow, secret=secret, now=now, organisation_id=organisation_id, purpose=OtpPurpose.MOBILE,
         target=number, details={}, sent_to=identifiers.mask_mobile(number),
-        field=("input", "mobile"),
+        field=("input", "mobile"), account_id=viewer.account_id, address=viewer.client_address,
     )  # fmt: skip
     try:
         await network.send_sms(number, _otp_text(code, "verify your mobile number"))

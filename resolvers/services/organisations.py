@@ -15,7 +15,7 @@ from db.repositories import account as account_repo
 from db.repositories import event as event_repo
 from db.repositories import organisation as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import idempotency
+from resolvers.services import idempotency, throttle
 from resolvers.services.accounts import Viewer, normalise_email
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 
@@ -40,9 +40,17 @@ def _clean_name(raw: str, field: tuple[str, ...]) -> str:
 
 
 async def create(
-    uow: UnitOfWork, viewer: Viewer, *, name: str, idempotency_key: str | None
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    name: str,
+    idempotency_key: str | None,
+    gate: throttle.Gate | None = None,
+    per_day: int = 20,
 ) -> Organisation:
-    """Create an organisation owned by the viewer (idempotent per account and key)."""
+    """Create an organisation owned by the viewer (idempotent per account and key). With a
+    ``gate`` (every request has one; demo seeding does not), an account creates at most
+    ``per_day`` organisations a day."""
     key = idempotency.check_key(idempotency_key, ("input", "idempotencyKey"))
     clean = _clean_name(name, ("input", "name"))
     organisation_id = new_id()
@@ -64,6 +72,9 @@ async def create(
             ("input", "idempotencyKey"),
             "The organisation created with this key is no longer available to you.",
         )
+    if gate is not None:
+        await gate.check(throttle.organisations_per_account(per_day), str(viewer.account_id))
+        gate.count()
     organisation = await repo.add(uow.session, organisation_id=organisation_id, name=clean)
     await repo.add_membership(
         uow.session,

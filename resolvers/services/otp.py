@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -18,11 +19,17 @@ from db.base import new_id
 from db.models import OtpChallenge, OtpPurpose
 from db.repositories import onboarding as repo
 from db.unit_of_work import UnitOfWork
+from resolvers.services import throttle
 from resolvers.services.errors import ErrorCode, UserInputError
 
 TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5
 RESEND_COOLDOWN = timedelta(seconds=30)
+
+
+def destination(purpose: OtpPurpose, target: str) -> str:
+    """Where an OTP goes: a GSTIN's registered contact, or a mobile number."""
+    return f"{purpose.value}:{target}"
 
 
 def new_code() -> str:
@@ -46,18 +53,34 @@ async def issue(
     details: dict[str, Any],
     sent_to: str,
     field: tuple[str, ...],
+    account_id: uuid.UUID,
+    address: str | None,
 ) -> tuple[OtpChallenge, str]:
-    """A new challenge (superseding any earlier one) and its plain code, to send once."""
-    previous = await repo.latest_challenge(uow.session, organisation_id, purpose, for_update=True)
-    if previous is not None and previous.consumed_at is None:
-        wait = previous.created_at + RESEND_COOLDOWN - now
-        if wait > timedelta(0):
-            raise UserInputError.one(
-                ErrorCode.RESEND_TOO_SOON,
-                field,
-                f"An OTP was sent moments ago; ask again in {int(wait.total_seconds()) + 1} s.",
-            )
-        previous.consumed_at = now  # superseded
+    """A new challenge (superseding any earlier one to the same destination, whichever
+    organisation asked) and its plain code, to send once.
+
+    Limits: the requesting account and client address (per hour), the destination (OTPs per
+    day, across organisations), and the resend cooldown per destination."""
+    gate = throttle.Gate(uow, secret, now)
+    await gate.check(throttle.OTP_REQUEST_ACCOUNT, str(account_id))
+    await gate.check(throttle.OTP_REQUEST_ADDRESS, address or "unknown")
+    await gate.check(throttle.OTP_SENDS_PER_DESTINATION, destination(purpose, target))
+    live = await repo.live_challenges_to(uow.session, purpose, target, now, for_update=True)
+    newest = max((c.created_at for c in live), default=None)
+    if newest is not None and newest + RESEND_COOLDOWN > now:
+        wait = math.ceil((newest + RESEND_COOLDOWN - now).total_seconds())
+        raise UserInputError.one(
+            ErrorCode.RESEND_TOO_SOON,
+            field,
+            f"An OTP was sent moments ago; ask again in {wait} s.",
+            retry_after=wait,
+        )
+    for previous in live:
+        previous.consumed_at = now  # superseded: one live OTP per destination
+    own = await repo.latest_challenge(uow.session, organisation_id, purpose, for_update=True)
+    if own is not None and own.consumed_at is None:
+        own.consumed_at = now  # superseded: the organisation's earlier OTP (another target)
+    gate.count()
     code = new_code()
     challenge = OtpChallenge(
         id=new_id(),
@@ -86,11 +109,14 @@ async def verify(
     code: str,
     field: tuple[str, ...],
 ) -> OtpChallenge:
-    """The challenge the code answers, now used up; or a user error (wrong tries are kept)."""
+    """The challenge the code answers, now used up; or a user error (wrong tries are kept,
+    per challenge and per destination across organisations)."""
     challenge = await repo.latest_challenge(uow.session, organisation_id, purpose, for_update=True)
     if challenge is None:
         raise UserInputError.one(ErrorCode.OTP_NOT_REQUESTED, field, "Request an OTP first.")
     await uow.session.refresh(challenge)
+    gate = throttle.Gate(uow, secret, now)
+    await gate.check(throttle.OTP_GUESSES_PER_DESTINATION, destination(purpose, challenge.target))
     if challenge.consumed_at is not None:
         raise UserInputError.one(
             ErrorCode.OTP_ALREADY_USED, field, "This OTP was used already; request a new one."
@@ -110,6 +136,7 @@ async def verify(
         and hmac.compare_digest(challenge.code_digest, digest(secret, challenge.id, candidate))
     )
     if not good:
+        gate.count()
         tries = await repo.count_failed_try(uow.session, challenge.id)
         left = MAX_ATTEMPTS - tries
         message = (
