@@ -88,7 +88,6 @@ async def main() -> None:
         async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as client:
             owner = await _sign_up(client, "owner@bench.example")
             staff = [await _sign_up(client, f"staff{i}@bench.example") for i in range(3)]
-            del staff
             for i in range(50):
                 data = await _post(
                     client,
@@ -98,9 +97,9 @@ async def main() -> None:
                 )
                 org = data["organisationCreate"]["organisation"]["id"]
                 for j in range(i % 4):
-                    await _post(
+                    invited = await _post(
                         client,
-                        "mutation($i: MembershipCreateInput!) { membershipCreate(input: $i) { membership { id } } }",
+                        "mutation($i: InvitationCreateInput!) { invitationCreate(input: $i) { invitation { id } } }",
                         {
                             "i": {
                                 "organisationId": org,
@@ -109,6 +108,12 @@ async def main() -> None:
                             }
                         },
                         owner,
+                    )
+                    await _post(
+                        client,
+                        "mutation($i: InvitationDecideInput!) { invitationAccept(input: $i) { membership { id } } }",
+                        {"i": {"id": invited["invitationCreate"]["invitation"]["id"]}},
+                        staff[j],
                     )
             data = await _post(
                 client, "{ viewer { organisations(first: 1) { nodes { id } } } }", None, owner

@@ -8,6 +8,7 @@ from resolvers.contacts import contact_by_id, operation_by_id
 from resolvers.context import Context
 from resolvers.documents import document_by_id
 from resolvers.ids import decode_id
+from resolvers.invitations import by_id as invitation_by_id
 from resolvers.onboarding import b2b_id_by_id
 from resolvers.organisation import by_id as organisation_by_id
 from resolvers.organisation import membership_by_id
@@ -38,4 +39,6 @@ async def node(context: Context, global_id: str) -> object:
         return await operation_by_id(context, key)
     if type_name == "Document":
         return await document_by_id(context, key)
+    if type_name == "Invitation":
+        return await invitation_by_id(context, key)
     return None

@@ -57,18 +57,6 @@ async def update(
     )  # fmt: skip
 
 
-async def add_member(
-    context: Context, *, organisation_id: str, email: str, role: MembershipRole
-) -> Outcome[Membership]:
-    """Add an existing account to an organisation."""
-    return await mutation.run_on(
-        context, organisation_id, "Organisation", ("input", "organisationId"),
-        lambda uow, viewer, key: organisations.add_member(
-            uow, viewer, organisation_id=key, email=email, role=role
-        ),
-    )  # fmt: skip
-
-
 async def remove_member(context: Context, *, membership_id: str) -> Outcome[Membership]:
     """Remove a member, or leave."""
     return await mutation.run_on(

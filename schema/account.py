@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 import strawberry
 
 from db.models import Account as AccountModel
+from resolvers import invitations as invitation_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
@@ -16,6 +17,7 @@ from schema.errors import UserError
 from schema.relay import After, Before, Connection, First, Last, Node
 
 if TYPE_CHECKING:
+    from schema.invitation import Invitation
     from schema.organisation import Organisation
 
 
@@ -79,6 +81,17 @@ class Viewer:
             info.context, first=first, after=after, last=last, before=before
         )
         return Connection.build(page, lambda o: o.id, Organisation.from_model)  # type: ignore[attr-defined,arg-type]
+
+    @strawberry.field(
+        description="Pending invitations to the viewer's e-mail address, newest first (at most "
+        "100): accept one with `invitationAccept`."
+    )
+    async def invitations(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Invitation, strawberry.lazy("schema.invitation")]]:
+        from schema.invitation import Invitation
+
+        return [Invitation.from_model(i) for i in await invitation_resolvers.mine(info.context)]
 
 
 @strawberry.input(description="Create an account.")

@@ -106,6 +106,9 @@ class UserErrorCode(enum.Enum):
     )
     DUPLICATE = strawberry.enum_value("DUPLICATE", description="The same item appears twice.")
     TOO_MANY = strawberry.enum_value("TOO_MANY", description="More items than one request takes.")
+    EXPIRED = strawberry.enum_value(
+        "EXPIRED", description="It expired (an invitation, say): ask for a new one."
+    )
     RATE_LIMITED = strawberry.enum_value(
         "RATE_LIMITED",
         description="Too many attempts in a short time: wait `retryAfterSeconds`, then try again.",

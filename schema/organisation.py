@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date as datetime_date
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -14,10 +14,14 @@ from db.models import MembershipRole as MembershipRoleModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
 from db.repositories.document import DocumentFilter
+
+if TYPE_CHECKING:
+    from schema.invitation import Invitation
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as document_resolvers
+from resolvers import invitations as invitation_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
 from resolvers.context import Context
@@ -168,6 +172,18 @@ class Organisation(Node):
     @strawberry.field(description="The Bharat Connect setup: each step and what comes next.")
     async def onboarding(self, info: strawberry.Info[Context, None]) -> Onboarding:
         return await onboarding_of(info, self._model.id)
+
+    @strawberry.field(
+        description="Pending invitations, newest first (at most 100; owners and admins only: "
+        "empty for staff)."
+    )
+    async def invitations(
+        self, info: strawberry.Info[Context, None]
+    ) -> list[Annotated[Invitation, strawberry.lazy("schema.invitation")]]:
+        from schema.invitation import Invitation
+
+        found = await invitation_resolvers.of_organisation(info.context, self._model.id)
+        return [Invitation.from_model(i) for i in found]
 
     @strawberry.field(
         description="Requests for Bharat Connect access, newest first (staff see their own)."
@@ -343,25 +359,6 @@ class OrganisationUpdatePayload:
     """Organisation update result."""
 
     organisation: Organisation | None = strawberry.field(description="The organisation.")
-    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
-
-
-@strawberry.input(
-    description="Add an existing account to an organisation. Owners add anyone; admins add staff."
-)
-class MembershipCreateInput:
-    """Membership creation input."""
-
-    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
-    email: str = strawberry.field(description="The e-mail address of the account to add.")
-    role: MembershipRole = strawberry.field(description="The role to give.")
-
-
-@strawberry.type(description="The result of `membershipCreate`.")
-class MembershipCreatePayload:
-    """Membership creation result."""
-
-    membership: Membership | None = strawberry.field(description="The new membership.")
     user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 

@@ -12,6 +12,7 @@ from db.models import B2BId as B2BIdModel
 from db.models import BulkOperation as BulkOperationModel
 from db.models import Contact as ContactModel
 from db.models import Document as DocumentModel
+from db.models import Invitation as InvitationModel
 from db.models import Membership as MembershipModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
@@ -33,11 +34,13 @@ from schema.contact import (
 )
 from schema.document import Document, DocumentKind
 from schema.event import OrganisationEvent, OrganisationEventKind
+from schema.invitation import Invitation
 from schema.mutations.access import AccessMutations
 from schema.mutations.accounts import AccountsMutations
 from schema.mutations.contacts import ContactsMutations
 from schema.mutations.documents import DocumentsMutations
 from schema.mutations.inbox import InboxMutations
+from schema.mutations.invitations import InvitationsMutations
 from schema.mutations.kyc import KycMutations
 from schema.mutations.onboarding import OnboardingMutations
 from schema.mutations.organisations import OrganisationsMutations
@@ -71,6 +74,8 @@ def _to_node(found: object) -> Node | None:
         return Account.from_model(found)
     if isinstance(found, MembershipModel):
         return Membership.from_model(found)
+    if isinstance(found, InvitationModel):
+        return Invitation.from_model(found)
     return None
 
 
@@ -120,6 +125,7 @@ class Query:
 class Mutation(
     AccountsMutations,
     OrganisationsMutations,
+    InvitationsMutations,
     AccessMutations,
     OnboardingMutations,
     KycMutations,

@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level.lower(),
-        proxy_headers=False,
+        # The client's address (abuse limits) comes from X-Forwarded-For only when sent by a
+        # proxy named in FORWARDED_ALLOW_IPS.
+        proxy_headers=bool(settings.forwarded_allow_ips),
+        forwarded_allow_ips=settings.forwarded_allow_ips or None,
         server_header=False,
         # Idle keep-alive connections are closed; request headers are capped at 16 KiB.
         timeout_keep_alive=settings.keep_alive_timeout_seconds,

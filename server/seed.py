@@ -61,12 +61,12 @@ async def seed_demo(state: AppState) -> None:
             await onboarding.add_gstin(
                 uow, created[OWNER.email], organisation_id=sharma.id, gstin=gstin
             )
-        await organisations.add_member(
+        await organisations.join(
             uow,
-            created[OWNER.email],
             organisation_id=sharma.id,
-            email=STAFF.email,
+            account_id=created[STAFF.email].account_id,
             role=MembershipRole.STAFF,
+            actor_account_id=created[OWNER.email].account_id,
         )
         for name, gstin, kinds in (
             ("Ganga Steel", demo.GANGA_UP, (False, True)),

@@ -216,14 +216,27 @@ class Api:
         org_id: str = data["organisationCreate"]["organisation"]["id"]
         return org_id
 
-    async def add_member(self, actor: Member, org_id: str, member: Member, role: str) -> str:
+    async def invite(self, actor: Member, org_id: str, email: str, role: str) -> str:
+        """Invite an address; the invitation's id."""
         data = await self.ok(
-            """mutation($input: MembershipCreateInput!) { membershipCreate(input: $input) {
-                membership { id } userErrors { code field message } } }""",
-            {"input": {"organisationId": org_id, "email": member.email, "role": role}},
+            """mutation($input: InvitationCreateInput!) { invitationCreate(input: $input) {
+                invitation { id } userErrors { code field message } } }""",
+            {"input": {"organisationId": org_id, "email": email, "role": role}},
             token=actor.token,
         )
-        membership_id: str = data["membershipCreate"]["membership"]["id"]
+        invitation_id: str = data["invitationCreate"]["invitation"]["id"]
+        return invitation_id
+
+    async def add_member(self, actor: Member, org_id: str, member: Member, role: str) -> str:
+        """Invite the member and accept as the member; the membership's id."""
+        invitation_id = await self.invite(actor, org_id, member.email, role)
+        data = await self.ok(
+            """mutation($input: InvitationDecideInput!) { invitationAccept(input: $input) {
+                membership { id } userErrors { code field message } } }""",
+            {"input": {"id": invitation_id}},
+            token=member.token,
+        )
+        membership_id: str = data["invitationAccept"]["membership"]["id"]
         return membership_id
 
 

@@ -23,7 +23,8 @@ pytestmark = pytest.mark.postgres_only
 SIGN_UP = """mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) { accessToken { token } userErrors { code } } }"""
 CREATE = """mutation($i: OrganisationCreateInput!) { organisationCreate(input: $i) { organisation { id } } }"""
 RENAME = """mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) { userErrors { code } } }"""
-ADD = """mutation($i: MembershipCreateInput!) { membershipCreate(input: $i) { membership { id } userErrors { code } } }"""
+INVITE = """mutation($i: InvitationCreateInput!) { invitationCreate(input: $i) { invitation { id } userErrors { code } } }"""
+ACCEPT = """mutation($i: InvitationDecideInput!) { invitationAccept(input: $i) { membership { id } userErrors { code } } }"""
 
 
 async def test_an_event_committed_on_one_worker_reaches_a_subscriber_on_another(
@@ -36,11 +37,12 @@ async def test_an_event_committed_on_one_worker_reaches_a_subscriber_on_another(
         {"i": {"email": "x1@example.com", "password": PASSWORD, "displayName": "X"}},
     )
     token = signed["accountSignUp"]["accessToken"]["token"]  # type: ignore[index]
-    await _post(
+    invitee = await _post(
         writer,
         SIGN_UP,
         {"i": {"email": "x2@example.com", "password": PASSWORD, "displayName": "Y"}},
     )
+    invitee_token = invitee["accountSignUp"]["accessToken"]["token"]  # type: ignore[index]
     org = (await _post(writer, CREATE, {"i": {"name": "Cross Process"}}, token))[
         "organisationCreate"
     ]["organisation"]["id"]  # type: ignore[index]
@@ -57,12 +59,14 @@ async def test_an_event_committed_on_one_worker_reaches_a_subscriber_on_another(
         "kind"
     ] == "ORGANISATION_RENAMED"
     # ... so this one can only reach it through LISTEN/NOTIFY from the writer process.
-    await _post(
+    invited = await _post(
         writer,
-        ADD,
+        INVITE,
         {"i": {"organisationId": org, "email": "x2@example.com", "role": "STAFF"}},
         token,
     )
+    invitation = invited["invitationCreate"]["invitation"]["id"]  # type: ignore[index]
+    await _post(writer, ACCEPT, {"i": {"id": invitation}}, invitee_token)
     message = await ws.next_message(timeout=10)
     assert message["payload"]["data"]["organisationEvents"] == {
         "kind": "MEMBER_ADDED",

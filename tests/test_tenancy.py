@@ -79,9 +79,9 @@ async def test_mutations_with_other_tenants_ids_change_nothing(api: Api, state: 
             ["input", "id"],
         ),
         (
-            "mutation($i: MembershipCreateInput!) { membershipCreate(input: $i) { membership { id } userErrors { code field } } }",
+            "mutation($i: InvitationCreateInput!) { invitationCreate(input: $i) { invitation { id } userErrors { code field } } }",
             {"organisationId": alice_org, "email": bob.email, "role": "OWNER"},
-            "membershipCreate",
+            "invitationCreate",
             ["input", "organisationId"],
         ),
         (

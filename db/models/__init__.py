@@ -22,6 +22,7 @@ from db.models.document import (
 )
 from db.models.event import OrganisationEvent
 from db.models.idempotency import IdempotencyRecord
+from db.models.invitation import Invitation, InvitationStatus
 from db.models.kyc import KycDocument, KycOwner, KycProfile, KycStatus
 from db.models.onboarding import (
     B2BId,
@@ -62,6 +63,8 @@ __all__ = [
     "InboundReceipt",
     "InboxStatus",
     "InboxTombstone",
+    "Invitation",
+    "InvitationStatus",
     "KycDocument",
     "KycOwner",
     "KycProfile",

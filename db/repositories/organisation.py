@@ -120,6 +120,13 @@ async def lock_for_viewer(
     return organisation, membership
 
 
+async def lock(session: AsyncSession, organisation_id: uuid.UUID) -> Organisation | None:
+    """Lock an organisation row (PostgreSQL), whoever asks (an invitee joining)."""
+    return await session.scalar(
+        select(Organisation).where(Organisation.id == organisation_id).with_for_update()
+    )
+
+
 async def membership_in(
     session: AsyncSession, organisation_id: uuid.UUID, account_id: uuid.UUID
 ) -> Membership | None:

@@ -1,8 +1,9 @@
 """Organisations and memberships: who may do what.
 
 Rules: any signed-in account may create an organisation and becomes its owner. Owners and admins
-add members; only owners add or promote owners and admins; admins manage staff only. A member
-may leave. An organisation always keeps at least one owner.
+invite members (see :mod:`resolvers.services.invitations`: the invitee accepts); only owners
+invite or promote owners and admins; admins manage staff only. A member may leave. An
+organisation always keeps at least one owner.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ import uuid
 
 from db.base import new_id
 from db.models import Membership, MembershipRole, Organisation
-from db.repositories import account as account_repo
 from db.repositories import event as event_repo
 from db.repositories import organisation as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import idempotency, throttle
-from resolvers.services.accounts import Viewer, normalise_email
+from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 
 MAX_NAME = 200
@@ -92,9 +92,10 @@ async def create(
     return organisation
 
 
-async def _locked(
+async def locked(
     uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, field: tuple[str, ...]
 ) -> tuple[Organisation, Membership]:
+    """The organisation (row-locked) and the viewer's membership, or ``NOT_FOUND``."""
     found = await repo.lock_for_viewer(uow.session, viewer.account_id, organisation_id)
     if found is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such organisation.")
@@ -110,7 +111,7 @@ async def update(
     bill_approval_required: bool | None,
 ) -> Organisation:
     """Rename an organisation or change its settings (owners and admins)."""
-    organisation, mine = await _locked(uow, viewer, organisation_id, ("input", "id"))
+    organisation, mine = await locked(uow, viewer, organisation_id, ("input", "id"))
     if mine.role == MembershipRole.STAFF:
         raise PermissionDeniedError("Only owners and admins can change the organisation.")
     clean = None if name is None else _clean_name(name, ("input", "name"))
@@ -128,47 +129,32 @@ async def update(
     return organisation
 
 
-def _may_grant(actor: MembershipRole, role: MembershipRole) -> bool:
+def may_grant(actor: MembershipRole, role: MembershipRole) -> bool:
+    """Whether a member with role ``actor`` may give (or take away) ``role``."""
     if actor == MembershipRole.OWNER:
         return True
     return actor == MembershipRole.ADMIN and role == MembershipRole.STAFF
 
 
-async def add_member(
+async def join(
     uow: UnitOfWork,
-    viewer: Viewer,
     *,
     organisation_id: uuid.UUID,
-    email: str,
+    account_id: uuid.UUID,
     role: MembershipRole,
+    actor_account_id: uuid.UUID | None,
 ) -> Membership:
-    """Add an existing account to the organisation with a role."""
-    _, mine = await _locked(uow, viewer, organisation_id, ("input", "organisationId"))
-    if mine.role == MembershipRole.STAFF:
-        raise PermissionDeniedError("Only owners and admins can add members.")
-    if not _may_grant(mine.role, role):
-        raise PermissionDeniedError("Only owners can add owners or admins.")
-    _, email_key = normalise_email(email, ("input", "email"))
-    account = await account_repo.by_email(uow.session, email_key)
-    if account is None:
-        raise UserInputError.one(
-            ErrorCode.NOT_FOUND,
-            ("input", "email"),
-            "No account uses this e-mail address; ask the person to sign up first.",
-        )
-    if await repo.membership_in(uow.session, organisation_id, account.id) is not None:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_MEMBER, ("input", "email"), "This person is a member already."
-        )
+    """Make an account a member: an accepted invitation (``actor``: who invited), or demo
+    seeding. Consent is the caller's business: the API only joins through an invitation."""
     membership = await repo.add_membership(
-        uow.session, organisation_id=organisation_id, account_id=account.id, role=role
+        uow.session, organisation_id=organisation_id, account_id=account_id, role=role
     )
     await event_repo.append(
         uow,
         organisation_id=organisation_id,
         kind=MEMBER_ADDED,
-        actor_account_id=viewer.account_id,
-        subject_account_id=account.id,
+        actor_account_id=actor_account_id,
+        subject_account_id=account_id,
         data={"role": role.value, "membershipId": str(membership.id)},
     )
     return membership
@@ -181,7 +167,7 @@ async def _target(
     target = await repo.membership_by_id(uow.session, viewer.account_id, membership_id)
     if target is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such membership.")
-    _, mine = await _locked(uow, viewer, target.organisation_id, field)
+    _, mine = await locked(uow, viewer, target.organisation_id, field)
     # Read again under the organisation's lock: it may have changed meanwhile.
     target = await repo.membership_by_id(uow.session, viewer.account_id, membership_id)
     if target is None:
@@ -195,7 +181,7 @@ async def remove_member(uow: UnitOfWork, viewer: Viewer, membership_id: uuid.UUI
     target, mine = await _target(uow, viewer, membership_id)
     leaving = target.account_id == viewer.account_id
     if not leaving and not (
-        _may_grant(mine.role, target.role) and mine.role != MembershipRole.STAFF
+        may_grant(mine.role, target.role) and mine.role != MembershipRole.STAFF
     ):
         raise PermissionDeniedError("You may not remove this member.")
     if (
@@ -225,7 +211,7 @@ async def change_role(
     """Change a member's role (owners for any role; admins between staff only)."""
     target, mine = await _target(uow, viewer, membership_id)
     if mine.role == MembershipRole.STAFF or not (
-        _may_grant(mine.role, target.role) and _may_grant(mine.role, role)
+        may_grant(mine.role, target.role) and may_grant(mine.role, role)
     ):
         raise PermissionDeniedError("You may not change this member's role.")
     if target.role == role:

@@ -11,8 +11,6 @@ from resolvers.context import Context
 from schema.errors import user_errors
 from schema.organisation import (
     Membership,
-    MembershipCreateInput,
-    MembershipCreatePayload,
     MembershipDeleteInput,
     MembershipDeletePayload,
     MembershipUpdateInput,
@@ -59,23 +57,6 @@ class OrganisationsMutations:
         )  # fmt: skip
         return OrganisationUpdatePayload(
             organisation=None if outcome.value is None else Organisation.from_model(outcome.value),
-            user_errors=user_errors(outcome.errors),
-        )
-
-    @strawberry.mutation(description="Add an existing account to an organisation.")
-    async def membership_create(
-        self,
-        info: Info,
-        input: Annotated[MembershipCreateInput, strawberry.argument(description="The input.")],
-    ) -> MembershipCreatePayload:
-        outcome = await organisation_resolvers.add_member(
-            info.context,
-            organisation_id=input.organisation_id,
-            email=input.email,
-            role=input.role.to_model(),
-        )
-        return MembershipCreatePayload(
-            membership=None if outcome.value is None else Membership.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
         )
 
