@@ -235,41 +235,42 @@ class PostgresBroker(LocalFanout):
             await self._pool.close()
         self.resync_all()
 
-    async def publish(self, notices: Sequence[EventNotice]) -> None:
-        """NOTIFY every worker (this one included, through its own listener)."""
-        if not notices:
-            return
+    async def _notify(self, channel: str, payloads: Sequence[str]) -> bool:
+        """NOTIFY every worker (this one included, through its own listener); ``False`` if
+        the notices could not be sent."""
         if self._pool is None:
             msg = "broker not started"
             raise RuntimeError(msg)
         try:
             async with self._pool.acquire() as connection:
-                for notice in notices:
-                    await connection.execute(
-                        "SELECT pg_notify($1, $2)",
-                        CHANNEL,
-                        f"{notice.organisation_id}:{notice.seq}",
-                    )
+                for payload in payloads:
+                    await connection.execute("SELECT pg_notify($1, $2)", channel, payload)
         except (OSError, asyncpg.PostgresError):
-            # The events are committed; subscribers catch up on their next wake-up or resync.
-            logger.exception("could not publish event notices")
+            logger.exception("could not publish notices on %s", channel)
+            return False
+        return True
+
+    async def publish(self, notices: Sequence[EventNotice]) -> None:
+        """Wake every worker's subscribers of these organisations."""
+        if not notices:
+            return
+        payloads = [f"{notice.organisation_id}:{notice.seq}" for notice in notices]
+        if not await self._notify(CHANNEL, payloads):
+            # The events are committed; other workers' subscribers catch up on their next
+            # wake-up or resync.
             for notice in notices:
                 self.deliver(notice.organisation_id, notice.seq)
 
     async def publish_revocations(self, token_ids: Sequence[uuid.UUID]) -> None:
-        """NOTIFY every worker of revoked tokens (ids in payloads under the 8,000-byte cap)."""
+        """Tell every worker which tokens were revoked (at most 100 ids a notice, well under
+        the 8,000-byte payload cap)."""
         if not token_ids:
             return
-        if self._pool is None:
-            msg = "broker not started"
-            raise RuntimeError(msg)
-        try:
-            async with self._pool.acquire() as connection:
-                for start in range(0, len(token_ids), 100):
-                    chunk = ",".join(str(t) for t in token_ids[start : start + 100])
-                    await connection.execute("SELECT pg_notify($1, $2)", REVOCATIONS, chunk)
-        except (OSError, asyncpg.PostgresError):
-            # The revocation is committed: this worker's sockets close now; the others check
-            # every operation's token against their own knowledge and resync on reconnect.
-            logger.exception("could not publish token revocations")
+        payloads = [
+            ",".join(str(t) for t in token_ids[start : start + 100])
+            for start in range(0, len(token_ids), 100)
+        ]
+        if not await self._notify(REVOCATIONS, payloads):
+            # The revocation is committed: this worker's sockets close now; the others find out
+            # at their next re-check of the token (at most a minute later, see server.ws).
             self.deliver_revocations(token_ids)

@@ -7,7 +7,9 @@ token. This per-process registry:
   reach every worker through the broker (:meth:`SocketSessions.revoked`);
 - closes a socket when its token expires (a timer per socket);
 - answers :meth:`SocketSessions.alive` for each operation a socket sends, from memory (no
-  database read), so a revoked or expired token never runs another operation;
+  database read), so a revoked or expired token never runs another operation; at most once a
+  minute an operation also confirms the token in the database, so even a lost revocation
+  notice stops a socket within a minute;
 - after the broker may have lost notices (a dropped listener connection), checks every
   watched token against the database again (:meth:`SocketSessions.revalidate`).
 """
@@ -21,7 +23,7 @@ import logging
 import uuid
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +41,8 @@ class SocketSession:
     number: int = field(default_factory=lambda: next(_numbers))
     ended: bool = False
     timer: asyncio.TimerHandle | None = field(default=None, repr=False)
+    # When the token was last confirmed live in the database.
+    checked_at: datetime | None = None
 
 
 class SocketSessions:
@@ -54,7 +58,7 @@ class SocketSessions:
 
     def open(self, token_id: uuid.UUID, expires_at: datetime, close: Close) -> SocketSession:
         """Watch a socket opened with ``token_id`` until :meth:`forget`."""
-        session = SocketSession(token_id, expires_at, close)
+        session = SocketSession(token_id, expires_at, close, checked_at=self._clock())
         self._by_token.setdefault(token_id, {})[session.number] = session
         delay = (expires_at - self._clock()).total_seconds()
         session.timer = asyncio.get_running_loop().call_later(
@@ -81,6 +85,15 @@ class SocketSessions:
         if self._clock() >= session.expires_at:
             self._end(session, "expired")
             return False
+        return True
+
+    def due_for_recheck(self, session: SocketSession, every: timedelta) -> bool:
+        """Whether the token should be confirmed in the database again (a revocation notice
+        could have been lost)."""
+        now = self._clock()
+        if session.checked_at is not None and now - session.checked_at < every:
+            return False
+        session.checked_at = now
         return True
 
     def revoked(self, token_ids: Iterable[uuid.UUID]) -> None:

@@ -1,8 +1,8 @@
 """The graphql-transport-ws handler: a socket's operations stop with its token.
 
 - Before each operation, the socket's session must be alive (its token neither revoked nor
-  expired, answered from memory by :class:`resolvers.sessions.SocketSessions`); otherwise
-  the socket is closed with 4403.
+  expired, answered from memory by :class:`resolvers.sessions.SocketSessions`, and confirmed
+  in the database at most once a minute); otherwise the socket is closed with 4403.
 - Queries and mutations sent over the socket get the same execution deadline as over HTTP;
   subscriptions run for as long as the client keeps them.
 - When the socket ends, its session is forgotten.
@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from datetime import timedelta
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -20,10 +21,12 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 )
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
-from resolvers.context import AppState, Context
+from resolvers.context import AppState, Context, live_tokens
+from resolvers.sessions import SocketSession
 from schema.extensions import deadline_error
 
 REVOKED_CLOSE_CODE = 4403
+RECHECK_EVERY = timedelta(minutes=1)
 REVOKED_REASON = "Forbidden: the access token was revoked or has expired"
 
 
@@ -61,10 +64,21 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         session = self.context.socket_session
-        if session is not None and not self.state.sessions.alive(session):
+        if session is not None and not await self._session_alive(session):
             await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
             return
         await super().handle_subscribe(message)
+
+    async def _session_alive(self, session: SocketSession) -> bool:
+        sessions = self.state.sessions
+        if not sessions.alive(session):
+            return False
+        if sessions.due_for_recheck(session, RECHECK_EVERY):
+            live = await live_tokens(self.state, {session.token_id})
+            if session.token_id not in live:
+                sessions.revoked([session.token_id])
+                return False
+        return True
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         if _is_subscription(operation.query, operation.operation_name):

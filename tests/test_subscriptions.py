@@ -264,3 +264,22 @@ async def test_subscriptions_per_connection_are_capped(
     assert message["type"] == "error"
     assert message["payload"][0]["message"] == "Subscription limit reached"
     await ws.close()
+
+
+async def test_a_lost_revocation_notice_still_stops_the_socket(
+    api: Api, live_server: LiveServer, state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from server import ws as ws_module
+
+    owner = await api.sign_up()
+    ws = await _connect(live_server, owner)
+
+    async def lost(_token_ids: object) -> None:
+        return None
+
+    monkeypatch.setattr(state.broker, "publish_revocations", lost)
+    monkeypatch.setattr(ws_module, "RECHECK_EVERY", timedelta(0))
+    await api.ok("mutation { accessTokenRevoke { revokedCount } }", token=owner.token)
+    assert len(state.sessions) == 1  # no notice arrived
+    assert await _close_code(ws, "query { viewer { account { email } } }") == 4403
+    assert len(state.sessions) == 0
