@@ -197,6 +197,9 @@ class Document(Node):
     document_date: dt.date = strawberry.field(description="The document date.")
     due_date: dt.date | None = strawberry.field(description="When payment is due.")
     seller_gstin: str | None = strawberry.field(description="The seller's GSTIN.")
+    gstin: str | None = strawberry.field(
+        description="Our GSTIN the document is issued under (null for received documents)."
+    )
     place_of_supply: str = strawberry.field(
         description="State code of the place of supply (96 outside India)."
     )
@@ -236,6 +239,7 @@ class Document(Node):
             id=strawberry.ID(encode_id("Document", m.id)), kind=DocumentKind[m.kind.name],
             number=m.number, fiscal_year=m.fiscal_year, document_date=m.document_date,
             due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
+            gstin=m.our_gstin or None,
             supply_type=SupplyType[m.supply_type], status=m.status,
             push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
             network_id=m.network_id, push_reason=m.push_reason,
@@ -332,7 +336,13 @@ class DocumentFieldsInput:
     )
     number: str | None = strawberry.field(
         default=None,
-        description="Its number; the next of the series when left out (kept when editing).",
+        description="Its number, unique per GSTIN, kind and fiscal year; the next free one of "
+        "the series when left out (kept when editing).",
+    )
+    gstin: str | None = strawberry.field(
+        default=None,
+        description="The organisation's GSTIN it is issued under (one it holds); by default "
+        "the one verified at onboarding (kept when editing).",
     )
     document_date: dt.date = strawberry.field(description="The document date.")
     due_date: dt.date | None = strawberry.field(default=None, description="When payment is due.")
@@ -353,7 +363,7 @@ class DocumentFieldsInput:
         if contact is None:
             return None
         return DocumentIn(
-            kind=kind, contact_id=contact, number=self.number,
+            kind=kind, contact_id=contact, number=self.number, gstin=self.gstin,
             document_date=self.document_date, due_date=self.due_date,
             place_of_supply=self.place_of_supply, round_to_rupee=self.round_to_rupee,
             notes=self.notes,

@@ -62,18 +62,20 @@ class InboxStatus(enum.StrEnum):
 class Document(Base):
     """A document with its totals in paise (lines hold the detail).
 
-    Our own documents are numbered per kind and fiscal year; received ones keep the sender's
-    number, unique per sender (``received_from`` is empty for our own)."""
+    Our own documents are numbered per issuing GSTIN (``our_gstin``), kind and fiscal year;
+    received ones keep the sender's number, unique per sender (``received_from`` is empty for
+    our own, ``our_gstin`` empty for received ones)."""
 
     __tablename__ = "documents"
     __table_args__ = (
         UniqueConstraint(
             "organisation_id",
+            "our_gstin",
             "kind",
             "fiscal_year",
             "number",
             "received_from",
-            name="uq_documents_number_per_sender",
+            name="uq_documents_number_per_series",
         ),
         UniqueConstraint("organisation_id", "network_id"),
     )
@@ -90,6 +92,8 @@ class Document(Base):
     )
     # The sender's B2B ID for a received document, empty for our own.
     received_from: Mapped[str] = mapped_column(String(50), default="", server_default="")
+    # The organisation's GSTIN our own document is issued under (empty for received ones).
+    our_gstin: Mapped[str] = mapped_column(String(15), default="", server_default="")
     inbox_status: Mapped[InboxStatus | None] = mapped_column(
         Enum(InboxStatus, native_enum=False, length=24), default=None
     )
@@ -172,13 +176,15 @@ class DocumentHistory(Base):
 
 
 class NumberSeries(Base):
-    """The next automatic number of a kind of document in a fiscal year."""
+    """The next automatic number of a kind of document in a fiscal year, per GSTIN (GST makes
+    invoice numbers unique per registration and fiscal year)."""
 
     __tablename__ = "number_series"
 
     organisation_id: Mapped[uuid.UUID] = mapped_column(
         Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
     )
+    gstin: Mapped[str] = mapped_column(String(15), primary_key=True)
     kind: Mapped[str] = mapped_column(String(24), primary_key=True)
     fiscal_year: Mapped[str] = mapped_column(String(7), primary_key=True)
     next_value: Mapped[int] = mapped_column(Integer, default=1)

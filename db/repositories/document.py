@@ -24,7 +24,7 @@ from db.pagination import Page, PageRequest, paginate
 
 
 async def next_number(
-    session: AsyncSession, organisation_id: uuid.UUID, kind: str, fiscal_year: str
+    session: AsyncSession, organisation_id: uuid.UUID, gstin: str, kind: str, fiscal_year: str
 ) -> int:
     """Take the next automatic number of the series (creating it at 1), under its row lock."""
     for _ in range(2):
@@ -32,6 +32,7 @@ async def next_number(
             update(NumberSeries)
             .where(
                 NumberSeries.organisation_id == organisation_id,
+                NumberSeries.gstin == gstin,
                 NumberSeries.kind == kind,
                 NumberSeries.fiscal_year == fiscal_year,
             )
@@ -45,6 +46,7 @@ async def next_number(
                 session.add(
                     NumberSeries(
                         organisation_id=organisation_id,
+                        gstin=gstin,
                         kind=kind,
                         fiscal_year=fiscal_year,
                         next_value=1,
@@ -64,12 +66,15 @@ async def number_taken(
     fiscal_year: str,
     number: str,
     *,
+    gstin: str = "",
     received_from: str = "",
 ) -> bool:
-    """Whether the number is used in that series already (ours, or one sender's)."""
+    """Whether the number is used in that series already (ours under ``gstin``, or one
+    sender's)."""
     found = await session.scalar(
         select(Document.id).where(
             Document.organisation_id == organisation_id,
+            Document.our_gstin == gstin,
             Document.kind == kind,
             Document.fiscal_year == fiscal_year,
             Document.number == number,

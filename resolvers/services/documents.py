@@ -1,9 +1,11 @@
 """Documents: invoices, sales and purchase orders, credit and debit notes (DOMAIN.md 4-5).
 
-Any member creates documents. Numbers: at most 16 characters (first alphanumeric, then letters,
-digits, ``-`` and ``/``), unique per organisation, kind and fiscal year (April to March);
-left out, the next number of the series is taken (``INV-00001``...). Tax comes from
-:mod:`resolvers.services.tax`. Credit and debit notes are only possible against documents
+Any member creates documents, each issued under one of the organisation's GSTINs (by default
+the one verified at onboarding). Numbers: at most 16 characters (first alphanumeric, then
+letters, digits, ``-`` and ``/``), unique per GSTIN, kind and fiscal year (April to March), as
+GST requires; left out, the next free number of that series is taken (``INV-00001``...),
+skipping numbers given by hand, and a clash is never more than a ``TAKEN`` user error. Tax
+comes from :mod:`resolvers.services.tax`. Credit and debit notes are only possible against documents
 pushed and accepted through the network.
 """
 
@@ -16,6 +18,8 @@ import re
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from sqlalchemy.exc import IntegrityError
 
 from db.base import new_id
 from db.models import (
@@ -71,6 +75,8 @@ class DocumentIn:
     lines: list[tax.LineIn]
     # For credit and debit notes: the invoice or bill it is against.
     reference_id: uuid.UUID | None = None
+    # The organisation's GSTIN it is issued under (default: see organisation_gstin).
+    gstin: str | None = None
 
 
 NOTES = {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}
@@ -89,6 +95,91 @@ async def organisation_gstin(uow: UnitOfWork, organisation_id: uuid.UUID) -> str
         return onboarding.gstin
     gstins = await onboarding_repo.gstins(uow.session, organisation_id)
     return gstins[0].gstin if gstins else None
+
+
+async def _issuing_gstin(
+    uow: UnitOfWork, organisation_id: uuid.UUID, asked: str | None
+) -> str | None:
+    """The GSTIN a document is issued under: the one asked for, which the organisation must
+    hold, or by default :func:`organisation_gstin`."""
+    if asked is None:
+        return await organisation_gstin(uow, organisation_id)
+    wanted = asked.strip().upper()
+    held = {g.gstin for g in await onboarding_repo.gstins(uow.session, organisation_id)}
+    if wanted not in held:
+        raise UserInputError.one(
+            ErrorCode.GSTIN_NOT_HELD, ("input", "gstin"),
+            "Issue documents under one of the organisation's GSTINs.",
+        )  # fmt: skip
+    return wanted
+
+
+MAX_NUMBER_SKIPS = 1000
+
+
+async def _number(  # noqa: PLR0917
+    uow: UnitOfWork,
+    organisation_id: uuid.UUID,
+    gstin: str,
+    details: DocumentIn,
+    year: str,
+    current: Document | None,
+) -> str:
+    """The document's number: the one given (refused if taken in its series), the current one
+    when editing within the same fiscal year, or the next free one of the series (numbers
+    taken by hand are skipped, and the series moves past them)."""
+    kind = details.kind.value
+    number = details.number.strip() if details.number else None
+    if number is None and current is not None and (current.fiscal_year, current.our_gstin) == (
+        year, gstin,
+    ):  # fmt: skip
+        return current.number
+    if number is not None:
+        same = current is not None and (current.number, current.fiscal_year, current.our_gstin) == (
+            number, year, gstin,
+        )  # fmt: skip
+        if not same and await repo.number_taken(
+            uow.session, organisation_id, kind, year, number, gstin=gstin
+        ):
+            raise UserInputError.one(
+                ErrorCode.TAKEN, ("input", "number"), f"{number} is used in {year} already."
+            )
+        return number
+    for _ in range(MAX_NUMBER_SKIPS):
+        serial = await repo.next_number(uow.session, organisation_id, gstin, kind, year)
+        candidate = f"{PREFIX[details.kind]}{serial:05d}"
+        if not await repo.number_taken(
+            uow.session, organisation_id, kind, year, candidate, gstin=gstin
+        ):
+            return candidate
+    raise UserInputError.one(  # pragma: no cover - a thousand numbers in a row taken by hand
+        ErrorCode.TAKEN, ("input", "number"), "No free automatic number: give one by hand."
+    )
+
+
+async def _save_new(uow: UnitOfWork, document: Document, details: DocumentIn) -> None:
+    """Insert a new document; a number taken meanwhile (another request's, concurrently) is a
+    ``TAKEN`` user error for a number given by hand, and the next free one otherwise."""
+    for _ in range(MAX_NUMBER_SKIPS):
+        try:
+            async with uow.session.begin_nested():
+                uow.session.add(document)
+                await uow.session.flush()
+        except IntegrityError:
+            if details.number is not None:
+                raise UserInputError.one(
+                    ErrorCode.TAKEN, ("input", "number"),
+                    f"{document.number} is used in {document.fiscal_year} already.",
+                ) from None  # fmt: skip
+            document.number = await _number(
+                uow, document.organisation_id, document.our_gstin, details, document.fiscal_year,
+                None,
+            )  # fmt: skip
+            continue
+        return
+    raise UserInputError.one(  # pragma: no cover
+        ErrorCode.TAKEN, ("input", "number"), "No free automatic number: give one by hand."
+    )
 
 
 def _check_contact(kind: DocumentKind, contact: Contact) -> list[UserError]:
@@ -217,8 +308,7 @@ async def create(
         id=document_id, organisation_id=organisation_id, kind=details.kind, status="DRAFT",
         created_by_account_id=viewer.account_id, reference_id=reference and reference.id, **values,
     )  # fmt: skip
-    uow.session.add(document)
-    await uow.session.flush()
+    await _save_new(uow, document, details)
     _add_lines(uow, document, lines)
     uow.session.add(
         DocumentHistory(
@@ -292,7 +382,8 @@ async def _content(
     contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
     if contact is not None and contact.organisation_id != organisation_id:
         contact = None
-    seller = await organisation_gstin(uow, organisation_id)
+    asked = details.gstin or (current.our_gstin if current is not None else None)
+    seller = await _issuing_gstin(uow, organisation_id, asked or None)
     errors = _problems(details, contact, seller, today)
     moved = contact is not None and current is not None and contact.id != current.contact_id
     if moved and current is not None and current.network_id is not None:
@@ -304,20 +395,9 @@ async def _content(
         )  # fmt: skip
     if errors or contact is None or seller is None:
         raise UserInputError(errors)
-    number = details.number.strip() if details.number else None
     notes = " ".join((details.notes or "").split()) or None
     year = fiscal_year(details.document_date)
-    if number is None and current is not None and current.fiscal_year == year:
-        number = current.number
-    if number is None:
-        serial = await repo.next_number(uow.session, organisation_id, details.kind.value, year)
-        number = f"{PREFIX[details.kind]}{serial:05d}"
-    elif (current is None or (current.number, current.fiscal_year) != (number, year)) and (
-        await repo.number_taken(uow.session, organisation_id, details.kind.value, year, number)
-    ):
-        raise UserInputError.one(
-            ErrorCode.TAKEN, ("input", "number"), f"{number} is used in {year} already."
-        )
+    number = await _number(uow, organisation_id, seller, details, year, current)
     ours = seller[:2]
     theirs = contact.gstin[:2] if contact.gstin else (contact.state_code or ours)
     if details.kind in SALES:
@@ -338,7 +418,7 @@ async def _content(
             f"A document's total can be at most {tax.rupees(tax.MAX_DOCUMENT_TOTAL_PAISE)}.",
         )  # fmt: skip
     values: dict[str, Any] = {
-        "number": number, "fiscal_year": year, "contact_id": contact.id,
+        "number": number, "fiscal_year": year, "contact_id": contact.id, "our_gstin": seller,
         "document_date": details.document_date, "due_date": details.due_date,
         "seller_gstin": seller if details.kind in SALES else contact.gstin,
         "place_of_supply": supply_to, "supply_type": kind.value,
