@@ -15,7 +15,6 @@ from simulator.demo import SHARMA_KA, SHARMA_MH
 from tests.conftest import Api
 from tests.test_documents import CREATE, GSTIN_ADD, _doc, _seller
 
-
 WITH_GSTIN = CREATE.replace("document { id", "document { id gstin sellerGstin")
 
 

@@ -27,7 +27,7 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import access, identifiers
+from resolvers.services import access, identifiers, states
 from resolvers.services.accounts import Viewer, normalise_email
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserError, UserInputError
 from resolvers.services.network import (
@@ -117,16 +117,18 @@ def _clean(details: ContactIn) -> dict[str, object]:  # noqa: PLR0915 (one check
     if details.gst_treatment not in REGISTERED and gstin is not None:
         err(ErrorCode.INVALID, "gstTreatment", "A contact with a GSTIN is registered for GST.")
     state = details.state_code.strip() if details.state_code else None
-    if state is not None and state not in identifiers.STATE_CODES:
-        err(ErrorCode.INVALID, "stateCode", "Not a GST state code.")
+    if state is not None and (
+        state == states.OUTSIDE_INDIA or states.place_of_supply_problem(state) is not None
+    ):
+        err(ErrorCode.INVALID, "stateCode", "Not a state or union territory code in use.")
     supply = details.place_of_supply.strip() if details.place_of_supply else None
-    if supply is not None and supply not in identifiers.STATE_CODES and supply != "96":
-        err(ErrorCode.INVALID, "placeOfSupply", "Not a GST state code (96 for outside India).")
+    if supply is not None and (problem := states.place_of_supply_problem(supply)) is not None:
+        err(ErrorCode.INVALID, "placeOfSupply", problem)
     if supply is None:
         supply = (
             "96"
             if details.gst_treatment == GstTreatment.OVERSEAS
-            else (gstin[:2] if gstin else state)
+            else (states.current(gstin[:2]) if gstin else state)
         )
     pin = None
     if details.pin and details.pin.strip():

@@ -38,10 +38,9 @@ from db.repositories import document as repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import idempotency, tax
+from resolvers.services import idempotency, states, tax
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
-from resolvers.services.identifiers import STATE_CODES
 
 MAX_LINES = 200
 # Dates: GST began on 1 July 2017; a document may be dated up to a year ahead, and fall due
@@ -398,18 +397,19 @@ async def _content(
     notes = " ".join((details.notes or "").split()) or None
     year = fiscal_year(details.document_date)
     number = await _number(uow, organisation_id, seller, details, year, current)
-    ours = seller[:2]
-    theirs = contact.gstin[:2] if contact.gstin else (contact.state_code or ours)
+    ours = states.current(seller[:2])
+    theirs = states.current(contact.gstin[:2] if contact.gstin else (contact.state_code or ours))
+    given = details.place_of_supply.strip() if details.place_of_supply else None
+    if given is not None and (problem := states.place_of_supply_problem(given)) is not None:
+        raise UserInputError.one(ErrorCode.INVALID, ("input", "placeOfSupply"), problem)
     if details.kind in SALES:
-        supply_to = details.place_of_supply or contact.place_of_supply or theirs
+        supply_to = given or states.current(contact.place_of_supply or theirs)
         seller_state = ours
     else:
-        supply_to = details.place_of_supply or ours
+        supply_to = given or ours
         seller_state = theirs
-    if supply_to != tax.OUTSIDE_INDIA and supply_to not in STATE_CODES:
-        raise UserInputError.one(
-            ErrorCode.INVALID, ("input", "placeOfSupply"), "Not a GST state code."
-        )
+    if (problem := states.place_of_supply_problem(supply_to)) is not None:
+        raise UserInputError.one(ErrorCode.INVALID, ("input", "placeOfSupply"), problem)
     kind = tax.supply_type(seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ)
     computed = tax.totals(details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee)
     if computed.total > tax.MAX_DOCUMENT_TOTAL_PAISE:

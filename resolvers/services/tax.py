@@ -17,9 +17,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from resolvers.services import states
+
 RATES = frozenset(decimal.Decimal(r) for r in ("0", "0.25", "3", "5", "12", "18", "28", "40"))
-UT_WITHOUT_LEGISLATURE = frozenset({"04", "26", "31", "35", "38", "97"})
-OUTSIDE_INDIA = "96"
+UT_WITHOUT_LEGISLATURE = states.UT_WITHOUT_LEGISLATURE
+OUTSIDE_INDIA = states.OUTSIDE_INDIA
 # Documented maximums, far inside 64-bit paise and the 28-digit decimal context, so no
 # accepted input can overflow either: checked before anything multiplies.
 MAX_QUANTITY = decimal.Decimal("1000000000")  # 100 crore units
