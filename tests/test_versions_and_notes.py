@@ -280,3 +280,89 @@ async def test_void(api: Api, simulator: SimulatedNetwork, dispatcher: Dispatche
     assert again["data"]["documentVoid"]["userErrors"][0]["code"] == "ALREADY_DONE"
     edit = await api(UPDATE, _edit(draft, customer, "1.00"), token=seller.token)
     assert edit["data"]["documentUpdate"]["userErrors"][0]["code"] == "ALREADY_DONE"
+
+
+NOTE_DOC = """query($id: ID!) { node(id: $id) { ... on Document { placeOfSupply supplyType gstin
+    totals { cgst { amount } sgst { amount } igst { amount } total { amount } } } } }"""
+
+
+async def _accepted_intra_state_invoice(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
+) -> tuple[Member, str, str, Member, str, str]:
+    """Sharma (MH) invoices Kaveri (KA) with Maharashtra as place of supply: CGST + SGST."""
+    seller, seller_org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
+    buyer, buyer_org = await onboard(api, simulator, dispatcher, KAVERI_COMPONENTS)
+    customer = await contact(api, seller, seller_org, KAVERI_COMPONENTS)
+    invoice = await document(api, seller, seller_org, customer, placeOfSupply="27")
+    await api.ok(PUSH, {"i": {"documentId": invoice}}, token=seller.token)
+    await dispatcher.run_once()
+    await simulator.advance(2)
+    [bill] = await inbox(api, buyer, buyer_org)
+    await api.ok(ACCEPT, {"i": {"documentId": bill["id"]}}, token=buyer.token)
+    await _settle(simulator, dispatcher)
+    return seller, seller_org, customer, buyer, buyer_org, invoice
+
+
+async def test_a_note_takes_its_documents_place_of_supply_rates_and_date(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
+) -> None:
+    seller, org, customer, _buyer, _buyer_org, invoice = await _accepted_intra_state_invoice(
+        api, simulator, dispatcher
+    )
+    made = await _note(api, seller, org, "CREDIT_NOTE", customer, invoice)
+    assert made["userErrors"] == []
+    credit = made["document"]
+    assert isinstance(credit, dict)
+    note = (await api.ok(NOTE_DOC, {"id": credit["id"]}, token=seller.token))["node"]
+    assert (note["placeOfSupply"], note["supplyType"]) == ("27", "INTRA_STATE")
+    assert (note["totals"]["cgst"]["amount"], note["totals"]["sgst"]["amount"]) == (
+        "90.00",
+        "90.00",
+    )
+    assert note["totals"]["igst"]["amount"] == "0.00"
+    # A rate none of the invoice's lines carries, an earlier date, another place of supply:
+    bad = await api(
+        CREATE,
+        {
+            "i": {
+                "organisationId": org, "kind": "CREDIT_NOTE", "contactId": customer,
+                "referenceId": invoice, "documentDate": "2026-11-23", "placeOfSupply": "29",
+                "lines": [{**LAPTOP, "quantity": "1", "unitPrice": "10.00"},
+                          {**LAPTOP, "quantity": "1", "unitPrice": "10.00", "taxRate": "5"}],
+            }
+        },
+        token=seller.token,
+    )  # fmt: skip
+    assert [(e["code"], e["field"]) for e in bad["data"]["documentCreate"]["userErrors"]] == [
+        ("INVALID", ["input", "documentDate"]),
+        ("INVALID", ["input", "placeOfSupply"]),
+        ("INVALID", ["input", "lines", "1", "taxRate"]),
+    ]
+
+
+async def test_rejected_notes_do_not_count_against_the_cap(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
+) -> None:
+    seller, org, customer, buyer, buyer_org, invoice = await _accepted_intra_state_invoice(
+        api, simulator, dispatcher
+    )
+    # The whole invoice (1,18,000.00 with tax) in one credit note, which the buyer rejects.
+    full = await _note(api, seller, org, "CREDIT_NOTE", customer, invoice, price="50000.00")
+    assert full["userErrors"] == []
+    second = await _note(api, seller, org, "CREDIT_NOTE", customer, invoice, price="50000.00")
+    assert second["userErrors"] == []
+    over = await _note(api, seller, org, "CREDIT_NOTE", customer, invoice, price="1.00")
+    assert _codes(over) == [("INVALID", ["input", "lines"])]
+    note = full["document"]
+    assert isinstance(note, dict)
+    await api.ok(PUSH, {"i": {"documentId": note["id"]}}, token=seller.token)
+    await dispatcher.run_once()
+    await simulator.advance(2)
+    [received] = [i for i in await inbox(api, buyer, buyer_org) if i["kind"] == "CREDIT_NOTE"]
+    await api.ok(
+        REJECT, {"i": {"documentId": received["id"], "reason": "Not agreed"}}, token=buyer.token
+    )
+    await _settle(simulator, dispatcher)
+    assert (await node(api, seller, note["id"]))["pushStatus"] == "REJECTED"
+    again = await _note(api, seller, org, "CREDIT_NOTE", customer, invoice, price="50000.00")
+    assert again["userErrors"] == []

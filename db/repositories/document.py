@@ -19,6 +19,7 @@ from db.models import (
     InboxTombstone,
     Membership,
     NumberSeries,
+    PushStatus,
 )
 from db.pagination import Page, PageRequest, paginate
 
@@ -273,11 +274,13 @@ async def delete_lines(session: AsyncSession, document_id: uuid.UUID) -> None:
 async def notes_total(
     session: AsyncSession, reference_id: uuid.UUID, *, exclude: uuid.UUID | None
 ) -> int:
-    """What our live notes against a document add up to, in paise."""
+    """What our live notes against a document add up to, in paise: a note the receiver
+    rejected or returned, or that was voided, does not count."""
     stmt = select(func.coalesce(func.sum(Document.total_paise), 0)).where(
         Document.reference_id == reference_id,
         Document.direction == Direction.OUTGOING,
         Document.status != "VOID",
+        Document.push_status != PushStatus.REJECTED,
     )
     if exclude is not None:
         stmt = stmt.where(Document.id != exclude)

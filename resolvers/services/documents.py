@@ -299,7 +299,7 @@ async def create(
             "Only credit and debit notes refer to a document.",
         )  # fmt: skip
     values, lines = await _content(
-        uow, viewer, organisation_id, details, current=None, today=now.date()
+        uow, viewer, organisation_id, details, current=None, today=now.date(), reference=reference
     )
     if reference is not None:
         await _check_note_total(uow, reference, values["total_paise"], exclude=None)
@@ -355,6 +355,49 @@ async def _reference(
     return found
 
 
+async def _as_note_of(
+    uow: UnitOfWork, viewer: Viewer, details: DocumentIn, reference: Document
+) -> DocumentIn:
+    """A note's input held to its document: dated on or after it, the same place of supply
+    (and so the same tax heads), the same GSTIN of ours, and only rates its lines carry."""
+    errors: list[UserError] = []
+    if details.document_date < reference.document_date:
+        errors.append(
+            UserError(
+                ErrorCode.INVALID, ("input", "documentDate"),
+                f"A note is dated on or after its document ({reference.document_date}).",
+            )
+        )  # fmt: skip
+    given = details.place_of_supply.strip() if details.place_of_supply else None
+    if given is not None and given != reference.place_of_supply:
+        errors.append(
+            UserError(
+                ErrorCode.INVALID, ("input", "placeOfSupply"),
+                f"A note takes its document's place of supply ({reference.place_of_supply}).",
+            )
+        )  # fmt: skip
+    rates = {
+        line.tax_rate_bp
+        for line in await repo.lines_for(uow.session, viewer.account_id, [reference.id])
+    }
+    for index, line in enumerate(details.lines):
+        if int(line.tax_rate * 100) not in rates:
+            shown = ", ".join(f"{decimal.Decimal(r) / 100:g}" for r in sorted(rates))
+            errors.append(
+                UserError(
+                    ErrorCode.INVALID, ("input", "lines", str(index), "taxRate"),
+                    f"A note's lines carry the rates of its document's lines ({shown} %).",
+                )
+            )  # fmt: skip
+    if errors:
+        raise UserInputError(errors)
+    return dataclasses.replace(
+        details,
+        place_of_supply=reference.place_of_supply,
+        gstin=reference.our_gstin or details.gstin,
+    )
+
+
 async def _check_note_total(
     uow: UnitOfWork, reference: Document, total: int, *, exclude: uuid.UUID | None
 ) -> None:
@@ -376,8 +419,13 @@ async def _content(
     *,
     current: Document | None,
     today: dt.date,
+    reference: Document | None = None,
 ) -> tuple[dict[str, Any], list[DocumentLine]]:
-    """Check a document's input and compute its columns and lines (``current``: when editing)."""
+    """Check a document's input and compute its columns and lines (``current``: when editing;
+    ``reference``: the invoice or bill a note is against, whose parties, place of supply and
+    supply type the note takes)."""
+    if reference is not None:
+        details = await _as_note_of(uow, viewer, details, reference)
     contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
     if contact is not None and contact.organisation_id != organisation_id:
         contact = None
@@ -411,6 +459,8 @@ async def _content(
     if (problem := states.place_of_supply_problem(supply_to)) is not None:
         raise UserInputError.one(ErrorCode.INVALID, ("input", "placeOfSupply"), problem)
     kind = tax.supply_type(seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ)
+    if reference is not None:
+        kind = tax.SupplyType(reference.supply_type)
     computed = tax.totals(details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee)
     if computed.total > tax.MAX_DOCUMENT_TOTAL_PAISE:
         raise UserInputError.one(
@@ -473,13 +523,15 @@ async def update(
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
     details = dataclasses.replace(details, kind=document.kind)
     details = dataclasses.replace(details, reference_id=document.reference_id)
-    values, lines = await _content(
-        uow, viewer, document.organisation_id, details, current=document, today=now.date()
-    )
+    reference = None
     if document.reference_id is not None:
         reference = await uow.session.get(Document, document.reference_id)
-        if reference is not None:
-            await _check_note_total(uow, reference, values["total_paise"], exclude=document.id)
+    values, lines = await _content(
+        uow, viewer, document.organisation_id, details, current=document, today=now.date(),
+        reference=reference,
+    )  # fmt: skip
+    if reference is not None:
+        await _check_note_total(uow, reference, values["total_paise"], exclude=document.id)
     for key, value in values.items():
         setattr(document, key, value)
     await repo.delete_lines(uow.session, document.id)
