@@ -67,6 +67,45 @@ class PushStatus(enum.Enum):
     )
 
 
+@strawberry.enum(
+    description="A document's business status, separate from its push status. Your invoices "
+    "and notes: DRAFT, SENT, PARTIALLY_PAID, PAID, OVERDUE, VOID; your orders: DRAFT, OPEN, "
+    "CLOSED, VOID; received documents: RECEIVED, PENDING_APPROVAL, OPEN (bills then "
+    "PARTIALLY_PAID, PAID, OVERDUE), VOID."
+)
+class DocumentStatus(enum.Enum):
+    """Business statuses; mirrors the stored ones."""
+
+    DRAFT = strawberry.enum_value(
+        "DRAFT",
+        description="Yours, not delivered: never pushed, refused by the network (see "
+        "pushStatus PUSH_FAILED), or rejected or returned by the recipient (pushStatus REJECTED: "
+        "edit it into a new version).",
+    )
+    SENT = strawberry.enum_value(
+        "SENT", description="Your invoice or note, on its way to or accepted by the recipient."
+    )
+    OPEN = strawberry.enum_value(
+        "OPEN",
+        description="Your order on its way or accepted; or a received document you accepted.",
+    )
+    CLOSED = strawberry.enum_value("CLOSED", description="An order fulfilled.")
+    PARTIALLY_PAID = strawberry.enum_value(
+        "PARTIALLY_PAID", description="Part of the amount is paid."
+    )
+    PAID = strawberry.enum_value("PAID", description="Paid in full.")
+    OVERDUE = strawberry.enum_value(
+        "OVERDUE", description="Past its due date with an amount outstanding."
+    )
+    VOID = strawberry.enum_value("VOID", description="Voided: kept for the record, inactive.")
+    RECEIVED = strawberry.enum_value(
+        "RECEIVED", description="Received through Bharat Connect, not answered yet."
+    )
+    PENDING_APPROVAL = strawberry.enum_value(
+        "PENDING_APPROVAL", description="Accepted, waiting for an owner's or admin's approval."
+    )
+
+
 @strawberry.enum(description="Whether a document is yours or came to you through Bharat Connect.")
 class DocumentDirection(enum.Enum):
     """Directions; mirrors the stored ones."""
@@ -89,7 +128,8 @@ class InboxStatus(enum.Enum):
         "network to take the answer.",
     )
     ACCEPTED = strawberry.enum_value(
-        "ACCEPTED", description="Accepted, and the sender was told (BILL_ACCEPTED for bills)."
+        "ACCEPTED",
+        description="Accepted, and the sender was told (a received invoice is now a bill).",
     )
     REJECTED = strawberry.enum_value(
         "REJECTED",
@@ -204,8 +244,8 @@ class Document(Node):
         description="State code of the place of supply (96 outside India)."
     )
     supply_type: SupplyType = strawberry.field(description="Which taxes apply.")
-    status: str = strawberry.field(
-        description="Business status: DRAFT, SENT, PARTIALLY_PAID, PAID, OVERDUE, VOID (invoices); DRAFT, OPEN, CLOSED, VOID (orders); RECEIVED, PENDING_APPROVAL, OPEN (received documents)."
+    status: DocumentStatus = strawberry.field(
+        description="Business status (see DocumentStatus: which values apply to which documents)."
     )
     push_status: PushStatus = strawberry.field(description="Where it stands on the network.")
     version: int = strawberry.field(
@@ -240,7 +280,7 @@ class Document(Node):
             number=m.number, fiscal_year=m.fiscal_year, document_date=m.document_date,
             due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
             gstin=m.our_gstin or None,
-            supply_type=SupplyType[m.supply_type], status=m.status,
+            supply_type=SupplyType[m.supply_type], status=DocumentStatus[m.status],
             push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
             network_id=m.network_id, push_reason=m.push_reason,
             direction=DocumentDirection[m.direction.name], received_from=m.received_from or None,

@@ -29,7 +29,13 @@ from resolvers.ids import encode_id
 from resolvers.services import access as access_service
 from schema.account import Account
 from schema.contact import Contact, ContactKind
-from schema.document import Document, DocumentDirection, DocumentKind, InboxStatus
+from schema.document import (
+    Document,
+    DocumentDirection,
+    DocumentKind,
+    DocumentStatus,
+    InboxStatus,
+)
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.relay import After, Before, Connection, First, Last, Node
@@ -131,7 +137,7 @@ class Organisation(Node):
             DocumentKind | None, strawberry.argument(description="Only this kind.")
         ] = None,
         status: Annotated[
-            str | None, strawberry.argument(description="Only this business status.")
+            DocumentStatus | None, strawberry.argument(description="Only this business status.")
         ] = None,
         contact_id: Annotated[
             strawberry.ID | None, strawberry.argument(description="Only this contact's.")
@@ -152,7 +158,7 @@ class Organisation(Node):
         ] = None,
     ) -> Connection[Document]:
         where = DocumentFilter(
-            kind=None if kind is None else kind.name, status=status, date_from=date_from,
+            kind=None if kind is None else kind.name, status=None if status is None else status.name, date_from=date_from,
             date_to=date_to, direction=None if direction is None else direction.name,
             inbox_status=None if inbox_status is None else inbox_status.name,
         )  # fmt: skip

@@ -130,6 +130,8 @@ async def test_rejection_and_return_carry_the_remarks(
         "REJECTED",
         "RETURNED: Wrong PO reference",
     )
+    # A returned invoice was not sent: it is a draft again, to be edited into a new version.
+    assert returned["status"] == "DRAFT"
 
 
 async def test_a_refusal_fails_the_push_and_it_can_be_pushed_again(
@@ -146,12 +148,43 @@ async def test_a_refusal_fails_the_push_and_it_can_be_pushed_again(
         "PUSH_FAILED",
         "Refused by the network: RECEIVER_SUSPENDED",
     )
+    assert (first["status"], failed["status"]) == ("SENT", "DRAFT")
     second = (await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token))[
         "documentPush"
     ]["document"]
     assert second["networkId"] == first["networkId"]  # a retry never mints a new id
     await dispatcher.run_once()
-    assert (await _doc(api, owner, document))["pushStatus"] == "AWAITING_RESPONSE"
+    resent = await _doc(api, owner, document)
+    assert (resent["status"], resent["pushStatus"]) == ("SENT", "AWAITING_RESPONSE")
+
+
+async def test_a_rejected_order_is_not_open(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
+) -> None:
+    owner, org, _ = await _ready(api, simulator, dispatcher)
+    simulator.world.behaviour.document_answers["tapti-foods"] = ("REJECT", "No such order")
+    listing = """query($o: ID!, $s: DocumentStatus) { organisation(id: $o) {
+        documents(kind: SALES_ORDER, status: $s) { nodes { id status } } } }"""
+    contact = (await api.ok(
+        "query($o: ID!) { organisation(id: $o) { contacts { nodes { id } } } }", {"o": org},
+        token=owner.token,
+    ))["organisation"]["contacts"]["nodes"][0]["id"]  # fmt: skip
+    order = (await api.ok(
+        CREATE,
+        {"i": {"organisationId": org, "kind": "SALES_ORDER", "contactId": contact,
+               "documentDate": "2026-11-24", "lines": [LAPTOP]}},
+        token=owner.token,
+    ))["documentCreate"]["document"]["id"]  # fmt: skip
+    pushed = await api.ok(PUSH, {"i": {"documentId": order}}, token=owner.token)
+    assert pushed["documentPush"]["document"]["status"] == "OPEN"
+    await dispatcher.run_once()
+    await simulator.advance(40)
+    rejected = await _doc(api, owner, order)
+    assert (rejected["status"], rejected["pushStatus"]) == ("DRAFT", "REJECTED")
+    open_orders = await api.ok(listing, {"o": org, "s": "OPEN"}, token=owner.token)
+    assert open_orders["organisation"]["documents"]["nodes"] == []
+    drafts = await api.ok(listing, {"o": org, "s": "DRAFT"}, token=owner.token)
+    assert [d["id"] for d in drafts["organisation"]["documents"]["nodes"]] == [order]
 
 
 async def test_a_send_that_timed_out_but_arrived_is_not_sent_twice(

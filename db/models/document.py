@@ -43,6 +43,27 @@ class PushStatus(enum.StrEnum):
     PUSH_FAILED = "PUSH_FAILED"
 
 
+class DocumentStatus(enum.StrEnum):
+    """A document's business status (DOMAIN.md section 5), separate from its push status.
+
+    Ours: invoices and notes DRAFT (not delivered: never pushed, refused by the network, or
+    rejected or returned by the receiver and so to be edited) → SENT → VOID; orders DRAFT →
+    OPEN → CLOSED / VOID. Received: RECEIVED (not answered) → PENDING_APPROVAL (where bills need
+    approval) → OPEN → VOID. PARTIALLY_PAID / PAID / OVERDUE come with payments.
+    """
+
+    DRAFT = "DRAFT"
+    SENT = "SENT"
+    OPEN = "OPEN"
+    CLOSED = "CLOSED"
+    PARTIALLY_PAID = "PARTIALLY_PAID"
+    PAID = "PAID"
+    OVERDUE = "OVERDUE"
+    VOID = "VOID"
+    RECEIVED = "RECEIVED"
+    PENDING_APPROVAL = "PENDING_APPROVAL"
+
+
 class Direction(enum.StrEnum):
     """Whether a document is ours or came to us through the network."""
 

@@ -16,6 +16,7 @@ from db.models import (
     Document,
     DocumentHistory,
     DocumentLine,
+    DocumentStatus,
     InboxTombstone,
     Membership,
     NumberSeries,
@@ -279,7 +280,7 @@ async def notes_total(
     stmt = select(func.coalesce(func.sum(Document.total_paise), 0)).where(
         Document.reference_id == reference_id,
         Document.direction == Direction.OUTGOING,
-        Document.status != "VOID",
+        Document.status != DocumentStatus.VOID,
         Document.push_status != PushStatus.REJECTED,
     )
     if exclude is not None:

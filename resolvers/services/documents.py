@@ -29,6 +29,7 @@ from db.models import (
     DocumentHistory,
     DocumentKind,
     DocumentLine,
+    DocumentStatus,
     GstTreatment,
     InboxStatus,
     PushStatus,
@@ -304,7 +305,8 @@ async def create(
     if reference is not None:
         await _check_note_total(uow, reference, values["total_paise"], exclude=None)
     document = Document(
-        id=document_id, organisation_id=organisation_id, kind=details.kind, status="DRAFT",
+        id=document_id, organisation_id=organisation_id, kind=details.kind,
+        status=DocumentStatus.DRAFT,
         created_by_account_id=viewer.account_id, reference_id=reference and reference.id, **values,
     )  # fmt: skip
     await _save_new(uow, document, details)
@@ -519,7 +521,7 @@ async def update(
             ErrorCode.ALREADY_DONE, field,
             "This document is on its way or accepted: it cannot be edited.",
         )  # fmt: skip
-    if document.status == "VOID":
+    if document.status == DocumentStatus.VOID:
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
     details = dataclasses.replace(details, kind=document.kind)
     details = dataclasses.replace(details, reference_id=document.reference_id)
@@ -566,7 +568,7 @@ async def void(
     document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
     if document is None or document.direction != Direction.OUTGOING:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document of yours.")
-    if document.status == "VOID":
+    if document.status == DocumentStatus.VOID:
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void already.")
     if document.push_status not in EDITABLE:
         raise UserInputError.one(
@@ -574,7 +576,7 @@ async def void(
             "This document is on its way or accepted: correct it with a credit or debit note.",
         )  # fmt: skip
     cleaned = clean_reason(reason)
-    document.status = "VOID"
+    document.status = DocumentStatus.VOID
     document.updated_at = now
     uow.session.add(
         DocumentHistory(

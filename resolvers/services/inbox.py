@@ -25,6 +25,7 @@ from db.models import (
     DocumentHistory,
     DocumentKind,
     DocumentLine,
+    DocumentStatus,
     GstTreatment,
     InboxStatus,
     InboxTombstone,
@@ -48,7 +49,7 @@ logger = logging.getLogger("bharat_connect.inbox")
 
 RECEIVED_EVENT = "INBOX_ITEM_RECEIVED"
 ANSWER_KIND = "inbox.answer"
-PENDING_APPROVAL = "PENDING_APPROVAL"
+PENDING_APPROVAL = DocumentStatus.PENDING_APPROVAL
 # Kinds whose sender is the seller (the receiver books them as purchases).
 FROM_SELLER = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.CREDIT_NOTE}
 _MONEY_KEYS = ("taxable", "cgst", "sgst", "utgst", "igst")
@@ -248,7 +249,7 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
         round_to_rupee=bool(content.get("roundToRupee")),
         **{f"{key}_paise": _int(totals, key, minimum=0) for key in _MONEY_KEYS},
         rounding_paise=_int(totals, "rounding"), total_paise=_int(totals, "total", minimum=0),
-        status=InboxStatus.RECEIVED.value, version=version, network_id=network_id,
+        status=DocumentStatus.RECEIVED, version=version, network_id=network_id,
         notes=_text(content, "notes", 1000, required=False), created_at=now, updated_at=now,
     )  # fmt: skip
     uow.session.add(document)
@@ -316,7 +317,7 @@ async def accept(
         and organisation.bill_approval_required
     )
     document.inbox_status = InboxStatus.ACCEPTANCE_IN_PROGRESS
-    document.status = PENDING_APPROVAL if needs_approval else "OPEN"
+    document.status = PENDING_APPROVAL if needs_approval else DocumentStatus.OPEN
     document.updated_at = now
     detail = "Adjusted: " + ", ".join(changes) + "." if changes else None
     _history(
@@ -354,7 +355,7 @@ async def approve(
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, field, "This bill is not waiting for approval."
         )
-    document.status = "OPEN"
+    document.status = DocumentStatus.OPEN
     document.updated_at = now
     _history(uow, document, "APPROVED", now, actor=viewer.account_id)
     await _queue_answer(uow, document.organisation_id, {"documentId": str(document.id)}, now)
@@ -413,7 +414,7 @@ async def answer_refused(
 ) -> None:
     """The network refused the acceptance (e.g. the sender replaced the document)."""
     document.inbox_status = InboxStatus.RECEIVED
-    document.status = InboxStatus.RECEIVED.value
+    document.status = DocumentStatus.RECEIVED
     document.push_reason = reason
     document.updated_at = now
     _history(uow, document, "ANSWER_REFUSED", now, detail=reason)

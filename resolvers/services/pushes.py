@@ -26,6 +26,7 @@ from db.models import (
     Document,
     DocumentHistory,
     DocumentKind,
+    DocumentStatus,
     Organisation,
     PushStatus,
 )
@@ -63,6 +64,21 @@ def network_id(kind: DocumentKind) -> str:
     return NETWORK_PREFIX[kind] + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
+DELIVERING = {PushStatus.PUSH_INITIATED, PushStatus.AWAITING_RESPONSE, PushStatus.ACCEPTED}
+ORDERS = {DocumentKind.SALES_ORDER, DocumentKind.PURCHASE_ORDER}
+
+
+def business_status(document: Document) -> str:
+    """Our document's business status from its push status: SENT (invoices, notes) or OPEN
+    (orders) while on its way or accepted; DRAFT when not delivered (never pushed, refused by
+    the network, or rejected or returned by the receiver); a void or closed one stays so."""
+    if document.status in {DocumentStatus.VOID, DocumentStatus.CLOSED}:
+        return document.status
+    if document.push_status not in DELIVERING:
+        return DocumentStatus.DRAFT
+    return DocumentStatus.OPEN if document.kind in ORDERS else DocumentStatus.SENT
+
+
 async def set_status(
     uow: UnitOfWork,
     document: Document,
@@ -72,9 +88,11 @@ async def set_status(
     reason: str | None = None,
     actor: uuid.UUID | None = None,
 ) -> None:
-    """Move the push status, with a history entry and an event."""
+    """Move the push status (and the business status with it), with a history entry and an
+    event."""
     document.push_status = status
     document.push_reason = reason
+    document.status = business_status(document)
     document.updated_at = now
     uow.session.add(
         DocumentHistory(
@@ -107,7 +125,7 @@ async def push(
         raise UserInputError.one(
             ErrorCode.INVALID, field, "Received documents are answered, not pushed."
         )
-    if document.status == "VOID":
+    if document.status == DocumentStatus.VOID:
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
     if document.push_status in IN_FLIGHT_OR_DELIVERED:
         raise UserInputError.one(
@@ -125,8 +143,6 @@ async def push(
             ErrorCode.CONTACT_NOT_LINKED, field, "The contact has no B2B ID: link one first."
         )
     document.network_id = document.network_id or network_id(document.kind)
-    if document.status == "DRAFT":
-        document.status = "SENT" if document.kind == DocumentKind.INVOICE else "OPEN"
     await set_status(uow, document, PushStatus.PUSH_INITIATED, now=now, actor=viewer.account_id)
     await outbox_repo.add(
         uow.session, organisation_id=document.organisation_id, kind=PUSH_KIND,
