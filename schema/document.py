@@ -145,8 +145,13 @@ class SupplyType(enum.Enum):
         "INTRA_STATE", description="Within a state: CGST + SGST (or UTGST)."
     )
     INTER_STATE = strawberry.enum_value("INTER_STATE", description="Across states: IGST.")
-    EXPORT = strawberry.enum_value("EXPORT", description="Outside India: IGST.")
-    SEZ = strawberry.enum_value("SEZ", description="To a special economic zone: IGST.")
+    EXPORT = strawberry.enum_value(
+        "EXPORT", description="Outside India (place of supply 96): IGST, or none under LUT."
+    )
+    SEZ = strawberry.enum_value(
+        "SEZ", description="To a special economic zone unit: IGST, or none under LUT."
+    )
+    IMPORT = strawberry.enum_value("IMPORT", description="From outside India: IGST.")
 
 
 @strawberry.type(description="One line of a document.")
@@ -244,6 +249,10 @@ class Document(Node):
         description="State code of the place of supply (96 outside India)."
     )
     supply_type: SupplyType = strawberry.field(description="Which taxes apply.")
+    under_lut: bool = strawberry.field(
+        description="Zero-rated under LUT or bond: supplied without payment of IGST (shown on "
+        "the document as such)."
+    )
     status: DocumentStatus = strawberry.field(
         description="Business status (see DocumentStatus: which values apply to which documents)."
     )
@@ -281,6 +290,7 @@ class Document(Node):
             due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
             gstin=m.our_gstin or None,
             supply_type=SupplyType[m.supply_type], status=DocumentStatus[m.status],
+            under_lut=m.under_lut,
             push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
             network_id=m.network_id, push_reason=m.push_reason,
             direction=DocumentDirection[m.direction.name], received_from=m.received_from or None,
@@ -392,6 +402,11 @@ class DocumentFieldsInput:
     round_to_rupee: bool = strawberry.field(
         default=False, description="Round the total to the rupee."
     )
+    under_lut: bool = strawberry.field(
+        default=False,
+        description="An export or a supply to an SEZ unit zero-rated under a letter of "
+        "undertaking (LUT) or bond: supplied without payment of IGST.",
+    )
     notes: str | None = strawberry.field(
         default=None, description="Notes for the recipient (≤ 1000 characters)."
     )
@@ -406,6 +421,7 @@ class DocumentFieldsInput:
             kind=kind, contact_id=contact, number=self.number, gstin=self.gstin,
             document_date=self.document_date, due_date=self.due_date,
             place_of_supply=self.place_of_supply, round_to_rupee=self.round_to_rupee,
+            under_lut=self.under_lut,
             notes=self.notes,
             lines=[tax.LineIn(x.description, x.hsn_sac, x.quantity, x.unit_price, x.discount, x.tax_rate) for x in self.lines],
         )  # fmt: skip

@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     Uuid,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -131,6 +132,8 @@ class Document(Base):
     place_of_supply: Mapped[str] = mapped_column(String(2))
     supply_type: Mapped[str] = mapped_column(String(16))
     round_to_rupee: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A zero-rated export or SEZ supply under a letter of undertaking or bond (no IGST).
+    under_lut: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     taxable_paise: Mapped[int] = mapped_column(BigInteger)
     cgst_paise: Mapped[int] = mapped_column(BigInteger)
     sgst_paise: Mapped[int] = mapped_column(BigInteger)

@@ -77,6 +77,8 @@ class DocumentIn:
     reference_id: uuid.UUID | None = None
     # The organisation's GSTIN it is issued under (default: see organisation_gstin).
     gstin: str | None = None
+    # A zero-rated export or SEZ supply under a letter of undertaking or bond: no IGST.
+    under_lut: bool = False
 
 
 NOTES = {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}
@@ -413,6 +415,50 @@ async def _check_note_total(
         )  # fmt: skip
 
 
+def _supply(
+    details: DocumentIn, contact: Contact, seller: str, reference: Document | None
+) -> tuple[str, tax.SupplyType]:
+    """The place of supply and supply type of a document.
+
+    Sales: the buyer's state unless given; to an overseas customer always an export (place of
+    supply 96), to an SEZ unit an SEZ supply, both with IGST (or zero-rated under LUT).
+    Purchases: our state unless given; from an overseas vendor an import (IGST). A note takes
+    its document's."""
+    field = ("input", "placeOfSupply")
+    ours = states.current(seller[:2])
+    theirs = states.current(contact.gstin[:2] if contact.gstin else (contact.state_code or ours))
+    given = details.place_of_supply.strip() if details.place_of_supply else None
+    if given is not None and (problem := states.place_of_supply_problem(given)) is not None:
+        raise UserInputError.one(ErrorCode.INVALID, field, problem)
+    overseas = contact.gst_treatment == GstTreatment.OVERSEAS
+    if details.kind in SALES:
+        if overseas and given not in {None, states.OUTSIDE_INDIA}:
+            raise UserInputError.one(
+                ErrorCode.INVALID, field, "A supply to an overseas customer is an export: 96."
+            )
+        supply_to = states.OUTSIDE_INDIA if overseas else given or states.current(
+            contact.place_of_supply or theirs
+        )  # fmt: skip
+        seller_state = ours
+    else:
+        supply_to = given or ours
+        seller_state = theirs
+    if (problem := states.place_of_supply_problem(supply_to)) is not None:
+        raise UserInputError.one(ErrorCode.INVALID, field, problem)
+    kind = tax.supply_type(
+        seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ,
+        imported=overseas and details.kind not in SALES,
+    )  # fmt: skip
+    if reference is not None:
+        kind = tax.SupplyType(reference.supply_type)
+    if details.under_lut and kind not in tax.ZERO_RATED:
+        raise UserInputError.one(
+            ErrorCode.INVALID, ("input", "underLut"),
+            "Only exports and supplies to SEZ units are zero-rated under LUT or bond.",
+        )  # fmt: skip
+    return supply_to, kind
+
+
 async def _content(
     uow: UnitOfWork,
     viewer: Viewer,
@@ -447,23 +493,11 @@ async def _content(
     notes = " ".join((details.notes or "").split()) or None
     year = fiscal_year(details.document_date)
     number = await _number(uow, organisation_id, seller, details, year, current)
-    ours = states.current(seller[:2])
-    theirs = states.current(contact.gstin[:2] if contact.gstin else (contact.state_code or ours))
-    given = details.place_of_supply.strip() if details.place_of_supply else None
-    if given is not None and (problem := states.place_of_supply_problem(given)) is not None:
-        raise UserInputError.one(ErrorCode.INVALID, ("input", "placeOfSupply"), problem)
-    if details.kind in SALES:
-        supply_to = given or states.current(contact.place_of_supply or theirs)
-        seller_state = ours
-    else:
-        supply_to = given or ours
-        seller_state = theirs
-    if (problem := states.place_of_supply_problem(supply_to)) is not None:
-        raise UserInputError.one(ErrorCode.INVALID, ("input", "placeOfSupply"), problem)
-    kind = tax.supply_type(seller_state, supply_to, sez=contact.gst_treatment == GstTreatment.SEZ)
-    if reference is not None:
-        kind = tax.SupplyType(reference.supply_type)
-    computed = tax.totals(details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee)
+    supply_to, kind = _supply(details, contact, seller, reference)
+    computed = tax.totals(
+        details.lines, kind, supply_to, round_to_rupee=details.round_to_rupee,
+        zero_rated=details.under_lut,
+    )  # fmt: skip
     if computed.total > tax.MAX_DOCUMENT_TOTAL_PAISE:
         raise UserInputError.one(
             ErrorCode.INVALID, ("input", "lines"),
@@ -474,7 +508,8 @@ async def _content(
         "document_date": details.document_date, "due_date": details.due_date,
         "seller_gstin": seller if details.kind in SALES else contact.gstin,
         "place_of_supply": supply_to, "supply_type": kind.value,
-        "round_to_rupee": details.round_to_rupee, "taxable_paise": computed.taxable,
+        "round_to_rupee": details.round_to_rupee, "under_lut": details.under_lut,
+        "taxable_paise": computed.taxable,
         "cgst_paise": computed.cgst, "sgst_paise": computed.sgst, "utgst_paise": computed.utgst,
         "igst_paise": computed.igst, "rounding_paise": computed.rounding,
         "total_paise": computed.total, "notes": notes,

@@ -247,6 +247,7 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
         place_of_supply=_text(content, "placeOfSupply", 2),
         supply_type=_text(content, "supplyType", 16),
         round_to_rupee=bool(content.get("roundToRupee")),
+        under_lut=bool(content.get("underLut")),
         **{f"{key}_paise": _int(totals, key, minimum=0) for key in _MONEY_KEYS},
         rounding_paise=_int(totals, "rounding"), total_paise=_int(totals, "total", minimum=0),
         status=DocumentStatus.RECEIVED, version=version, network_id=network_id,

@@ -253,13 +253,14 @@ async def _content(uow: UnitOfWork, document: Document, contact: Contact) -> dic
     """The whole document as the network carries it (money in paise)."""
     organisation = await uow.session.get(Organisation, document.organisation_id)
     lines = await repo.lines_of(uow.session, document.id)
-    ours = await documents.organisation_gstin(uow, document.organisation_id)
+    ours = document.our_gstin or await documents.organisation_gstin(uow, document.organisation_id)
     return {
         "senderName": organisation.name if organisation else "", "senderGstin": ours,
         "receiverGstin": contact.gstin, "sellerGstin": document.seller_gstin,
         "dueDate": document.due_date.isoformat() if document.due_date else None,
         "placeOfSupply": document.place_of_supply, "supplyType": document.supply_type,
-        "roundToRupee": document.round_to_rupee, "notes": document.notes,
+        "roundToRupee": document.round_to_rupee, "underLut": document.under_lut,
+        "notes": document.notes,
         "totals": {
             "taxable": document.taxable_paise, "cgst": document.cgst_paise,
             "sgst": document.sgst_paise, "utgst": document.utgst_paise,

@@ -3,7 +3,8 @@
 - Seller state: the seller GSTIN's first two digits. Place of supply: the buyer's state unless
   given; 96 means outside India.
 - Same state: CGST + SGST at half the rate each (UTGST instead of SGST in union territories
-  without a legislature). Another state, export or SEZ: IGST at the full rate.
+  without a legislature). Another state, export, SEZ or import: IGST at the full rate. An
+  export or SEZ supply under a letter of undertaking (LUT) or bond is zero-rated: no tax.
 - Tax is computed per line and per head, each rounded to the paisa, then summed per head.
 - A total may be rounded to the rupee with an explicit rounding adjustment.
 - Rates are data (:data:`RATES`), not an enum.
@@ -40,6 +41,11 @@ class SupplyType(enum.StrEnum):
     INTER_STATE = "INTER_STATE"
     EXPORT = "EXPORT"
     SEZ = "SEZ"
+    IMPORT = "IMPORT"
+
+
+# Supplies that may be zero-rated under a letter of undertaking (LUT) or bond.
+ZERO_RATED = frozenset({SupplyType.EXPORT, SupplyType.SEZ})
 
 
 @dataclass(frozen=True)
@@ -108,8 +114,13 @@ def _share(taxable: int, rate: decimal.Decimal) -> int:
     )
 
 
-def supply_type(seller_state: str, place_of_supply: str, *, sez: bool = False) -> SupplyType:
-    """The supply type from the two states (and whether the buyer is an SEZ unit)."""
+def supply_type(
+    seller_state: str, place_of_supply: str, *, sez: bool = False, imported: bool = False
+) -> SupplyType:
+    """The supply type from the two states (whether the buyer is an SEZ unit, whether the
+    goods or services come from outside India)."""
+    if imported:
+        return SupplyType.IMPORT
     if place_of_supply == OUTSIDE_INDIA:
         return SupplyType.EXPORT
     if sez:
@@ -155,11 +166,15 @@ def check_line(line: LineIn) -> None:
         )
 
 
-def line_tax(line: LineIn, kind: SupplyType, place_of_supply: str) -> LineTax:
-    """A line's taxable value and taxes, each rounded to the paisa."""
+def line_tax(
+    line: LineIn, kind: SupplyType, place_of_supply: str, *, zero_rated: bool = False
+) -> LineTax:
+    """A line's taxable value and taxes, each rounded to the paisa (none when zero-rated)."""
     gross = paise(line.quantity * line.unit_price)
     discount = paise(line.discount)
     taxable = gross - discount
+    if zero_rated:
+        return LineTax(gross, discount, taxable, 0, 0, 0, 0)
     if kind == SupplyType.INTRA_STATE:
         half = line.tax_rate / 2
         central = _share(taxable, half)
@@ -171,10 +186,15 @@ def line_tax(line: LineIn, kind: SupplyType, place_of_supply: str) -> LineTax:
 
 
 def totals(
-    lines: Sequence[LineIn], kind: SupplyType, place_of_supply: str, *, round_to_rupee: bool
+    lines: Sequence[LineIn],
+    kind: SupplyType,
+    place_of_supply: str,
+    *,
+    round_to_rupee: bool,
+    zero_rated: bool = False,
 ) -> Totals:
     """Every line's amounts and the document's totals."""
-    computed = [line_tax(line, kind, place_of_supply) for line in lines]
+    computed = [line_tax(line, kind, place_of_supply, zero_rated=zero_rated) for line in lines]
     taxable = sum(c.taxable for c in computed)
     heads = {h: sum(getattr(c, h) for c in computed) for h in ("cgst", "sgst", "utgst", "igst")}
     exact = taxable + sum(heads.values())
