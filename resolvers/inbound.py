@@ -59,6 +59,10 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             try:
                 async with uow.session.begin_nested():
                     await inbox.receive(uow, message.data, state.now())
+            except inbox.UnbookableDocumentError as exc:
+                # Identified but not bookable: the sender hears why instead of waiting.
+                logger.warning("refused document %s: %s", message.request_id, exc.reason)
+                await inbox.refuse(uow, exc.received, exc.reason, state.now())
             except (inbox.MalformedMessageError, ValueError) as exc:
                 logger.warning("dropped a malformed document %s: %s", message.request_id, exc)
             return

@@ -358,10 +358,17 @@ class SimulatedNetwork:
                     "receiverB2BId": document.receiver, "number": message.number,
                     "documentDate": message.document_date, "totalPaise": message.total_paise,
                     "referenceNetworkId": message.reference_network_id,
-                    "content": dict(message.content),
+                    # The network vouches for the sender's GSTIN (its directory entry).
+                    "senderGstin": self._directory_gstin(document.sender),
+                    # What the network holds (what it delivers on every retry).
+                    "content": dict(document.content),
                 },
             )
         )  # fmt: skip
+
+    def _directory_gstin(self, b2b_id: str) -> str | None:
+        entry = self.world.directory.get(b2b_id.lower())
+        return None if entry is None else entry.gstin
 
     async def _answer(self, document: SentDocument, action: str, remarks: str | None) -> None:
         if (

@@ -77,7 +77,7 @@ async def test_a_returned_invoice_is_edited_into_a_new_version(
         token=buyer.token,
     )
     await _settle(simulator, dispatcher)
-    other = await contact(api, seller, seller_org, SHARMA_TRADERS)
+    other = await contact(api, seller, seller_org, KAVERI_COMPONENTS)  # another contact
     moved = await api(UPDATE, _edit(invoice, other, "45000.00"), token=seller.token)
     assert [(e["code"], e["field"]) for e in moved["data"]["documentUpdate"]["userErrors"]] == [
         ("INVALID", ["input", "contactId"])

@@ -106,9 +106,10 @@ async def onboard(
 
 
 async def contact(
-    api: Api, owner: Member, org: str, business: Business, *, customer: bool = True
-) -> str:
-    """A contact for ``business``, linked to its B2B ID."""
+    api: Api, owner: Member, org: str, business: Business, *, customer: bool = True,
+    link: bool = True,
+) -> str:  # fmt: skip
+    """A contact for ``business``, linked to its B2B ID (unless ``link`` is false)."""
     data = await api.ok(
         CONTACT,
         {
@@ -126,6 +127,8 @@ async def contact(
         token=owner.token,
     )
     made: str = data["contactCreate"]["contact"]["id"]
+    if not link:
+        return made
     linked = await api.ok(
         LINK, {"i": {"contactId": made, "b2bId": business.b2b_id}}, token=owner.token
     )

@@ -259,13 +259,25 @@ async def candidates(
 
 
 async def _link_one(
-    network: Network, contact: Contact, b2b_id: str, *, now: datetime, field: tuple[str, ...]
+    uow: UnitOfWork,
+    network: Network,
+    contact: Contact,
+    b2b_id: str,
+    *,
+    now: datetime,
+    field: tuple[str, ...],
 ) -> Contact:
     if contact.archived_at is not None:
         raise UserInputError.one(ErrorCode.INVALID, field, "The contact is archived.")
     if contact.gstin is None:
         raise UserInputError.one(ErrorCode.REQUIRED, field, "The contact has no GSTIN.")
     wanted = b2b_id.strip().lower()
+    own = await onboarding_repo.active_b2b_ids(uow.session, [contact.organisation_id])
+    if wanted in {b.value.lower() for b in own}:
+        raise UserInputError.one(
+            ErrorCode.INVALID, field,
+            "This is your organisation's own B2B ID: a contact is another business.",
+        )  # fmt: skip
     listed = await lookup(network, contact.gstin, field)
     if wanted not in {entry.b2b_id for entry in listed}:
         raise UserInputError.one(
@@ -290,7 +302,7 @@ async def link(
     """Link one of the contact's candidate B2B IDs."""
     contact = await _visible(uow, viewer, contact_id, ("input", "contactId"))
     await require_network_ready(uow, viewer, contact.organisation_id, ("input", "contactId"))
-    return await _link_one(network, contact, b2b_id, now=now, field=("input", "b2bId"))
+    return await _link_one(uow, network, contact, b2b_id, now=now, field=("input", "b2bId"))
 
 
 async def unlink(
@@ -344,7 +356,7 @@ async def link_many(
             continue
         try:
             async with uow.session.begin_nested():
-                await _link_one(network, contact, b2b_id, now=now, field=(*field, "b2bId"))
+                await _link_one(uow, network, contact, b2b_id, now=now, field=(*field, "b2bId"))
         except UserInputError as exc:
             results.append(LinkResult(contact_id, contact, exc.errors))
             continue

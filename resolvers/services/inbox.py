@@ -16,6 +16,7 @@ import datetime as dt
 import logging
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from db.models import (
@@ -39,7 +40,7 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, pushes, tax
+from resolvers.services import contacts, pushes, receipt_checks, tax
 from resolvers.services.accounts import Viewer
 from resolvers.services.documents import clean_reason, date_problems, fiscal_year
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
@@ -57,6 +58,27 @@ _MONEY_KEYS = ("taxable", "cgst", "sgst", "utgst", "igst")
 
 class MalformedMessageError(ValueError):
     """A received document the service cannot book."""
+
+
+@dataclass(frozen=True)
+class Received:
+    """Who sent which document to which of our organisations: enough to answer it."""
+
+    organisation_id: uuid.UUID
+    network_id: str
+    version: int
+    kind: DocumentKind
+    number: str
+    sender: str
+
+
+class UnbookableDocumentError(MalformedMessageError):
+    """An identified document we cannot book: the sender is answered with a refusal."""
+
+    def __init__(self, received: Received, reason: str) -> None:
+        super().__init__(reason)
+        self.received = received
+        self.reason = reason
 
 
 def _text(data: Mapping[str, Any], key: str, limit: int, *, required: bool = True) -> str | None:
@@ -211,23 +233,56 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
         kind = DocumentKind(_text(data, "kind", 24) or "")
     except ValueError as exc:
         raise MalformedMessageError(str(exc)) from exc
+    number = _text(data, "number", 16) or ""
+    received = Received(organisation_id, network_id, version, kind, number, sender)
+    try:
+        return await _book(uow, received, data, now)
+    except MalformedMessageError as exc:
+        raise UnbookableDocumentError(received, str(exc)) from exc
+
+
+async def _book(
+    uow: UnitOfWork, received: Received, data: Mapping[str, Any], now: dt.datetime
+) -> Document:
+    """Check and book an identified document (``MalformedMessageError`` says why not)."""
+    organisation_id, kind, number = received.organisation_id, received.kind, received.number
+    sender, version, network_id = received.sender, received.version, received.network_id
     content = data.get("content")
     if not isinstance(content, Mapping):
         msg = "no content"
         raise MalformedMessageError(msg)
-    number = _text(data, "number", 16) or ""
     day, due_day = _dates(data, content, now)
     year = fiscal_year(day)
     if await repo.number_taken(
         uow.session, organisation_id, kind.value, year, number, received_from=sender
     ):
-        logger.warning("%s sent a second %s numbered %s in %s", sender, kind, number, year)
-        return None
+        msg = f"Number {number} was used by an earlier {kind.value.lower()} of yours in {year}."
+        raise MalformedMessageError(msg)
+    ours = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
+    gstins = await onboarding_repo.gstins(uow.session, organisation_id)
+    attested = data.get("senderGstin")
+    problem = receipt_checks.parties_problem(
+        kind, content, sender=sender,
+        attested_sender_gstin=attested if isinstance(attested, str) else None,
+        our_b2b_ids={b.value.lower() for b in ours}, our_gstins={g.gstin for g in gstins},
+    )  # fmt: skip
+    if problem is not None:
+        raise MalformedMessageError(problem)
     totals = content.get("totals")
     if not isinstance(totals, Mapping):
         msg = "no totals"
         raise MalformedMessageError(msg)
     lines = _lines(content)
+    seller_gstin = _text(content, "sellerGstin", 15, required=False)
+    place_of_supply = _text(content, "placeOfSupply", 2) or ""
+    supply_type = _text(content, "supplyType", 16) or ""
+    problem = receipt_checks.figures_problem(
+        lines, totals, supply_type=supply_type, place_of_supply=place_of_supply,
+        seller_gstin=seller_gstin, round_to_rupee=bool(content.get("roundToRupee")),
+        under_lut=bool(content.get("underLut")),
+    )  # fmt: skip
+    if problem is not None:
+        raise MalformedMessageError(problem)
     contact = await _counterparty(uow, organisation_id, sender, content, kind=kind, now=now)
     reference = None
     reference_network_id = data.get("referenceNetworkId")
@@ -243,9 +298,7 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
         received_from=sender, inbox_status=InboxStatus.RECEIVED, reference_id=reference,
         number=number, fiscal_year=year, contact_id=contact.id, document_date=day,
         due_date=due_day,
-        seller_gstin=_text(content, "sellerGstin", 15, required=False),
-        place_of_supply=_text(content, "placeOfSupply", 2),
-        supply_type=_text(content, "supplyType", 16),
+        seller_gstin=seller_gstin, place_of_supply=place_of_supply, supply_type=supply_type,
         round_to_rupee=bool(content.get("roundToRupee")),
         under_lut=bool(content.get("underLut")),
         **{f"{key}_paise": _int(totals, key, minimum=0) for key in _MONEY_KEYS},
@@ -261,6 +314,25 @@ async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) ->
     _history(uow, document, "RECEIVED", now, detail=f"From {sender}, version {version}.")
     await _event(uow, document, RECEIVED_EVENT, None, b2bId=sender)
     return document
+
+
+async def refuse(uow: UnitOfWork, received: Received, reason: str, now: dt.datetime) -> None:
+    """Answer a document we cannot book with a refusal (once: a tombstone keeps the answer and
+    makes later echoes of that version ignored)."""
+    if await repo.tombstone(
+        uow.session, received.organisation_id, received.network_id, received.version
+    ):
+        return
+    tombstone = InboxTombstone(
+        organisation_id=received.organisation_id, network_id=received.network_id,
+        version=received.version, kind=received.kind, number=received.number,
+        sender_b2b_id=received.sender, action="REJECT",
+        reason=" ".join(reason.split())[:500] or "Refused.",
+        actor_account_id=None, created_at=now,
+    )  # fmt: skip
+    uow.session.add(tombstone)
+    await uow.session.flush()
+    await _queue_answer(uow, tombstone.organisation_id, {"tombstoneId": str(tombstone.id)}, now)
 
 
 async def _received_for_answer(

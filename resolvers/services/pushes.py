@@ -142,6 +142,15 @@ async def push(
         raise UserInputError.one(
             ErrorCode.CONTACT_NOT_LINKED, field, "The contact has no B2B ID: link one first."
         )
+    if (
+        document.our_gstin
+        and await own_b2b_id(uow, document.organisation_id, document.our_gstin) is None
+    ):
+        raise UserInputError.one(
+            ErrorCode.STEP_OUT_OF_ORDER, field,
+            f"No approved B2B ID for GSTIN {document.our_gstin}, which this document is issued "
+            "under: create one first.",
+        )  # fmt: skip
     document.network_id = document.network_id or network_id(document.kind)
     await set_status(uow, document, PushStatus.PUSH_INITIATED, now=now, actor=viewer.account_id)
     await outbox_repo.add(
@@ -243,10 +252,19 @@ async def settle_bulk_item(
     await _maybe_finish(uow, operation, now)
 
 
-async def own_b2b_id(uow: UnitOfWork, organisation_id: uuid.UUID) -> str | None:
-    """The organisation's approved B2B ID."""
+async def own_b2b_id(
+    uow: UnitOfWork, organisation_id: uuid.UUID, gstin: str | None = None
+) -> str | None:
+    """The organisation's approved B2B ID (for ``gstin``: one registered for that GSTIN)."""
     ids = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
-    return next((b.value for b in ids if b.status == B2BIdStatus.APPROVED), None)
+    return next(
+        (
+            b.value
+            for b in ids
+            if b.status == B2BIdStatus.APPROVED and (gstin is None or b.gstin == gstin)
+        ),
+        None,
+    )
 
 
 async def _content(uow: UnitOfWork, document: Document, contact: Contact) -> dict[str, Any]:
@@ -282,7 +300,7 @@ async def _content(uow: UnitOfWork, document: Document, contact: Contact) -> dic
 
 async def message_for(uow: UnitOfWork, document: Document) -> DocumentMessage | None:
     """The network message for a document (``None`` if sender or receiver has no B2B ID)."""
-    sender = await own_b2b_id(uow, document.organisation_id)
+    sender = await own_b2b_id(uow, document.organisation_id, document.our_gstin or None)
     contact = await uow.session.get(Contact, document.contact_id)
     if sender is None or contact is None or contact.b2b_id is None or document.network_id is None:
         return None
