@@ -61,6 +61,10 @@ class UserErrorCode(enum.Enum):
         "GSTN_API_ACCESS_DISABLED",
         description="API access is not enabled for the GSTIN on the GSTN portal: enable it there.",
     )
+    GSTIN_INACTIVE = strawberry.enum_value(
+        "GSTIN_INACTIVE",
+        description="The GSTN portal shows the GSTIN as cancelled or suspended.",
+    )
     NETWORK_UNAVAILABLE = strawberry.enum_value(
         "NETWORK_UNAVAILABLE", description="The network did not answer; nothing changed, try again."
     )

@@ -72,6 +72,9 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
+        status = str(body.get("status", "ACTIVE")).upper()
+        if status not in {"ACTIVE", "CANCELLED", "SUSPENDED"}:
+            return _error("status must be ACTIVE, CANCELLED or SUSPENDED")
         try:
             record = TaxpayerRecord(
                 gstin=identifiers.check_gstin(str(body["gstin"])),
@@ -81,7 +84,10 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                 mobile=identifiers.check_mobile(str(body["mobile"])),
                 email=str(body["email"]),
                 api_access=bool(body.get("apiAccess", True)),
-            )
+                status="ACTIVE" if status == "ACTIVE" else (
+                    "CANCELLED" if status == "CANCELLED" else "SUSPENDED"
+                ),
+            )  # fmt: skip
         except KeyError as exc:
             return _error(f"missing field {exc.args[0]}")
         except ValueError as exc:

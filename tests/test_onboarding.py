@@ -3,8 +3,10 @@ refusal, with the side effect that did not happen."""
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import B2BId, OtpChallenge, OutboxMessage
@@ -391,3 +393,20 @@ async def test_verified_gstin_is_not_verified_twice(
     )
     assert _errors(again, "onboardingGstinOtpRequest") == [("ALREADY_DONE", ["input", "gstin"])]
     assert await _count(state, OtpChallenge) == 1
+
+
+@pytest.mark.parametrize("status", ["CANCELLED", "SUSPENDED"])
+async def test_a_cancelled_or_suspended_gstin_is_refused(
+    api: Api, simulator: SimulatedNetwork, state: AppState, status: str
+) -> None:
+    owner = await api.sign_up()
+    org = await api.organisation(owner)
+    await start(api, owner, org)
+    record = simulator.world.taxpayers[SHARMA_MH]
+    simulator.world.taxpayers[SHARMA_MH] = dataclasses.replace(record, status=status)  # type: ignore[arg-type]
+    result = await api(
+        GSTIN_OTP, {"i": {"organisationId": org, "gstin": SHARMA_MH, **SHARMA}}, token=owner.token
+    )
+    assert _errors(result, "onboardingGstinOtpRequest") == [("GSTIN_INACTIVE", ["input", "gstin"])]
+    assert await _count(state, OtpChallenge) == 0
+    assert simulator.world.messages == []  # no OTP went out

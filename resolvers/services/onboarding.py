@@ -217,6 +217,13 @@ async def request_gstin_otp(
         raise UserInputError.one(ErrorCode.GSTN_REFUSED, field, exc.message) from None
     except (NetworkTimeoutError, NetworkUnavailableError):
         raise _network_down(("input", "gstin")) from None
+    if taxpayer.status != "ACTIVE":
+        raise UserInputError.one(
+            ErrorCode.GSTIN_INACTIVE,
+            ("input", "gstin"),
+            f"The GSTN portal shows this GSTIN as {taxpayer.status.lower()}: only an active "
+            "registration can join Bharat Connect.",
+        )
     if not _same_name(taxpayer.legal_name, name):
         raise UserInputError.one(
             ErrorCode.LEGAL_NAME_MISMATCH,
