@@ -125,5 +125,47 @@ def test_suggestions_pass_the_rule() -> None:
     ]
     for suggestion in suggestions:
         assert ids.check_b2b_id(suggestion, NAME, "27AAPFU0939F1ZV") == suggestion
-    with pytest.raises(ValueError, match="registered business name"):
+    with pytest.raises(ValueError, match="GSTIN's last four characters"):
         ids.check_b2b_id("sharma-traders-f1zv", NAME, "29AABCR1718E1ZL")
+
+
+@pytest.mark.parametrize(
+    ("candidate", "name"),
+    [
+        # Words, not substrings: ordinary names that contain a listed string pass.
+        ("shital-enterprises", "Shital Enterprises"),
+        ("brandix-apparel", "Brandix Apparel Private Limited"),
+        ("chamarajanagar-silks", "Chamarajanagar Silks"),
+        ("prashit-textiles", "Prashit Textiles"),
+        ("scampi-exports", "Scampi Exports LLP"),
+        ("dickens-books", "Dickens Books"),
+        # Any place word after the brand part, listed city or not.
+        ("sharma-traders-andheri", NAME),
+        ("sharma.rajkot", NAME),
+        ("kaveri-madurai", "Kaveri Components Private Limited"),
+        ("sharma-traders-andheri-2", NAME),
+        # Three letters: the legal name's initials.
+        ("hmt", "Hindustan Machine Tools Limited"),
+        ("hml", "Hooghly Mills Limited"),
+    ],
+)
+def test_b2b_ids_that_fit_real_names(candidate: str, name: str) -> None:
+    assert ids.check_b2b_id(candidate, name) == candidate
+
+
+@pytest.mark.parametrize(
+    ("candidate", "name", "message"),
+    [
+        ("traders", NAME, "Too generic"),
+        ("traders-india", NAME, "Too generic"),
+        ("components", "Kaveri Components Private Limited", "Too generic"),
+        ("andheri-sharma", NAME, "Begin the B2B ID with your registered business name"),
+        ("sharma-fuck", NAME, "not allowed"),
+        ("sharma.scam", NAME, "not allowed"),
+        ("abc", NAME, "3 when it is the initials"),
+        ("stp", "Sharma Traders Limited", "3 when it is the initials"),
+    ],
+)
+def test_b2b_ids_that_break_the_rule(candidate: str, name: str, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        ids.check_b2b_id(candidate, name)

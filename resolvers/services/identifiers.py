@@ -212,8 +212,23 @@ def name_tokens(legal_name: str) -> tuple[list[str], str]:
     return words, initials
 
 
+GENERIC_WORDS = frozenset(
+    {
+        "traders", "trader", "trading", "enterprises", "enterprise", "components", "component",
+        "industries", "industry", "exports", "export", "imports", "import", "exim", "solutions",
+        "services", "service", "suppliers", "supplier", "supply", "distributors", "distributor",
+        "agency", "agencies", "corporation", "corp", "international", "global", "group",
+        "india", "indian", "bharat", "hindustan", "national", "products", "manufacturing",
+        "manufacturers", "works", "mills", "textiles", "foods", "steel", "chemicals", "stores",
+        "store", "mart", "marketing", "sales", "business", "businesses", "associates",
+        "partners", "holdings", "ventures", "overseas", "impex", "infra", "tech", "technologies",
+        "systems", "logistics", "retail", "wholesale", "commercial", "brothers", "bros", "sons",
+    }
+)  # fmt: skip
+
+
 def _strip_place(part: str) -> str:
-    """A part without digits and without a city or state name glued to either end."""
+    """A part without digits and without a well-known city or state name glued to either end."""
     core = re.sub(r"[0-9]", "", part)
     for place in sorted(CITY_AND_STATE_WORDS, key=len, reverse=True):
         if core == place:
@@ -225,24 +240,73 @@ def _strip_place(part: str) -> str:
     return core
 
 
-def _derived_from_name(parts: list[str], legal_name: str, gstin: str) -> bool:
-    """Whether what is left after digits, places and the GSTIN's tail is the name, a prefix of
-    it, its initials, or parts that each begin a word of the name."""
-    words, initials = name_tokens(legal_name)
+def _derived(core: str, words: list[str], initials: str) -> bool:
+    """Whether ``core`` comes from the name: its initials, a prefix of the name run together,
+    or the start of one of its words."""
     slug = "".join(words)
-    tail = gstin.lower()[-4:] if gstin else None
-    cores = [c for c in (_strip_place(p) for p in parts if p != tail) if c]
-    if not cores or not words:
-        return False
-    joined = "".join(cores)
-    if joined == initials or (len(joined) >= 3 and slug.startswith(joined)):
-        return True
-    return all(
+    return (
         core == initials
-        or (len(core) >= 2 and any(w.startswith(core) for w in words))
         or (len(core) >= 3 and slug.startswith(core))
-        for core in cores
+        or (len(core) >= 2 and any(w.startswith(core) for w in words))
     )
+
+
+def _distinctive(core: str, words: list[str], initials: str) -> bool:
+    """Whether ``core`` carries the name's own words (or its initials), not only generic trade
+    words like "traders" or "components"."""
+    if core == initials and len(core) >= 2:
+        return True
+    own = [w for w in words if w not in GENERIC_WORDS and w not in CITY_AND_STATE_WORDS]
+    return any(core.startswith(w) or (len(core) >= 2 and w.startswith(core)) for w in own)
+
+
+def _brand_problem(parts: list[str], legal_name: str, gstin: str) -> str | None:
+    """Why the parts are not a brand from the name followed by optional extras, or ``None``.
+
+    The leading parts (the brand) must come from the registered name and carry its own words
+    or initials; after them may come digits, the GSTIN's last four characters, and any word
+    (a place: no list of India's areas can be complete)."""
+    words, initials = name_tokens(legal_name)
+    if not words:
+        return "Base the B2B ID on your registered business name."
+    tail = gstin.lower()[-4:] if gstin else None
+    brand: list[str] = []
+    for part in parts:
+        core = _strip_place(part)
+        if core and _derived(core, words, initials):
+            brand.append(core)
+            continue
+        break
+    if not brand:
+        return (
+            "Begin the B2B ID with your registered business name or its initials; digits and "
+            "place names may follow."
+        )
+    if not any(_distinctive(core, words, initials) for core in brand):
+        return "Too generic: use your business's own name, not only trade words."
+    for part in parts[len(brand) :]:
+        if part == tail or part.isdigit() or part.isalpha():
+            continue
+        return (
+            f"{part!r} is neither from your business name, nor digits, nor a place name, nor "
+            "your GSTIN's last four characters."
+        )
+    return None
+
+
+def _abusive(candidate: str) -> bool:
+    """Whether a word of the ID (split at separators and digits) is on the word list."""
+    words = re.split(r"[._0-9-]+", candidate)
+    return any(w in ABUSIVE_WORDS for w in words) or re.sub(r"[._-]", "", candidate) in (
+        ABUSIVE_WORDS
+    )
+
+
+def _acronym(candidate: str, legal_name: str) -> bool:
+    """A three-letter ID that is the initials of the legal name."""
+    _, initials = name_tokens(legal_name)
+    every = "".join(w[0] for w in _words(legal_name) if w not in {"and", "of", "the"})
+    return len(candidate) == 3 and candidate.isalpha() and candidate in {initials, every}
 
 
 def check_b2b_id(raw: str, legal_name: str, gstin: str = "") -> str:
@@ -251,8 +315,11 @@ def check_b2b_id(raw: str, legal_name: str, gstin: str = "") -> str:
     ``gstin``: the GSTIN the ID is for; its last four characters may be added as a part.
     """
     candidate = raw.strip().lower()
-    if not B2B_ID_MIN <= len(candidate) <= B2B_ID_MAX:
-        msg = f"A B2B ID has {B2B_ID_MIN} to {B2B_ID_MAX} characters."
+    if not (B2B_ID_MIN <= len(candidate) <= B2B_ID_MAX or _acronym(candidate, legal_name)):
+        msg = (
+            f"A B2B ID has {B2B_ID_MIN} to {B2B_ID_MAX} characters (3 when it is the initials "
+            "of your legal name)."
+        )
         raise ValueError(msg)
     if not _B2B_ID.match(candidate):
         msg = (
@@ -273,15 +340,12 @@ def check_b2b_id(raw: str, legal_name: str, gstin: str = "") -> str:
     if any(p in RESERVED_WORDS for p in parts) or flat in RESERVED_WORDS:
         msg = "This B2B ID uses a reserved word."
         raise ValueError(msg)
-    if any(word in flat for word in ABUSIVE_WORDS):
+    if _abusive(candidate):
         msg = "This B2B ID contains a word that is not allowed."
         raise ValueError(msg)
-    if not _derived_from_name(parts, legal_name, gstin):
-        msg = (
-            "Base the B2B ID on your registered business name or its initials; digits and city "
-            "or state names may be added."
-        )
-        raise ValueError(msg)
+    problem = None if _acronym(candidate, legal_name) else _brand_problem(parts, legal_name, gstin)
+    if problem is not None:
+        raise ValueError(problem)
     return candidate
 
 
