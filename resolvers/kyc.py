@@ -86,7 +86,9 @@ async def remove_owner(context: Context, *, owner_id: str) -> Outcome[KycOwner]:
     """Take an owner off the list."""
     return await mutation.run_on(
         context, owner_id, "KycOwner", ("input", "ownerId"),
-        lambda uow, viewer, key: kyc.remove_owner(uow, viewer, owner_id=key),
+        lambda uow, viewer, key: kyc.remove_owner(
+            uow, viewer, owner_id=key, storage=context.app.storage
+        ),
     )  # fmt: skip
 
 

@@ -65,6 +65,10 @@ class KycDocumentKind(enum.Enum):
     HUF_DEED = strawberry.enum_value("HUF_DEED", description="HUF declaration deed.")
     HUF_PAN = strawberry.enum_value("HUF_PAN", description="The HUF's PAN card.")
     LLP_AGREEMENT = strawberry.enum_value("LLP_AGREEMENT", description="LLP agreement.")
+    OWNER_ID = strawberry.enum_value(
+        "OWNER_ID",
+        description="An owner's proof of identity (PAN card); uploaded with `ownerId`.",
+    )
     PARTNERSHIP_DEED = strawberry.enum_value("PARTNERSHIP_DEED", description="Partnership deed.")
     PROPRIETOR_PAN = strawberry.enum_value(
         "PROPRIETOR_PAN", description="The proprietor's PAN card."
@@ -103,44 +107,6 @@ class KycRepresentative:
     mobile: str = strawberry.field(description="Mobile number, masked.")
 
 
-@strawberry.type(description="An owner with 10 % or more of the business.")
-class KycOwner:
-    """An owner."""
-
-    id: strawberry.ID = strawberry.field(description="Pass to `kycOwnerRemove`.")
-    name: str = strawberry.field(description="Full name.")
-    pan: str = strawberry.field(description="PAN, masked.")
-    full_pan: str | None = strawberry.field(description="PAN in full: shown to owners only.")
-    share_percent: decimal.Decimal = strawberry.field(
-        description="Share of the business, in percent."
-    )
-
-    @classmethod
-    def from_model(cls, model: KycOwnerModel, *, full: bool) -> KycOwner:
-        """Map a row."""
-        return cls(
-            id=strawberry.ID(encode_id("KycOwner", model.id)),
-            name=model.name,
-            pan=identifiers.mask_pan(model.pan),
-            full_pan=model.pan if full else None,
-            share_percent=(decimal.Decimal(model.share_basis_points) / 100).quantize(
-                decimal.Decimal("0.01")
-            ),
-        )
-
-
-@strawberry.type(description="The bank account payments leave from.")
-class KycBankAccount:
-    """A bank account."""
-
-    holder: str = strawberry.field(description="Account holder's name.")
-    account_number: str = strawberry.field(description="Account number, masked.")
-    full_account_number: str | None = strawberry.field(
-        description="Account number in full: owners only."
-    )
-    ifsc: str = strawberry.field(description="IFSC of the branch.")
-
-
 @strawberry.type(description="An uploaded KYC document (its bytes are never served back).")
 class KycDocument:
     """A document."""
@@ -163,6 +129,50 @@ class KycDocument:
             size=model.size,
             uploaded_at=model.created_at,
         )
+
+
+@strawberry.type(description="An owner with 10 % or more of the business.")
+class KycOwner:
+    """An owner."""
+
+    id: strawberry.ID = strawberry.field(description="Pass to `kycOwnerRemove`.")
+    name: str = strawberry.field(description="Full name.")
+    pan: str = strawberry.field(description="PAN, masked.")
+    full_pan: str | None = strawberry.field(description="PAN in full: shown to owners only.")
+    share_percent: decimal.Decimal = strawberry.field(
+        description="Share of the business, in percent."
+    )
+    document: KycDocument | None = strawberry.field(
+        description="The owner's proof of identity (OWNER_ID), once uploaded."
+    )
+
+    @classmethod
+    def from_model(
+        cls, model: KycOwnerModel, *, full: bool, document: KycDocumentModel | None = None
+    ) -> KycOwner:
+        """Map a row."""
+        return cls(
+            document=None if document is None else KycDocument.from_model(document),
+            id=strawberry.ID(encode_id("KycOwner", model.id)),
+            name=model.name,
+            pan=identifiers.mask_pan(model.pan),
+            full_pan=model.pan if full else None,
+            share_percent=(decimal.Decimal(model.share_basis_points) / 100).quantize(
+                decimal.Decimal("0.01")
+            ),
+        )
+
+
+@strawberry.type(description="The bank account payments leave from.")
+class KycBankAccount:
+    """A bank account."""
+
+    holder: str = strawberry.field(description="Account holder's name.")
+    account_number: str = strawberry.field(description="Account number, masked.")
+    full_account_number: str | None = strawberry.field(
+        description="Account number in full: owners only."
+    )
+    ifsc: str = strawberry.field(description="IFSC of the branch.")
 
 
 @strawberry.type(description="The organisation's KYC, as far as it goes.")
@@ -211,9 +221,23 @@ class Kyc:
             mobile=identifiers.mask_mobile(p.representative_mobile or "0000"),
         )  # fmt: skip
 
-    @strawberry.field(description="Owners with 10 % or more.")
+    @strawberry.field(
+        description="Owners with 10 % or more (see `ownersRequired`), each with a document."
+    )
     def owners(self) -> list[KycOwner]:
-        return [KycOwner.from_model(o, full=self._view.viewer_is_owner) for o in self._view.owners]
+        proofs = {d.owner_id: d for d in self._view.documents if d.owner_id is not None}
+        return [
+            KycOwner.from_model(o, full=self._view.viewer_is_owner, document=proofs.get(o.id))
+            for o in self._view.owners
+        ]
+
+    @strawberry.field(
+        description="Whether this business type must list its owners of 10 % or more: "
+        "businesses owned by people must; government bodies, trusts, societies and public "
+        "companies may have none (any owner listed still needs a document)."
+    )
+    def owners_required(self) -> bool:
+        return service.owners_required(self._view.business_type)
 
     @strawberry.field(description="The bank account payments leave from.")
     def bank_account(self) -> KycBankAccount | None:

@@ -1,4 +1,5 @@
-"""KYC document uploads: ``POST /kyc/documents?organisationId=…&kind=…&filename=…``.
+"""KYC document uploads: ``POST /kyc/documents?organisationId=…&kind=…&filename=…`` (and
+``&ownerId=…`` for an owner's proof of identity, kind ``OWNER_ID``).
 
 The body is the file itself (at most 5 MiB), sent with its ``Content-Type`` (PDF, PNG or JPEG;
 the bytes are checked) and ``Authorization: Bearer <token>``. Answers ``201`` with the document,
@@ -54,6 +55,14 @@ async def upload_kyc_document(request: Request) -> Response:
         return _user_errors(
             [UserError(ErrorCode.NOT_FOUND, ("organisationId",), "No such organisation.")], 404
         )
+    owner_id = None
+    raw_owner = request.query_params.get("ownerId")
+    if raw_owner:
+        owner_id = decode_typed_id(raw_owner, "KycOwner")
+        if owner_id is None:
+            return _user_errors(
+                [UserError(ErrorCode.NOT_FOUND, ("ownerId",), "No such owner.")], 404
+            )
     content = await request.body()
     if len(content) > kyc.MAX_DOCUMENT_BYTES:
         return _user_errors(
@@ -69,6 +78,7 @@ async def upload_kyc_document(request: Request) -> Response:
                 kind=request.query_params.get("kind", ""),
                 filename=request.query_params.get("filename", "document"),
                 declared_type=request.headers.get("content-type", ""), content=content,
+                owner_id=owner_id,
             ),
         )  # fmt: skip
     except ForbiddenError as exc:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import func, select
 
 from db.models import KycDocument, KycOwner
@@ -61,13 +63,17 @@ async def _upload(
     kind: str,
     content: bytes,
     content_type: str = "application/pdf",
+    owner: str | None = None,
 ) -> httpx.Response:
     headers = {"content-type": content_type}
     if token:
         headers["authorization"] = f"Bearer {token}"
+    params = {"organisationId": org, "kind": kind, "filename": f"{kind.lower()}.pdf"}
+    if owner is not None:
+        params["ownerId"] = owner
     return await client.post(
         "/kyc/documents",
-        params={"organisationId": org, "kind": kind, "filename": f"{kind.lower()}.pdf"},
+        params=params,
         content=content,
         headers=headers,
     )
@@ -118,6 +124,9 @@ async def _complete(api: Api, client: httpx.AsyncClient, owner: Member, org: str
     )
     for kind in ("FIRM_PAN", "PARTNERSHIP_DEED", "REPRESENTATIVE_ID", "BANK_PROOF"):
         assert (await _upload(client, owner.token, org, kind, PDF)).status_code == 201
+    for listed in (await _kyc(api, owner, org))["kyc"]["owners"]:
+        uploaded = await _upload(client, owner.token, org, "OWNER_ID", PDF, owner=listed["id"])
+        assert uploaded.status_code == 201, uploaded.text
 
 
 async def test_the_whole_kyc(
@@ -165,16 +174,18 @@ async def test_the_whole_kyc(
         "ifsc": "HDFC0001234",
     }
     assert [o["sharePercent"] for o in kyc["owners"]] == ["60.00", "40.00"]
-    assert {d["kind"] for d in kyc["documents"]} == {
+    assert sorted(d["kind"] for d in kyc["documents"]) == [
+        "BANK_PROOF",
         "FIRM_PAN",
+        "OWNER_ID",
+        "OWNER_ID",
         "PARTNERSHIP_DEED",
         "REPRESENTATIVE_ID",
-        "BANK_PROOF",
-    }
+    ]
     key = decode_typed_id(org, "Organisation")
     assert key is not None
     stored = [p for p in (Path(settings.kyc_storage_dir) / key.hex).iterdir() if p.is_file()]
-    assert len(stored) == 4
+    assert len(stored) == 6
     assert all("pdf" not in p.name for p in stored)  # stored under random keys, not names
 
     submitted = await api.ok(SUBMIT, {"i": {"organisationId": org}}, token=owner.token)
@@ -379,3 +390,52 @@ async def test_full_numbers_only_for_owners(
     assert seen["representative"]["pan"] == "ABCPXXXX4K"
     assert seen["representative"]["fullPan"] is None
     assert seen["bankAccount"]["fullAccountNumber"] is None
+
+
+@pytest.mark.parametrize(
+    ("business_type", "needs_owners"),
+    [
+        ("PROPRIETORSHIP", True), ("PARTNERSHIP", True), ("LLP", True),
+        ("PRIVATE_LIMITED", True), ("HUF", True), ("PUBLIC_LIMITED", False),
+        ("TRUST", False), ("SOCIETY", False), ("GOVERNMENT", False),
+    ],
+)  # fmt: skip
+def test_owners_are_required_per_business_type(business_type: str, needs_owners: bool) -> None:
+    from db.models import KycProfile
+    from resolvers.services import kyc as kyc_service
+
+    profile = KycProfile(address_line="x", representative_name="y", bank_account_number="1")
+    gaps = kyc_service.missing(profile, [], [], business_type)
+    assert (("owners",) in [g.field for g in gaps]) is needs_owners
+    # Any owner listed needs a proof of identity, whatever the type.
+    owner = KycOwner(id=uuid.uuid4(), name="A", pan="ABCPS1234K", share_basis_points=5000)
+    gaps = kyc_service.missing(profile, [owner], [], business_type)
+    assert ("owners", "0", "document") in [g.field for g in gaps]
+
+
+async def test_owner_documents_belong_to_an_owner_and_go_with_them(
+    api: Api,
+    client: httpx.AsyncClient,
+    simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+    settings: Settings,
+) -> None:
+    owner, org = await _approved(api, simulator, dispatcher)
+    await _complete(api, client, owner, org)
+    kyc = (await _kyc(api, owner, org))["kyc"]
+    first, second = kyc["owners"]
+    without = await _upload(client, owner.token, org, "OWNER_ID", PDF)
+    assert without.status_code == 400
+    assert without.json()["userErrors"][0]["field"] == ["ownerId"]
+    stray = await _upload(client, owner.token, org, "FIRM_PAN", PDF, owner=first["id"])
+    assert stray.status_code == 400
+    unknown = await _upload(client, owner.token, org, "OWNER_ID", PDF, owner="S3ljT3duZXI6MQ")
+    assert unknown.status_code == 404
+    # Removing an owner removes their document and its file.
+    await api.ok(REMOVE, {"i": {"ownerId": second["id"]}}, token=owner.token)
+    after = (await _kyc(api, owner, org))["kyc"]
+    assert [d["kind"] for d in after["documents"]].count("OWNER_ID") == 1
+    key = decode_typed_id(org, "Organisation")
+    assert key is not None
+    stored = [p for p in (Path(settings.kyc_storage_dir) / key.hex).iterdir() if p.is_file()]
+    assert len(stored) == 5

@@ -77,6 +77,10 @@ class KycDocument(Base):
         Uuid, ForeignKey("organisations.id", ondelete="CASCADE"), index=True
     )
     kind: Mapped[str] = mapped_column(String(40))
+    # For an owner's proof of identity: the owner (removed with it).
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(
+        Uuid, ForeignKey("kyc_owners.id", ondelete="CASCADE"), default=None, index=True
+    )
     filename: Mapped[str] = mapped_column(String(200))
     content_type: Mapped[str] = mapped_column(String(60))
     size: Mapped[int] = mapped_column(BigInteger)

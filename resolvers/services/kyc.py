@@ -1,8 +1,10 @@
 """KYC ("Continue setup", DOMAIN.md section 2 step 5), after the B2B ID is approved.
 
 Business profile (registered address), business representative, every owner with 10 % or more
-(shares never over 100 % together), the bank account payments leave from (IFSC checked), and
-documents that depend on the business type. Submitted for review through the outbox; the
+(shares never over 100 % together; required for businesses owned by people, optional for
+government bodies, trusts, societies and public companies) with each owner's proof of identity,
+the bank account payments leave from (IFSC checked), and documents that depend on the business
+type. Submitted for review through the outbox; the
 network approves or rejects later, with reasons. Editable while a draft or after a rejection.
 Documents are PDF, PNG or JPEG (sniffed from their bytes, not trusted from the client), at
 most 5 MiB, stored on disk under a random key, listed only to the organisation's members.
@@ -74,9 +76,32 @@ DOCUMENTS_FOR: dict[BusinessType, tuple[str, ...]] = {
     BusinessType.SOCIETY: ("SOCIETY_PAN", "REGISTRATION_CERTIFICATE"),
     BusinessType.GOVERNMENT: ("AUTHORISATION_LETTER",),
 }
+# Each owner's own proof of identity (PAN card), uploaded with ``ownerId``.
+OWNER_DOCUMENT = "OWNER_ID"
 DOCUMENT_KINDS = tuple(
-    sorted({k for kinds in DOCUMENTS_FOR.values() for k in kinds} | set(COMMON_DOCUMENTS))
+    sorted(
+        {k for kinds in DOCUMENTS_FOR.values() for k in kinds}
+        | set(COMMON_DOCUMENTS)
+        | {OWNER_DOCUMENT}
+    )
 )
+# Business types whose owners (10 % or more) must be listed, each with a document: those owned
+# by people. Government bodies, trusts, societies and listed public companies may have none; if
+# any are listed, they too need their document.
+OWNERS_REQUIRED = frozenset(
+    {
+        BusinessType.PROPRIETORSHIP,
+        BusinessType.PARTNERSHIP,
+        BusinessType.LLP,
+        BusinessType.PRIVATE_LIMITED,
+        BusinessType.HUF,
+    }
+)
+
+
+def owners_required(business_type: str | None) -> bool:
+    """Whether KYC needs at least one owner of 10 % or more for this business type."""
+    return business_type is None or BusinessType(business_type) in OWNERS_REQUIRED
 
 
 class DocumentStorage(Protocol):
@@ -333,8 +358,14 @@ async def owners_of(uow: UnitOfWork, organisation_id: uuid.UUID) -> list[KycOwne
     return list((await uow.session.scalars(stmt)).all())
 
 
-async def remove_owner(uow: UnitOfWork, viewer: Viewer, *, owner_id: uuid.UUID) -> KycOwner:
-    """Take an owner off the list."""
+async def remove_owner(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    owner_id: uuid.UUID,
+    storage: DocumentStorage | None = None,
+) -> KycOwner:
+    """Take an owner off the list, with the owner's documents (their files go after commit)."""
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer.account_id)
     owner = await uow.session.scalar(
         select(KycOwner).where(KycOwner.id == owner_id, KycOwner.organisation_id.in_(mine))
@@ -342,6 +373,11 @@ async def remove_owner(uow: UnitOfWork, viewer: Viewer, *, owner_id: uuid.UUID) 
     if owner is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, ("input", "ownerId"), "No such owner.")
     await _editable(uow, viewer, owner.organisation_id)
+    for document in await documents_of(uow, owner.organisation_id):
+        if document.owner_id == owner.id:
+            await uow.session.delete(document)
+            if storage is not None:
+                uow.after_commit.append(functools.partial(storage.delete, document.storage_key))
     await uow.session.delete(owner)
     await uow.session.flush()
     return owner
@@ -365,13 +401,24 @@ async def store_document(
     filename: str,
     declared_type: str,
     content: bytes,
+    owner_id: uuid.UUID | None = None,
 ) -> KycDocument:
-    """Validate and keep an uploaded document (replacing an earlier one of the same kind)."""
+    """Validate and keep an uploaded document (replacing an earlier one of the same kind, and
+    for an owner's document, of the same owner)."""
     await _editable(uow, viewer, organisation_id)
     if kind not in DOCUMENT_KINDS:
         raise UserInputError.one(
             ErrorCode.INVALID, ("kind",), f"kind is one of {', '.join(DOCUMENT_KINDS)}."
         )
+    if (kind == OWNER_DOCUMENT) != (owner_id is not None):
+        raise UserInputError.one(
+            ErrorCode.INVALID, ("ownerId",),
+            f"An owner's document is of kind {OWNER_DOCUMENT} and names the owner (ownerId).",
+        )  # fmt: skip
+    if owner_id is not None and not any(
+        o.id == owner_id for o in await owners_of(uow, organisation_id)
+    ):
+        raise UserInputError.one(ErrorCode.NOT_FOUND, ("ownerId",), "No such owner.")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise UserInputError.one(
             ErrorCode.FILE_TOO_LARGE, ("file",), "A document has at most 5 MiB."
@@ -389,12 +436,13 @@ async def store_document(
     digest = hashlib.sha256(content).hexdigest()
     key = f"{organisation_id.hex}/{secrets.token_hex(32)}"
     for earlier in await documents_of(uow, organisation_id):
-        if earlier.kind == kind:
+        if earlier.kind == kind and earlier.owner_id == owner_id:
             await uow.session.delete(earlier)
             uow.after_commit.append(functools.partial(storage.delete, earlier.storage_key))
     document = KycDocument(
         organisation_id=organisation_id, kind=kind, filename=name, content_type=actual,
         size=len(content), sha256=digest, storage_key=key, uploaded_by_account_id=viewer.account_id,
+        owner_id=owner_id,
     )  # fmt: skip
     uow.session.add(document)
     await uow.session.flush()
@@ -427,7 +475,15 @@ def missing(
 
     need(profile.address_line, ("address",), "Add the registered business address.")
     need(profile.representative_name, ("representative",), "Add the business representative.")
-    need(owners, ("owners",), "List every owner with 10 % or more.")
+    if owners_required(business_type):
+        need(owners, ("owners",), "List every owner with 10 % or more.")
+    proven = {d.owner_id for d in documents if d.kind == OWNER_DOCUMENT}
+    for index, owner in enumerate(owners):
+        need(
+            owner.id in proven,
+            ("owners", str(index), "document"),
+            f"Upload {owner.name}'s proof of identity (kind OWNER_ID with ownerId).",
+        )
     need(profile.bank_account_number, ("bankAccount",), "Add the bank account payments leave from.")
     have = {d.kind for d in documents}
     for kind in required_documents(business_type):
