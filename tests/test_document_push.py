@@ -35,6 +35,10 @@ LAPTOP = {
 }
 
 
+class ProcessKilledError(BaseException):
+    """Stands for the process dying mid-work: nothing catches it, nothing is committed."""
+
+
 async def _ready(
     api: Api,
     simulator: SimulatedNetwork,
@@ -323,10 +327,10 @@ async def test_a_crash_after_sending_before_commit_does_not_deliver_twice(
     async def die_once(*args: Any, **kwargs: Any) -> None:
         monkeypatch.setattr(pushes, "set_status", real)
         msg = "process killed after the send, before the commit"
-        raise RuntimeError(msg)
+        raise ProcessKilledError(msg)
 
     monkeypatch.setattr(pushes, "set_status", die_once)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ProcessKilledError):
         await dispatcher.run_once()  # sent, but nothing of it was committed
     assert (await _doc(api, owner, document))["pushStatus"] == "PUSH_INITIATED"
     assert len(simulator.world.documents) == 1  # it did reach the network

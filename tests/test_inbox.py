@@ -35,6 +35,10 @@ SETTINGS = """mutation($i: OrganisationUpdateInput!) { organisationUpdate(input:
     organisation { billApprovalRequired } userErrors { code } } }"""
 
 
+class ProcessKilledError(BaseException):
+    """Stands for the process dying mid-work: nothing catches it, nothing is committed."""
+
+
 async def _trade(
     api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
 ) -> tuple[Member, str, Member, str, str]:
@@ -403,10 +407,10 @@ async def test_a_crash_after_answering_before_commit_answers_once(
     async def die_once(*args: Any, **kwargs: Any) -> None:
         monkeypatch.setattr(inbox_service, "answered", real)
         msg = "process killed after the answer, before the commit"
-        raise RuntimeError(msg)
+        raise ProcessKilledError(msg)
 
     monkeypatch.setattr(inbox_service, "answered", die_once)
-    with pytest.raises(RuntimeError):
+    with pytest.raises(ProcessKilledError):
         await dispatcher.run_once()  # the network took the answer; nothing here was committed
     assert (await node(api, buyer, item["id"]))["inboxStatus"] == "ACCEPTANCE_IN_PROGRESS"
     await Dispatcher(state, simulator).run_once()  # answers again: the network takes it as a repeat

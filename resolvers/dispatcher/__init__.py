@@ -2,9 +2,12 @@
 
 Each message is claimed and handled in its own transaction (on PostgreSQL with
 ``FOR UPDATE SKIP LOCKED``, so several workers share the outbox without doing anything twice).
-A timeout is retried with exponential backoff (handlers ask for status before repeating, and
-repeat with the same request id); an outage opens a circuit for a while so the network is not
-hammered; only a refusal fails a message. Started with the app; tests drive
+A timeout, or any unexpected error, is retried with exponential backoff (handlers ask for status
+before repeating, and repeat with the same request id; a failed attempt's writes are undone in a
+savepoint); after ``MAX_ATTEMPTS`` the message is dead (``FAILED`` with the error) and never
+blocks the messages behind it, and what it stood for is settled (a push fails and can be pushed
+again; an answer to a received document can be given again). An outage opens a circuit for a
+while so the network is not hammered; only a refusal fails a push. Started with the app; tests drive
 :meth:`Dispatcher.run_once` with a manual clock instead.
 """
 
@@ -17,8 +20,9 @@ import logging
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from db.models import OutboxStatus
+from db.models import OutboxMessage, OutboxStatus
 from db.repositories import outbox as repo
+from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher import contacts as contact_handlers
 from resolvers.dispatcher import documents as document_handlers
 from resolvers.dispatcher import onboarding as onboarding_handlers
@@ -27,6 +31,7 @@ from resolvers.dispatcher.base import (
     BACKOFF_MAX_SECONDS,
     CIRCUIT_SECONDS,
     MAX_ATTEMPTS,
+    GiveUpHandler,
     Handler,
     NetworkHandler,
     Reschedule,
@@ -41,6 +46,12 @@ __all__ = ["Dispatcher", "Reschedule"]
 
 logger = logging.getLogger("bharat_connect.dispatcher")
 
+
+# What to do when a kind of message is given up on, so that nothing it stood for waits forever.
+GIVE_UP: dict[str, GiveUpHandler] = {
+    pushes.PUSH_KIND: document_handlers.push_given_up,
+    inbox.ANSWER_KIND: document_handlers.answer_given_up,
+}
 
 HANDLERS: dict[str, NetworkHandler] = {
     onboarding.REGISTER_KIND: onboarding_handlers.register_b2b_id,
@@ -98,15 +109,11 @@ class Dispatcher:
                 return True
             message.attempts += 1
             try:
-                result = await handler(uow, message, now)
+                # A savepoint: whatever a failed attempt wrote is undone, its bookkeeping kept.
+                async with uow.session.begin_nested():
+                    result = await handler(uow, message, now)
             except NetworkTimeoutError:
-                if message.attempts >= MAX_ATTEMPTS:
-                    message.status = OutboxStatus.FAILED
-                    message.last_error = "gave up after repeated timeouts"
-                    return True
-                delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
-                message.next_attempt_at = now + timedelta(seconds=delay)
-                message.last_error = "timeout"
+                await self._later(uow, message, now, "timeout")
                 return True
             except NetworkUnavailableError:
                 self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)
@@ -115,6 +122,13 @@ class Dispatcher:
                 message.last_error = "network unavailable"
                 logger.warning("network unavailable: holding outbox for %ss", CIRCUIT_SECONDS)
                 return True
+            except Exception as exc:
+                logger.exception(
+                    "outbox message %s (%s) failed on attempt %s",
+                    message.id, message.kind, message.attempts,
+                )  # fmt: skip
+                await self._later(uow, message, now, f"unexpected error ({type(exc).__name__})")
+                return True
             if isinstance(result, Reschedule):
                 message.next_attempt_at = result.at
                 message.attempts = 0
@@ -122,6 +136,29 @@ class Dispatcher:
                 message.status = OutboxStatus.DONE
                 message.completed_at = now
             return True
+
+    async def _later(
+        self, uow: UnitOfWork, message: OutboxMessage, now: datetime, error: str
+    ) -> None:
+        """Back off and try again, or after :data:`MAX_ATTEMPTS` give up: the message is dead
+        (``FAILED`` with the error) and what it stood for is told (a push fails, an answer
+        waits to be given again)."""
+        message.last_error = error
+        if message.attempts < MAX_ATTEMPTS:
+            delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
+            message.next_attempt_at = now + timedelta(seconds=delay)
+            return
+        message.status = OutboxStatus.FAILED
+        message.last_error = f"gave up after {message.attempts} attempts: {error}"
+        logger.error("outbox message %s (%s) %s", message.id, message.kind, message.last_error)
+        give_up = GIVE_UP.get(message.kind)
+        if give_up is None:
+            return
+        try:
+            async with uow.session.begin_nested():
+                await give_up(uow, message, now)
+        except Exception:  # the message is dead anyway; its subject is logged for people
+            logger.exception("could not settle what outbox message %s stood for", message.id)
 
     async def run(self, idle_seconds: float = 1.0) -> None:
         """Serve: handle work as it falls due (until cancelled)."""

@@ -28,3 +28,4 @@ Handler = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[Reschedule |
 NetworkHandler = Callable[
     [Network, UnitOfWork, OutboxMessage, datetime], Awaitable[Reschedule | None]
 ]
+GiveUpHandler = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[None]]

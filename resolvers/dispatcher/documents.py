@@ -196,3 +196,32 @@ async def answer_received(
         return None
     await inbox.answered(uow, document, now)
     return None
+
+
+GAVE_UP = "The network did not take it after repeated tries: push it again."
+
+
+async def push_given_up(uow: UnitOfWork, message: OutboxMessage, now: datetime) -> None:
+    """A push the dispatcher gave up on: the document shows the failure (and may be pushed
+    again, under the same network id); its bulk item, if any, settles."""
+    document = await document_repo.locked(
+        uow.session, uuid.UUID(str(message.payload["documentId"]))
+    )
+    if document is not None and document.push_status == PushStatus.PUSH_INITIATED:
+        await pushes.set_status(uow, document, PushStatus.PUSH_FAILED, now=now, reason=GAVE_UP)
+    item = message.payload.get("bulkItemId")
+    if item is not None:
+        await pushes.settle_bulk_item(uow, uuid.UUID(str(item)), document, now)
+
+
+async def answer_given_up(uow: UnitOfWork, message: OutboxMessage, now: datetime) -> None:
+    """An answer to a received document the dispatcher gave up on: the document waits for an
+    answer again (a rejection's tombstone stays, unanswered)."""
+    document_id = message.payload.get("documentId")
+    if document_id is None:
+        return
+    document = await document_repo.locked(uow.session, uuid.UUID(str(document_id)))
+    if document is not None and document.inbox_status == InboxStatus.ACCEPTANCE_IN_PROGRESS:
+        await inbox.answer_refused(
+            uow, document, "The network did not take the answer: answer again.", now
+        )
