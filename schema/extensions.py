@@ -24,7 +24,7 @@ from graphql import (
     ValidationContext,
     ValidationRule,
 )
-from strawberry.extensions import AddValidationRules, SchemaExtension
+from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
 from resolvers.errors import PublicError
@@ -157,20 +157,11 @@ class _DirectiveLimit(ValidationRule):
             )
 
 
-_DIRECTIVE_RULES: dict[int, type[ValidationRule]] = {}
-
-
-class MaxDirectivesLimiter(AddValidationRules):
-    """Refuse operations with more than ``limit`` directive uses, counting a fragment's
-    directives at every spread of it. The rule class is built once per limit, so the
-    validation cache (keyed on rule classes) keeps hitting."""
-
-    def __init__(self, limit: int) -> None:
-        rule = _DIRECTIVE_RULES.get(limit)
-        if rule is None:
-            rule = type("DirectiveLimit", (_DirectiveLimit,), {"limit": limit})
-            _DIRECTIVE_RULES[limit] = rule
-        super().__init__([rule])
+def directive_rule(limit: int) -> type[ValidationRule]:
+    """A rule refusing operations with more than ``limit`` directive uses, counting a
+    fragment's directives at every spread of it."""
+    rule: type[ValidationRule] = type("DirectiveLimit", (_DirectiveLimit,), {"limit": limit})
+    return rule
 
 
 class RequireOperationName(SchemaExtension):

@@ -7,23 +7,24 @@ from pathlib import Path
 from typing import Any
 
 import strawberry
-from graphql import GraphQLError
+from graphql import ASTValidationRule, GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_rule
 from strawberry.schema.config import StrawberryConfig
 from strawberry.types.execution import ExecutionContext
 
 from schema.cost import QueryCostLimiter
 from schema.extensions import (
-    MaxDirectivesLimiter,
     PublicErrors,
     RequireOperationName,
+    directive_rule,
     log_unexpected,
 )
 from schema.money import Money
@@ -54,9 +55,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         partial(ParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),
-        partial(QueryDepthLimiter, max_depth=settings.max_depth),
-        partial(MaxAliasesLimiter, max_alias_count=settings.max_aliases),
-        partial(MaxDirectivesLimiter, settings.max_directives),
+        # The shape rules are built once: the validation cache keys on their classes, and a
+        # class made per request (as strawberry's limiter extensions do) never hits it.
+        partial(AddValidationRules, _shape_rules(settings)),
         RequireOperationName,
         partial(QueryCostLimiter, settings.max_query_cost),
         PublicErrors,
@@ -73,6 +74,21 @@ def build_schema(settings: Settings | None = None) -> Schema:
         extensions=extensions,
         config=config,
     )
+
+
+_SHAPE_RULES: dict[tuple[int, int, int], list[type[ASTValidationRule]]] = {}
+
+
+def _shape_rules(settings: Settings) -> list[type[ASTValidationRule]]:
+    """Depth, alias and directive rules for these limits, made once per process."""
+    key = (settings.max_depth, settings.max_aliases, settings.max_directives)
+    if key not in _SHAPE_RULES:
+        _SHAPE_RULES[key] = [
+            depth_rule(settings.max_depth, None),
+            alias_rule(settings.max_aliases),
+            directive_rule(settings.max_directives),
+        ]
+    return _SHAPE_RULES[key]
 
 
 _text_guarded = False

@@ -278,3 +278,16 @@ async def test_a_trickled_body_is_timed_out() -> None:
     assert calls == []
     assert sent[0]["status"] == 408
     assert b"REQUEST_TIMEOUT" in sent[1]["body"]
+
+
+async def test_identical_queries_hit_the_validation_cache(api: Api) -> None:
+    from strawberry.extensions.validation_cache import _get_validate_cache
+
+    member = await api.sign_up()
+    cache: Any = _get_validate_cache(256)
+    query = "query { viewer { account { id email } } }"
+    await api.ok(query, token=member.token)
+    before = cache.cache_info().hits
+    for _ in range(5):
+        await api.ok(query, token=member.token)
+    assert cache.cache_info().hits - before == 5
