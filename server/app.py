@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -29,7 +30,7 @@ from resolvers.services.kyc import DiskStorage
 from resolvers.services.network import InboundMessage
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
-from server import uploads
+from server import logs, uploads
 from server.graphql_view import GraphQLView, error_response
 from server.limits import BodySizeLimit
 from server.settings import Settings
@@ -64,6 +65,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     """Build the application (uvicorn calls this as a factory). ``clock``: a manual clock for
     tests, shared by the service and the simulator."""
     settings = settings or Settings.from_env()
+    logs.configure(settings.log_level)
     redaction.install()
     db = Database(settings.database_url)
     clock = clock or SystemClock()
@@ -126,6 +128,10 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                 from server.seed import seed_demo
 
                 await seed_demo(state)
+            logger.info(
+                "worker %s ready: database %s, broker %s",
+                os.getpid(), db.dialect, settings.broker,
+            )  # fmt: skip
             yield
         finally:
             for task in tasks:

@@ -4,20 +4,14 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import logging
 import sys
 
 import uvicorn
 
 from db import migrate
 from db.engine import Database
+from server import logs
 from server.settings import Settings, SettingsError
-
-
-def _configure_logging(level: str) -> None:
-    logging.basicConfig(
-        level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
-    )
 
 
 async def _migrate(settings: Settings, revision: str, *, down: bool) -> None:
@@ -75,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    _configure_logging(settings.log_level)
+    logs.configure(settings.log_level)
 
     if args.command == "schema":
         from schema.schema import sdl

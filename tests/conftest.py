@@ -338,7 +338,7 @@ def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
     )
 
 
-async def _wait_healthy(port: int) -> None:
+async def wait_healthy(port: int) -> None:
     async with httpx.AsyncClient() as client:
         for _ in range(200):
             try:
@@ -356,7 +356,7 @@ async def two_servers(database_url: str) -> AsyncIterator[tuple[int, int]]:
     ports = (free_port(), free_port())
     processes = [_server(database_url, port) for port in ports]
     try:
-        await asyncio.gather(*(_wait_healthy(port) for port in ports))
+        await asyncio.gather(*(wait_healthy(port) for port in ports))
         yield ports
     finally:
         for process in processes:
