@@ -108,7 +108,7 @@ async def test_a_contact_cannot_be_linked_to_the_organisations_own_b2b_id(
 
 def test_parties_of_a_received_document() -> None:
     from db.models import DocumentKind
-    from resolvers.services.receipt_checks import parties_problem
+    from resolvers.services.inbox.checks import parties_problem
 
     ours = {"27AAPFS1234K1ZQ"}
 

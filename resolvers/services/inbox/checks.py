@@ -5,7 +5,7 @@ lines (:func:`figures_problem`), and its parties are checked (:func:`parties_pro
 be addressed to a GSTIN of ours, come from a B2B ID that is not ours, and name as seller the
 GSTIN the network lists for the sender (for invoices, sales orders and credit notes) or one of
 ours (for purchase orders and debit notes, which buyers send). Whatever fails is answered to the
-sender as a refusal with the reason (see :func:`resolvers.services.inbox.refuse`).
+sender as a refusal with the reason (see :func:`resolvers.services.inbox.receiving.refuse`).
 """
 
 from __future__ import annotations

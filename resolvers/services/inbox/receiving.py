@@ -1,14 +1,7 @@
-"""The inbox: documents received through Bharat Connect (DOMAIN.md section 5, receiver side).
-
-``RECEIVED → ACCEPTANCE_IN_PROGRESS → ACCEPTED``, or rejected. A received invoice is a bill,
-received orders and notes are answered the same way. Accepting books the document (the user may
-adjust its due date and notes) and tells the sender through the network; where the organisation
-requires bill approval, a manager's approval completes the acceptance of a bill. Rejecting (or
-returning for edits) deletes the received document for good, tells the sender, and leaves a
-tombstone so that late echoes of that version are recognised and ignored.
-
-What the network delivers is untrusted: a malformed message is logged and dropped.
-"""
+"""Receiving: a document the network delivers is identified, checked (see
+:mod:`resolvers.services.inbox.checks`) and booked into the receiver's inbox once; one that can
+be identified but not booked is answered to the sender as a refusal; one that cannot even be
+identified is logged and dropped."""
 
 from __future__ import annotations
 
@@ -23,37 +16,24 @@ from db.models import (
     Contact,
     Direction,
     Document,
-    DocumentHistory,
     DocumentKind,
     DocumentLine,
     DocumentStatus,
     GstTreatment,
     InboxStatus,
     InboxTombstone,
-    MembershipRole,
-    Organisation,
 )
 from db.repositories import contact as contact_repo
 from db.repositories import document as repo
-from db.repositories import event as event_repo
 from db.repositories import onboarding as onboarding_repo
-from db.repositories import organisation as organisation_repo
-from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, pushes, receipt_checks, tax
-from resolvers.services.accounts import Viewer
-from resolvers.services.documents import clean_reason, date_problems, fiscal_year
-from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
+from resolvers.services import tax
+from resolvers.services.documents import date_problems, fiscal_year
 from resolvers.services.identifiers import STATE_CODES
+from resolvers.services.inbox import checks
+from resolvers.services.inbox.common import MONEY_KEYS, RECEIVED_EVENT, event, history, queue_answer
 
 logger = logging.getLogger("bharat_connect.inbox")
-
-RECEIVED_EVENT = "INBOX_ITEM_RECEIVED"
-ANSWER_KIND = "inbox.answer"
-PENDING_APPROVAL = DocumentStatus.PENDING_APPROVAL
-# Kinds whose sender is the seller (the receiver books them as purchases).
-FROM_SELLER = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.CREDIT_NOTE}
-_MONEY_KEYS = ("taxable", "cgst", "sgst", "utgst", "igst")
 
 
 class MalformedMessageError(ValueError):
@@ -149,7 +129,7 @@ def _lines(content: Mapping[str, Any]) -> list[DocumentLine]:
                 unit_price_paise=_int(line, "unitPrice", minimum=0),
                 discount_paise=_int(line, "discount", minimum=0),
                 tax_rate_bp=_int(line, "taxRateBp", minimum=0),
-                **{f"{key}_paise": _int(line, key, minimum=0) for key in _MONEY_KEYS},
+                **{f"{key}_paise": _int(line, key, minimum=0) for key in MONEY_KEYS},
             )
         )  # fmt: skip
     return made
@@ -162,7 +142,7 @@ async def _counterparty(
     """The contact the sender is filed under: linked by B2B ID, else by GSTIN, else a new one."""
     gstin = _text(content, "senderGstin", 15, required=False)
     contact = await contact_repo.counterparty(uow.session, organisation_id, sender, gstin)
-    vendor = kind in FROM_SELLER
+    vendor = kind in checks.SENT_BY_SELLER
     if contact is None:
         name = _text(content, "senderName", 200, required=False) or sender
         state = gstin[:2] if gstin and gstin[:2] in STATE_CODES else None
@@ -183,27 +163,6 @@ async def _counterparty(
     if contact.b2b_id is None:
         contact.b2b_id, contact.linked_at = sender, now
     return contact
-
-
-async def _event(
-    uow: UnitOfWork, document: Document, kind: str, actor: uuid.UUID | None, **extra: str
-) -> None:
-    await event_repo.append(
-        uow, organisation_id=document.organisation_id, kind=kind, actor_account_id=actor,
-        data={"documentId": str(document.id), "documentKind": document.kind.value, **extra},
-    )  # fmt: skip
-
-
-def _history(
-    uow: UnitOfWork, document: Document, action: str, now: dt.datetime,
-    *, actor: uuid.UUID | None = None, detail: str | None = None,
-) -> None:  # fmt: skip
-    uow.session.add(
-        DocumentHistory(
-            document_id=document.id, action=action, detail=detail, actor_account_id=actor,
-            by_network=actor is None, at=now,
-        )
-    )  # fmt: skip
 
 
 async def receive(uow: UnitOfWork, data: Mapping[str, Any], now: dt.datetime) -> Document | None:
@@ -261,7 +220,7 @@ async def _book(
     ours = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
     gstins = await onboarding_repo.gstins(uow.session, organisation_id)
     attested = data.get("senderGstin")
-    problem = receipt_checks.parties_problem(
+    problem = checks.parties_problem(
         kind, content, sender=sender,
         attested_sender_gstin=attested if isinstance(attested, str) else None,
         our_b2b_ids={b.value.lower() for b in ours}, our_gstins={g.gstin for g in gstins},
@@ -276,7 +235,7 @@ async def _book(
     seller_gstin = _text(content, "sellerGstin", 15, required=False)
     place_of_supply = _text(content, "placeOfSupply", 2) or ""
     supply_type = _text(content, "supplyType", 16) or ""
-    problem = receipt_checks.figures_problem(
+    problem = checks.figures_problem(
         lines, totals, supply_type=supply_type, place_of_supply=place_of_supply,
         seller_gstin=seller_gstin, round_to_rupee=bool(content.get("roundToRupee")),
         under_lut=bool(content.get("underLut")),
@@ -301,7 +260,7 @@ async def _book(
         seller_gstin=seller_gstin, place_of_supply=place_of_supply, supply_type=supply_type,
         round_to_rupee=bool(content.get("roundToRupee")),
         under_lut=bool(content.get("underLut")),
-        **{f"{key}_paise": _int(totals, key, minimum=0) for key in _MONEY_KEYS},
+        **{f"{key}_paise": _int(totals, key, minimum=0) for key in MONEY_KEYS},
         rounding_paise=_int(totals, "rounding"), total_paise=_int(totals, "total", minimum=0),
         status=DocumentStatus.RECEIVED, version=version, network_id=network_id,
         notes=_text(content, "notes", 1000, required=False), created_at=now, updated_at=now,
@@ -311,8 +270,8 @@ async def _book(
     for line in lines:
         line.document_id = document.id
         uow.session.add(line)
-    _history(uow, document, "RECEIVED", now, detail=f"From {sender}, version {version}.")
-    await _event(uow, document, RECEIVED_EVENT, None, b2bId=sender)
+    history(uow, document, "RECEIVED", now, detail=f"From {sender}, version {version}.")
+    await event(uow, document, RECEIVED_EVENT, None, b2bId=sender)
     return document
 
 
@@ -332,170 +291,4 @@ async def refuse(uow: UnitOfWork, received: Received, reason: str, now: dt.datet
     )  # fmt: skip
     uow.session.add(tombstone)
     await uow.session.flush()
-    await _queue_answer(uow, tombstone.organisation_id, {"tombstoneId": str(tombstone.id)}, now)
-
-
-async def _received_for_answer(
-    uow: UnitOfWork, viewer: Viewer, document_id: uuid.UUID, field: tuple[str, ...]
-) -> Document:
-    document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
-    if document is None or document.direction != Direction.INCOMING:
-        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such received document.")
-    await contacts.require_network_ready(uow, viewer, document.organisation_id, field)
-    return document
-
-
-async def _queue_answer(
-    uow: UnitOfWork, organisation_id: uuid.UUID, payload: dict[str, str], now: dt.datetime
-) -> None:
-    await outbox_repo.add(
-        uow.session, organisation_id=organisation_id, kind=ANSWER_KIND, payload=payload, due=now
-    )
-
-
-async def accept(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    *,
-    document_id: uuid.UUID,
-    due_date: dt.date | None,
-    notes: str | None,
-    now: dt.datetime,
-) -> Document:
-    """Accept a received document, with the user's adjustments."""
-    field = ("input", "documentId")
-    document = await _received_for_answer(uow, viewer, document_id, field)
-    if document.inbox_status != InboxStatus.RECEIVED:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, field, "This document was answered already."
-        )
-    if due_date is not None:
-        problems = date_problems(document.document_date, due_date, now.date(), check_date=False)
-        if problems:
-            raise UserInputError(problems)
-    cleaned = " ".join(notes.split()) if notes is not None else None
-    if cleaned is not None and len(cleaned) > 1000:
-        raise UserInputError.one(ErrorCode.TOO_LONG, ("input", "notes"), "At most 1000 characters.")
-    changes = []
-    if due_date is not None and due_date != document.due_date:
-        document.due_date = due_date
-        changes.append(f"due date {due_date.isoformat()}")
-    if cleaned is not None and cleaned != (document.notes or ""):
-        document.notes = cleaned or None
-        changes.append("notes")
-    organisation = await uow.session.get(Organisation, document.organisation_id)
-    needs_approval = (
-        document.kind == DocumentKind.INVOICE
-        and organisation is not None
-        and organisation.bill_approval_required
-    )
-    document.inbox_status = InboxStatus.ACCEPTANCE_IN_PROGRESS
-    document.status = PENDING_APPROVAL if needs_approval else DocumentStatus.OPEN
-    document.updated_at = now
-    detail = "Adjusted: " + ", ".join(changes) + "." if changes else None
-    _history(
-        uow,
-        document,
-        "PENDING_APPROVAL" if needs_approval else "ACCEPTANCE_IN_PROGRESS",
-        now,
-        actor=viewer.account_id,
-        detail=detail,
-    )
-    await _event(
-        uow,
-        document,
-        pushes.STATUS_CHANGED,
-        viewer.account_id,
-        inboxStatus=document.inbox_status.value,
-    )
-    if not needs_approval:
-        await _queue_answer(uow, document.organisation_id, {"documentId": str(document.id)}, now)
-    return document
-
-
-async def approve(
-    uow: UnitOfWork, viewer: Viewer, *, document_id: uuid.UUID, now: dt.datetime
-) -> Document:
-    """A manager approves an accepted bill; the acceptance then completes."""
-    field = ("input", "documentId")
-    document = await _received_for_answer(uow, viewer, document_id, field)
-    membership = await organisation_repo.membership_in(
-        uow.session, document.organisation_id, viewer.account_id
-    )
-    if membership is None or membership.role == MembershipRole.STAFF:
-        raise PermissionDeniedError("Only owners and admins approve bills.")
-    if document.status != PENDING_APPROVAL:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, field, "This bill is not waiting for approval."
-        )
-    document.status = DocumentStatus.OPEN
-    document.updated_at = now
-    _history(uow, document, "APPROVED", now, actor=viewer.account_id)
-    await _queue_answer(uow, document.organisation_id, {"documentId": str(document.id)}, now)
-    return document
-
-
-async def reject(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    *,
-    document_id: uuid.UUID,
-    reason: str,
-    return_for_edits: bool,
-    now: dt.datetime,
-) -> InboxTombstone:
-    """Reject (or return) a received document: it is deleted, the sender is told."""
-    field = ("input", "documentId")
-    document = await _received_for_answer(uow, viewer, document_id, field)
-    waiting = document.inbox_status == InboxStatus.RECEIVED or document.status == PENDING_APPROVAL
-    if not waiting:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, field, "This document was accepted already."
-        )
-    cleaned = clean_reason(reason)
-    action = "RETURN" if return_for_edits else "REJECT"
-    tombstone = InboxTombstone(
-        organisation_id=document.organisation_id, network_id=document.network_id or "",
-        version=document.version, kind=document.kind, number=document.number,
-        sender_b2b_id=document.received_from, action=action, reason=cleaned,
-        actor_account_id=viewer.account_id, created_at=now,
-    )  # fmt: skip
-    uow.session.add(tombstone)
-    await _event(
-        uow,
-        document,
-        pushes.STATUS_CHANGED,
-        viewer.account_id,
-        inboxStatus="REJECTED",
-        reason=cleaned,
-    )
-    await repo.delete_received(uow.session, document)
-    await _queue_answer(uow, tombstone.organisation_id, {"tombstoneId": str(tombstone.id)}, now)
-    return tombstone
-
-
-async def answered(uow: UnitOfWork, document: Document, now: dt.datetime) -> None:
-    """The network took the acceptance: it is complete."""
-    document.inbox_status = InboxStatus.ACCEPTED
-    document.updated_at = now
-    _history(uow, document, InboxStatus.ACCEPTED.value, now)
-    await _event(uow, document, pushes.STATUS_CHANGED, None, inboxStatus=InboxStatus.ACCEPTED.value)
-
-
-async def answer_refused(
-    uow: UnitOfWork, document: Document, reason: str, now: dt.datetime
-) -> None:
-    """The network refused the acceptance (e.g. the sender replaced the document)."""
-    document.inbox_status = InboxStatus.RECEIVED
-    document.status = DocumentStatus.RECEIVED
-    document.push_reason = reason
-    document.updated_at = now
-    _history(uow, document, "ANSWER_REFUSED", now, detail=reason)
-    await _event(
-        uow,
-        document,
-        pushes.STATUS_CHANGED,
-        None,
-        inboxStatus=InboxStatus.RECEIVED.value,
-        reason=reason,
-    )
+    await queue_answer(uow, tombstone.organisation_id, {"tombstoneId": str(tombstone.id)}, now)
