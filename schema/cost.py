@@ -167,11 +167,17 @@ def operation_cost(
     fragments: Mapping[str, FragmentDefinitionNode],
     variables: Mapping[str, Any],
 ) -> int:
-    """The cost of ``operation`` with these variables."""
+    """The cost of ``operation`` with these variables (and the defaults it declares)."""
     root = schema.get_root_type(operation.operation)
     if root is None:
         return 0
-    return _Costing(schema, fragments, variables).cost(operation.selection_set, root, 1)
+    given = dict(variables)
+    for definition in operation.variable_definitions or ():
+        name = definition.variable.name.value
+        default = definition.default_value
+        if given.get(name) is None and isinstance(default, IntValueNode):
+            given[name] = int(default.value) if len(default.value) <= 11 else MAX_PAGE_SIZE
+    return _Costing(schema, fragments, given).cost(operation.selection_set, root, 1)
 
 
 class QueryCostLimiter(SchemaExtension):

@@ -25,7 +25,7 @@ from resolvers import inbound
 from resolvers.broker import Broker, MemoryBroker, PostgresBroker
 from resolvers.context import AppState, live_tokens
 from resolvers.dispatcher import Dispatcher
-from resolvers.services import idempotency
+from resolvers.services import idempotency, throttle
 from resolvers.services.kyc import DiskStorage
 from resolvers.services.network import InboundMessage
 from resolvers.services.passwords import make_hasher
@@ -124,6 +124,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         try:
             async with state.unit_of_work() as uow:
                 await idempotency.purge_expired(uow)
+                await throttle.purge(uow, state.now())
             if settings.seed_demo:
                 from server.seed import seed_demo
 

@@ -129,3 +129,13 @@ def test_one_failure_is_logged_once_per_request(caplog: pytest.LogCaptureFixture
     assert "4 more unexpected errors" in record.getMessage()
     assert "r1" in record.getMessage()
     assert record.exc_info is not None
+
+
+async def test_variable_defaults_count_too(api: Api) -> None:
+    owner = await api.sign_up()
+    org = await api.organisation(owner)
+    query = """query($id: ID!, $n: Int = 100) { organisation(id: $id) {
+        a: documents(first: $n) { nodes { lines { description } } }
+        b: documents(first: $n) { nodes { lines { description } } } } }"""
+    body = await api(query, {"id": org}, token=owner.token)
+    assert body["errors"][0]["extensions"]["cost"] == 2 * (100 + 100 * 200)
