@@ -111,15 +111,17 @@ class TextArguments(FieldExtension):
         self.limit = MAX_INPUT_LENGTH if mutation_root else MAX_FILTER_LENGTH
         self.names: dict[str, str] = {}
         self.return_type: Any = None
+        self.field: StrawberryField | None = None
 
     def apply(self, field: StrawberryField) -> None:
         self.return_type = field.type
+        self.field = field
 
     def _refusal(self, info: strawberry.Info, kwargs: dict[str, Any]) -> tuple[bool, Any]:
         converter = info.schema.config.name_converter
-        if not self.names:
+        if not self.names and self.field is not None:
             self.names = {
-                a.python_name: converter.get_graphql_name(a) for a in info._field.arguments
+                a.python_name: converter.get_graphql_name(a) for a in self.field.arguments
             }
         problem = find_problem(kwargs, self.names, converter.get_graphql_name, self.limit)
         if problem is None:
