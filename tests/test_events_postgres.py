@@ -148,7 +148,7 @@ async def test_a_token_that_expires_closes_its_socket_on_any_worker(
     connection = await asyncpg.connect(asyncpg_dsn(database_url))
     try:
         await connection.execute(
-            "UPDATE access_tokens SET expires_at = now() + interval '3 seconds'"
+            "UPDATE access_tokens SET expires_at = now() + interval '5 seconds'"
         )
     finally:
         await connection.close()

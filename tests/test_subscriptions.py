@@ -176,7 +176,7 @@ async def test_a_socket_closes_when_its_token_expires(
     api: Api, live_server: LiveServer, state: AppState
 ) -> None:
     owner = await api.sign_up()
-    soon = utcnow() + timedelta(seconds=3)
+    soon = utcnow() + timedelta(seconds=5)
     async with state.db.engine.begin() as connection:
         await connection.execute(update(AccessToken).values(expires_at=soon))
     ws = await _connect(live_server, owner)
