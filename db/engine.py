@@ -39,7 +39,9 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
-        pool_pre_ping=True,
+        # No ping on every checkout (a round trip each): a connection the server dropped fails
+        # its request once and the pool is refreshed; connections older than this are replaced.
+        pool_recycle=1800,
         # Bound parameters (PAN, account numbers, e-mail, hashes) never reach error messages.
         hide_parameters=True,
     )
@@ -56,6 +58,13 @@ class Database:
         self.url = url
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
+        # Reads on PostgreSQL run in autocommit: no BEGIN and ROLLBACK around each SELECT.
+        reads = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
+        self.read_sessionmaker = async_sessionmaker(reads, expire_on_commit=False)
 
     @property
     def dialect(self) -> str:
@@ -64,8 +73,9 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
-        """A session for reads; nothing it does is committed."""
-        async with self.sessionmaker() as session:
+        """A session for reads only (on PostgreSQL in autocommit: each statement sees the
+        latest committed data, and no transaction is opened around it)."""
+        async with self.read_sessionmaker() as session:
             yield session
 
     async def dispose(self) -> None:

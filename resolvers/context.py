@@ -131,7 +131,7 @@ class Context:
     async def _authenticate(self, token: str | None) -> Viewer | None:
         if not token:
             return None
-        async with self.app.db.sessionmaker() as session:
+        async with self.app.db.read() as session:
             viewer = await accounts.authenticate(UnitOfWork(session), token)
         return None if viewer is None else replace(viewer, client_address=self.client_address)
 

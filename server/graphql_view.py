@@ -165,7 +165,7 @@ class GraphQLView(GraphQL[Context, None]):
         token = bearer_token(raw) if isinstance(raw, str) else None
         if not token:
             raise ConnectionRejectionError
-        async with self.state.db.sessionmaker() as session:
+        async with self.state.db.read() as session:
             viewer = await accounts.authenticate(UnitOfWork(session), token)
         if viewer is None:
             raise ConnectionRejectionError

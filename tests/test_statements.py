@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+import pytest
+
 from tests.conftest import Api, Member, StatementCounter
 
 ORGS = """query($n: Int!) { viewer { account { email } organisations(first: $n) {
@@ -41,3 +45,33 @@ async def test_members_page_cost_does_not_grow(api: Api, statements: StatementCo
     small = await _count(api, statements, MEMBERS, {"id": org, "n": 5}, owner)
     large = await _count(api, statements, MEMBERS, {"id": org, "n": 50}, owner)
     assert small == large
+
+
+@pytest.mark.postgres_only
+async def test_a_read_makes_one_round_trip_per_statement(
+    api: Api, statements: StatementCounter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No ping on checkout, no BEGIN/ROLLBACK around reads: the database hears the SELECTs."""
+    import asyncpg.transaction
+
+    owner = await api.sign_up()
+    for i in range(5):
+        await api.organisation(owner, f"Org {i}")
+    trips: list[str] = []
+    real_start = asyncpg.transaction.Transaction.start
+    real_rollback = asyncpg.transaction.Transaction.rollback
+
+    async def start(self: Any) -> None:
+        trips.append("BEGIN")
+        await real_start(self)
+
+    async def rollback(self: Any) -> None:
+        trips.append("ROLLBACK")
+        await real_rollback(self)
+
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "start", start)
+    monkeypatch.setattr(asyncpg.transaction.Transaction, "rollback", rollback)
+    statements.count = 0
+    await api.ok(ORGS, {"n": 5}, token=owner.token)
+    assert trips == []
+    assert statements.count <= 6
