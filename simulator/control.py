@@ -7,6 +7,7 @@
 - ``GET  /simulator/directory`` / ``POST /simulator/directory``: B2B IDs on the network.
 - ``GET  /simulator/reviews``: registrations and KYC under review, with their decisions.
 - ``GET  /simulator/documents``: the documents the network carries and where they stand.
+- ``GET  /simulator/dead-letters``: messages the service kept failing to take, given up on.
 - ``GET  /simulator/behaviour`` / ``PUT /simulator/behaviour``: how reviewers decide, how long.
 - ``POST /simulator/faults`` / ``GET`` / ``DELETE``: inject faults per operation.
 - ``POST /simulator/outage`` ``{"seconds": 60}`` / ``DELETE /simulator/outage``.
@@ -116,6 +117,17 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             return _error("this B2B ID is in the directory already", 409)
         network.world.add_directory_entry(entry)
         return JSONResponse(dataclasses.asdict(entry), 201)
+
+    async def dead_letters(_request: Request) -> Response:
+        return JSONResponse(
+            [
+                {
+                    "messageId": d.message_id, "kind": d.kind, "requestId": d.request_id,
+                    "attempts": d.attempts, "error": d.error, "at": d.at.isoformat(),
+                }
+                for d in network.world.dead_letters
+            ]
+        )  # fmt: skip
 
     async def documents(_request: Request) -> Response:
         return JSONResponse(
@@ -247,6 +259,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             Route("/directory", directory, methods=["GET", "POST"]),
             Route("/reviews", reviews),
             Route("/documents", documents),
+            Route("/dead-letters", dead_letters),
             Route("/behaviour", behaviour, methods=["GET", "PUT"]),
             Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
             Route("/outage", outage, methods=["POST", "DELETE"]),

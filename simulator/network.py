@@ -35,12 +35,22 @@ from resolvers.services.network import (
 )
 from simulator.clock import Clock, ManualClock
 from simulator.faults import Fault, Faults
-from simulator.world import DirectoryEntry, Review, SentDocument, SentMessage, World
+from simulator.world import (
+    DeadLetter,
+    DirectoryEntry,
+    Review,
+    SentDocument,
+    SentMessage,
+    World,
+)
 
 logger = logging.getLogger("bharat_connect.simulator")
 
 Action = Callable[[], Awaitable[None]]
 REDELIVERY_SECONDS = 5.0
+# A message the receiver keeps failing to take is retried with doubling delays, then dead.
+MAX_DELIVERY_ATTEMPTS = 8
+MAX_REDELIVERY_SECONDS = 600.0
 _ANSWERED: dict[str, Literal["ACCEPTED", "REJECTED", "RETURNED"]] = {
     "ACCEPT": "ACCEPTED",
     "REJECT": "REJECTED",
@@ -59,6 +69,7 @@ class SimulatedNetwork:
         self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
         self._handler: InboundHandler | None = None
         self._queue: list[tuple[datetime, int, Action]] = []
+        self._failed_deliveries: dict[str, int] = {}
         self._order = itertools.count()
         self._wake = asyncio.Event()
 
@@ -70,6 +81,7 @@ class SimulatedNetwork:
         self.faults = Faults()
         self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
         self._queue.clear()
+        self._failed_deliveries.clear()
 
     def set_inbound_handler(self, handler: InboundHandler) -> None:
         """Where decisions are delivered."""
@@ -166,9 +178,27 @@ class SimulatedNetwork:
             await self._handler(message)
             if fault is not None and fault.kind == "DUPLICATE":
                 await self._handler(message)
-        except Exception:  # the receiver failed: the network delivers again later
-            logger.exception("inbound delivery failed; retrying")
-            self.schedule(REDELIVERY_SECONDS, lambda: self._deliver(message))
+        except Exception as exc:  # the receiver failed: the network delivers again later
+            attempts = self._failed_deliveries.get(message.message_id, 0) + 1
+            self._failed_deliveries[message.message_id] = attempts
+            if attempts >= MAX_DELIVERY_ATTEMPTS:
+                logger.exception(
+                    "inbound message %s (%s) dead after %s failed deliveries",
+                    message.message_id, message.kind, attempts,
+                )  # fmt: skip
+                self.world.dead_letters.append(
+                    DeadLetter(
+                        message.message_id, message.kind, message.request_id, attempts,
+                        type(exc).__name__, self.clock.now(),
+                    )
+                )  # fmt: skip
+                return
+            logger.exception(
+                "inbound message %s (%s) failed (attempt %s); retrying",
+                message.message_id, message.kind, attempts,
+            )  # fmt: skip
+            delay = min(REDELIVERY_SECONDS * 2 ** (attempts - 1), MAX_REDELIVERY_SECONDS)
+            self.schedule(delay, lambda: self._deliver(message))
 
     def _send(self, channel: str, to: str, text: str) -> None:
         self.world.messages.append(

@@ -52,6 +52,18 @@ class Review:
 
 
 @dataclass(frozen=True)
+class DeadLetter:
+    """A message the network gave up delivering to the service (its receiver kept failing)."""
+
+    message_id: str
+    kind: str
+    request_id: str
+    attempts: int
+    error: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class SentMessage:
     """An SMS or e-mail the simulated world sent (OTPs among them)."""
 
@@ -107,6 +119,8 @@ class World:
     # Every (network id, version) the network took as a new message, in order: a document sent
     # twice would show here twice.
     carried: list[tuple[str, int]] = field(default_factory=list)
+    # Messages the service kept failing to take, given up on after MAX_DELIVERY_ATTEMPTS.
+    dead_letters: list[DeadLetter] = field(default_factory=list)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:
