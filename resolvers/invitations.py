@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 from db.models import Invitation, Membership, MembershipRole
 from db.repositories import invitation as repo
@@ -12,6 +14,7 @@ from resolvers.mutation import Outcome
 from resolvers.services import invitations
 
 FIELD = ("input", "id")
+T = TypeVar("T")
 
 
 async def invite(
@@ -27,31 +30,31 @@ async def invite(
     )  # fmt: skip
 
 
-async def accept(context: Context, *, invitation_id: str) -> Outcome[tuple[Invitation, Membership]]:
-    """Accept an invitation to the viewer's address."""
+Decision = Callable[..., Awaitable[T]]
+
+
+async def _decide(context: Context, invitation_id: str, decision: Decision[T]) -> Outcome[T]:
+    """Run an answer to (or withdrawal of) the invitation a global id names."""
     now = context.app.now()
     return await mutation.run_on(
         context, invitation_id, "Invitation", FIELD,
-        lambda uow, viewer, key: invitations.accept(uow, viewer, invitation_id=key, now=now),
+        lambda uow, viewer, key: decision(uow, viewer, invitation_id=key, now=now),
     )  # fmt: skip
+
+
+async def accept(context: Context, *, invitation_id: str) -> Outcome[tuple[Invitation, Membership]]:
+    """Accept an invitation to the viewer's address."""
+    return await _decide(context, invitation_id, invitations.accept)
 
 
 async def decline(context: Context, *, invitation_id: str) -> Outcome[Invitation]:
     """Decline an invitation to the viewer's address."""
-    now = context.app.now()
-    return await mutation.run_on(
-        context, invitation_id, "Invitation", FIELD,
-        lambda uow, viewer, key: invitations.decline(uow, viewer, invitation_id=key, now=now),
-    )  # fmt: skip
+    return await _decide(context, invitation_id, invitations.decline)
 
 
 async def revoke(context: Context, *, invitation_id: str) -> Outcome[Invitation]:
     """Withdraw a pending invitation."""
-    now = context.app.now()
-    return await mutation.run_on(
-        context, invitation_id, "Invitation", FIELD,
-        lambda uow, viewer, key: invitations.revoke(uow, viewer, invitation_id=key, now=now),
-    )  # fmt: skip
+    return await _decide(context, invitation_id, invitations.revoke)
 
 
 async def mine(context: Context) -> list[Invitation]:

@@ -50,13 +50,18 @@ DEFAULT_LIST_BOUND = MAX_PAGE_SIZE
 CODE = "QUERY_TOO_COMPLEX"
 
 
+def _literal(value: IntValueNode) -> int:
+    """An Int literal's value (an absurdly long one counts as the largest page)."""
+    return int(value.value) if len(value.value) <= 11 else MAX_PAGE_SIZE
+
+
 def _int_argument(node: FieldNode, name: str, variables: Mapping[str, Any]) -> int | None:
     for argument in node.arguments or ():
         if argument.name.value != name:
             continue
         value = argument.value
         if isinstance(value, IntValueNode):
-            return int(value.value) if len(value.value) <= 11 else MAX_PAGE_SIZE
+            return _literal(value)
         if isinstance(value, VariableNode):
             given = variables.get(value.name.value)
             return given if isinstance(given, int) and not isinstance(given, bool) else None
@@ -176,7 +181,7 @@ def operation_cost(
         name = definition.variable.name.value
         default = definition.default_value
         if given.get(name) is None and isinstance(default, IntValueNode):
-            given[name] = int(default.value) if len(default.value) <= 11 else MAX_PAGE_SIZE
+            given[name] = _literal(default)
     return _Costing(schema, fragments, given).cost(operation.selection_set, root, 1)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,6 +20,18 @@ from db.models import (
 )
 
 MANAGERS = (MembershipRole.OWNER, MembershipRole.ADMIN)
+
+
+def _email_of(viewer_id: uuid.UUID) -> Any:
+    """The viewer's normalised e-mail address, as a subquery."""
+    return select(Account.email_normalised).where(Account.id == viewer_id).scalar_subquery()
+
+
+def _managed_by(viewer_id: uuid.UUID) -> Any:
+    """The organisations the viewer owns or administers, as a subquery."""
+    return select(Membership.organisation_id).where(
+        Membership.account_id == viewer_id, Membership.role.in_(MANAGERS)
+    )
 
 
 async def pending_for(
@@ -38,14 +51,11 @@ async def managed(
     session: AsyncSession, viewer_id: uuid.UUID, organisation_id: uuid.UUID, now: datetime
 ) -> list[Invitation]:
     """An organisation's live invitations, newest first, if the viewer manages it."""
-    managers = select(Membership.organisation_id).where(
-        Membership.account_id == viewer_id, Membership.role.in_(MANAGERS)
-    )
     stmt = (
         select(Invitation)
         .where(
             Invitation.organisation_id == organisation_id,
-            Invitation.organisation_id.in_(managers),
+            Invitation.organisation_id.in_(_managed_by(viewer_id)),
             Invitation.status == InvitationStatus.PENDING,
             Invitation.expires_at > now,
         )
@@ -59,11 +69,10 @@ async def addressed_to(
     session: AsyncSession, viewer_id: uuid.UUID, now: datetime
 ) -> list[Invitation]:
     """Live invitations to the viewer's e-mail address, newest first."""
-    email = select(Account.email_normalised).where(Account.id == viewer_id).scalar_subquery()
     stmt = (
         select(Invitation)
         .where(
-            Invitation.email_normalised == email,
+            Invitation.email_normalised == _email_of(viewer_id),
             Invitation.status == InvitationStatus.PENDING,
             Invitation.expires_at > now,
         )
@@ -80,13 +89,10 @@ async def visible_by_ids(
     manages."""
     if not ids:
         return []
-    email = select(Account.email_normalised).where(Account.id == viewer_id).scalar_subquery()
-    managers = select(Membership.organisation_id).where(
-        Membership.account_id == viewer_id, Membership.role.in_(MANAGERS)
-    )
     stmt = select(Invitation).where(
         Invitation.id.in_(ids),
-        (Invitation.email_normalised == email) | Invitation.organisation_id.in_(managers),
+        (Invitation.email_normalised == _email_of(viewer_id))
+        | Invitation.organisation_id.in_(_managed_by(viewer_id)),
     )
     return list((await session.scalars(stmt)).all())
 
