@@ -16,7 +16,7 @@ from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
-from starlette.routing import Mount, Route, WebSocketRoute
+from starlette.routing import Route, WebSocketRoute
 
 from db import migrate, redaction
 from db.engine import Database
@@ -27,15 +27,15 @@ from resolvers.context import AppState, live_tokens
 from resolvers.dispatcher import Dispatcher
 from resolvers.services import idempotency, throttle
 from resolvers.services.kyc import DiskStorage
-from resolvers.services.network import InboundMessage
+from resolvers.services.network import InboundMessage, Network
+from resolvers.services.network_http import HttpNetwork
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
-from server import logs, uploads
+from server import logs, uploads, webhooks
 from server.graphql_view import GraphQLView, error_response
 from server.limits import BodySizeLimit
 from server.settings import Settings
 from simulator.clock import Clock, SystemClock
-from simulator.control import control_routes
 from simulator.demo import demo_world
 from simulator.network import SimulatedNetwork
 from simulator.world import DirectoryEntry
@@ -69,15 +69,27 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     redaction.install()
     db = Database(settings.database_url)
     clock = clock or SystemClock()
-    world = demo_world()
-    world.behaviour.b2b_review_seconds = float(settings.simulator_review_seconds)
-    simulator = SimulatedNetwork(world, clock, seed=settings.simulator_seed)
+    # The network service over HTTP; without NETWORK_URL (tests), the simulated network in
+    # this process.
+    simulator: SimulatedNetwork | None = None
+    network: Network
+    if settings.network_url:
+        network = HttpNetwork(
+            settings.network_url,
+            settings.network_api_key,
+            timeout_seconds=settings.network_timeout_seconds,
+        )
+    else:
+        world = demo_world()
+        world.behaviour.b2b_review_seconds = float(settings.simulator_review_seconds)
+        simulator = SimulatedNetwork(world, clock, seed=settings.simulator_seed)
+        network = simulator
     state = AppState(
         settings=settings,
         db=db,
         broker=make_broker(settings),
         hasher=make_hasher(settings.password_hash_profile),
-        network=simulator,
+        network=network,
         write_lock=asyncio.Lock() if db.dialect == "sqlite" else None,
         clock=clock.now,
     )
@@ -87,13 +99,13 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         await state.sessions.revalidate(lambda ids: live_tokens(state, ids))
 
     state.broker.on_revocations(state.sessions.revoked, revalidate_sockets)
-    dispatcher = Dispatcher(state, simulator)
+    dispatcher = Dispatcher(state, network)
     state.dispatcher = dispatcher
 
     async def deliver(message: InboundMessage) -> None:
         await inbound.handle(state, message)
 
-    simulator.set_inbound_handler(deliver)
+    network.set_inbound_handler(deliver)
     view = GraphQLView(build_schema(settings), state)
     assets_dir = settings.graphiql_assets_dir
 
@@ -101,11 +113,11 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         if settings.migrate_on_start:
             await migrate.upgrade(db.engine)
-        # The simulator keeps its world in memory: announce our organisations' approved B2B IDs
-        # again, as the real network would still hold them.
+        # A simulated network in this process keeps its world in memory: announce our
+        # organisations' approved B2B IDs again, as the real network would still hold them.
         async with db.read() as session:
             for record, legal_name in await onboarding_repo.approved_b2b_ids_with_names(session):
-                if record.value not in simulator.world.directory:
+                if simulator is not None and record.value not in simulator.world.directory:
                     simulator.world.add_directory_entry(
                         DirectoryEntry(
                             record.value,
@@ -118,8 +130,9 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         # The broker first: seeding commits events and publishes them.
         await state.broker.start()
         tasks: list[asyncio.Task[None]] = []
-        if settings.background_tasks:
+        if settings.background_tasks and simulator is not None:
             tasks.append(asyncio.create_task(simulator.run(), name="simulator"))
+        if settings.background_tasks:
             tasks.append(asyncio.create_task(dispatcher.run(), name="dispatcher"))
         try:
             async with state.unit_of_work() as uow:
@@ -141,6 +154,8 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await state.broker.stop()
+            if isinstance(network, HttpNetwork):
+                await network.close()
             await db.dispose()
 
     async def healthz(_request: Request) -> Response:
@@ -172,15 +187,21 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         Route("/graphql", view, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", view),
         Route(uploads.UPLOAD_PATH, uploads.upload_kyc_document, methods=["POST"]),
+        Route(
+            webhooks.WEBHOOK_PATH,
+            webhooks.webhook_endpoint(state, settings.network_webhook_secret),
+            methods=["POST"],
+        ),
     ]
-    if settings.simulator_control_api:
-        routes.append(Mount("/simulator", app=control_routes(simulator)))
     middleware = [
         Middleware(
             BodySizeLimit,
             max_bytes=settings.max_body_bytes,
             body_timeout_seconds=settings.body_timeout_seconds,
-            overrides={uploads.UPLOAD_PATH: uploads.MAX_REQUEST_BYTES},
+            overrides={
+                uploads.UPLOAD_PATH: uploads.MAX_REQUEST_BYTES,
+                webhooks.WEBHOOK_PATH: webhooks.MAX_WEBHOOK_BYTES,
+            },
         ),
         Middleware(
             CORSMiddleware,

@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
+from resolvers.services.network_wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+
 Environment = Literal["development", "production"]
 BrokerKind = Literal["memory", "postgres"]
 
@@ -49,6 +51,23 @@ def _int(env: Mapping[str, str], name: str, default: int, minimum: int = 0) -> i
         msg = f"{name} must be at least {minimum}, got {value}"
         raise SettingsError(msg)
     return value
+
+
+def _network(env: Mapping[str, str], *, dev: bool, workers: int) -> tuple[str, str, str]:
+    """``NETWORK_URL``, ``NETWORK_API_KEY`` and ``NETWORK_WEBHOOK_SECRET``, checked."""
+    url = env.get("NETWORK_URL", "").strip().rstrip("/")
+    api_key = env.get("NETWORK_API_KEY", "").strip() or SANDBOX_API_KEY
+    secret = env.get("NETWORK_WEBHOOK_SECRET", "").strip() or SANDBOX_WEBHOOK_SECRET
+    if not dev and (not url or api_key == SANDBOX_API_KEY or secret == SANDBOX_WEBHOOK_SECRET):
+        msg = "production needs NETWORK_URL, NETWORK_API_KEY and NETWORK_WEBHOOK_SECRET"
+        raise SettingsError(msg)
+    if url and not url.startswith(("http://", "https://")):
+        msg = f"NETWORK_URL must be an http(s) URL, got {url!r}"
+        raise SettingsError(msg)
+    if workers > 1 and not url:
+        msg = "WORKERS > 1 needs the network service (NETWORK_URL; `make run` starts it)"
+        raise SettingsError(msg)
+    return url, api_key, secret
 
 
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
@@ -91,8 +110,12 @@ class Settings:
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105
     log_level: str = "INFO"
     secret_key: str = DEVELOPMENT_SECRET_KEY
+    # The network service (empty: the simulated network runs inside this process, for tests).
+    network_url: str = ""
+    network_api_key: str = SANDBOX_API_KEY
+    network_webhook_secret: str = SANDBOX_WEBHOOK_SECRET
+    network_timeout_seconds: int = 10
     simulator_seed: int = 1
-    simulator_control_api: bool = True
     simulator_review_seconds: int = 20
     kyc_storage_dir: Path = field(default_factory=lambda: Path("var") / "kyc-documents")
     # Run the outbox dispatcher and the simulator's clock in the background (tests drive both).
@@ -146,6 +169,7 @@ class Settings:
         if len(secret_key) < 32:
             msg = "SECRET_KEY must have at least 32 characters"
             raise SettingsError(msg)
+        network_url, network_api_key, webhook_secret = _network(env, dev=dev, workers=workers)
         cors = _list(env, "CORS_ALLOWED_ORIGINS")
         ws_origins = _list(env, "WS_ALLOWED_ORIGINS") if "WS_ALLOWED_ORIGINS" in env else cors
         return cls(
@@ -181,8 +205,11 @@ class Settings:
             password_hash_profile="fast" if profile == "fast" else "strong",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             secret_key=secret_key,
+            network_url=network_url,
+            network_api_key=network_api_key,
+            network_webhook_secret=webhook_secret,
+            network_timeout_seconds=_int(env, "NETWORK_TIMEOUT_SECONDS", 10, minimum=1),
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),
-            simulator_control_api=_bool(env, "SIMULATOR_CONTROL_API", default=dev),
             simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
             kyc_storage_dir=Path(env.get("KYC_STORAGE_DIR", "").strip() or "var/kyc-documents"),
         )

@@ -1,5 +1,6 @@
-"""The simulator's control API, for tests, demos and partner sandboxes (JSON over HTTP under
-``/simulator``). Separate from the GraphQL API and on only when ``SIMULATOR_CONTROL_API`` is.
+"""The simulator's control API, for tests, demos and partner sandboxes: JSON over HTTP under
+``/simulator`` on the network service's own port (never on the product API), camelCase keys in
+and out.
 
 - ``GET  /simulator/messages?to=…``: SMS and e-mails sent (OTPs among them), newest last.
 - ``GET  /simulator/otp?to=…``: the newest OTP sent to a mobile number or e-mail address.
@@ -32,6 +33,19 @@ from simulator.world import DirectoryEntry, TaxpayerRecord
 
 def _error(message: str, status: int = 400) -> JSONResponse:
     return JSONResponse({"error": message}, status)
+
+
+def _camel_key(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def camel(record: Any) -> dict[str, Any]:
+    """A dataclass as a JSON object with camelCase keys (times in ISO 8601)."""
+    out: dict[str, Any] = {}
+    for key, value in dataclasses.asdict(record).items():
+        out[_camel_key(key)] = value.isoformat() if hasattr(value, "isoformat") else value
+    return out
 
 
 async def _body(request: Request) -> dict[str, Any] | None:
@@ -69,7 +83,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
 
     async def taxpayers(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([dataclasses.asdict(t) for t in network.world.taxpayers.values()])
+            return JSONResponse([camel(t) for t in network.world.taxpayers.values()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
@@ -94,11 +108,11 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
         except ValueError as exc:
             return _error(str(exc))
         network.world.add_taxpayer(record)
-        return JSONResponse(dataclasses.asdict(record), 201)
+        return JSONResponse(camel(record), 201)
 
     async def directory(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([dataclasses.asdict(e) for e in network.world.directory.values()])
+            return JSONResponse([camel(e) for e in network.world.directory.values()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
@@ -116,7 +130,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
         if entry.b2b_id in network.world.directory:
             return _error("this B2B ID is in the directory already", 409)
         network.world.add_directory_entry(entry)
-        return JSONResponse(dataclasses.asdict(entry), 201)
+        return JSONResponse(camel(entry), 201)
 
     async def dead_letters(_request: Request) -> Response:
         return JSONResponse(
@@ -135,22 +149,15 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                 {
                     "networkId": d.network_id, "version": d.version, "kind": d.kind,
                     "number": d.number, "sender": d.sender, "receiver": d.receiver,
-                    "state": d.state, "remarks": d.remarks,
+                    "state": d.state, "remarks": d.remarks, "documentDate": d.document_date,
+                    "totalPaise": d.total_paise,
                 }
                 for d in network.world.documents.values()
             ]
         )  # fmt: skip
 
     async def reviews(_request: Request) -> Response:
-        return JSONResponse(
-            [
-                {
-                    **dataclasses.asdict(r),
-                    "decide_at": r.decide_at.isoformat() if r.decide_at else None,
-                }
-                for r in network.world.reviews.values()
-            ]
-        )
+        return JSONResponse([camel(r) for r in network.world.reviews.values()])
 
     async def behaviour(request: Request) -> Response:
         if request.method == "PUT":
@@ -186,6 +193,9 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                     document_delivery_seconds=float(
                         body.get("documentDeliverySeconds", current.document_delivery_seconds)
                     ),
+                    timeout_hold_seconds=float(
+                        body.get("timeoutHoldSeconds", current.timeout_hold_seconds)
+                    ),
                 )
             except (TypeError, ValueError) as exc:
                 return _error(str(exc))
@@ -198,7 +208,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                 return _error(
                     'documentAnswers map B2B IDs to ["ACCEPT" | "REJECT" | "RETURN", remarks]'
                 )
-        return JSONResponse(dataclasses.asdict(network.world.behaviour))
+        return JSONResponse(camel(network.world.behaviour))
 
     async def faults(request: Request) -> Response:
         if request.method == "DELETE":

@@ -79,6 +79,14 @@ class Faults:
         """The faults still queued (untouched calls left out)."""
         return {op: [f for f in q if f is not None] for op, q in self._queued.items() if any(q)}
 
+    def queued(self) -> dict[str, list[Fault | None]]:
+        """Everything queued, untouched calls included (what a saved state holds)."""
+        return {op: list(q) for op, q in self._queued.items() if q}
+
+    def restore(self, operation: str, queue: list[Fault | None]) -> None:
+        """Put a saved queue back."""
+        self._queued[operation] = deque(queue)
+
     def clear(self) -> None:
         """Forget every fault and end any outage."""
         self._queued.clear()

@@ -88,6 +88,8 @@ class SentDocument:
     remarks: str | None = None
     content: dict[str, Any] = field(default_factory=dict)
     reference_network_id: str | None = None
+    document_date: str = ""
+    total_paise: int = 0
 
 
 @dataclass
@@ -105,6 +107,8 @@ class Behaviour:
     document_answer_seconds: float = 30.0
     # How long the network takes to hand a document to a receiver hosted by the service.
     document_delivery_seconds: float = 1.0
+    # How long the network service holds a call it times out (past the caller's own timeout).
+    timeout_hold_seconds: float = 15.0
 
 
 @dataclass

@@ -105,6 +105,19 @@ def simulator(app: Starlette) -> SimulatedNetwork:
     return network
 
 
+@pytest.fixture
+async def control(simulator: SimulatedNetwork) -> AsyncIterator[httpx.AsyncClient]:
+    """The simulator's control API (on the network service's port in production)."""
+    from starlette.routing import Mount
+
+    from simulator.control import control_routes
+
+    app = Starlette(routes=[Mount("/simulator", app=control_routes(simulator))])
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        yield http
+
+
 @pytest.fixture(scope="session")
 def dispatcher(state: AppState) -> Dispatcher:
     assert state.dispatcher is not None

@@ -24,7 +24,7 @@ def _message(message_id: str, state: AppState) -> InboundMessage:
 async def test_a_message_that_keeps_failing_goes_to_the_dead_letters(
     simulator: SimulatedNetwork,
     state: AppState,
-    client: httpx.AsyncClient,
+    control: httpx.AsyncClient,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     real = simulator._handler
@@ -40,8 +40,8 @@ async def test_a_message_that_keeps_failing_goes_to_the_dead_letters(
     simulator.set_inbound_handler(flaky)
     try:
         with caplog.at_level(logging.ERROR, logger="simulator.network"):
-            await simulator._deliver(_message("MSG-POISON", state))
-            await simulator._deliver(_message("MSG-FINE", state))
+            await simulator.deliver(_message("MSG-POISON", state))
+            await simulator.deliver(_message("MSG-FINE", state))
             for _ in range(MAX_DELIVERY_ATTEMPTS + 2):
                 await simulator.advance(3600)
     finally:
@@ -52,7 +52,7 @@ async def test_a_message_that_keeps_failing_goes_to_the_dead_letters(
         "MSG-POISON", MAX_DELIVERY_ATTEMPTS, "RuntimeError",
     )  # fmt: skip
     assert any("MSG-POISON" in r.getMessage() and "dead" in r.getMessage() for r in caplog.records)
-    listed = (await client.get("/simulator/dead-letters")).json()
+    listed = (await control.get("/simulator/dead-letters")).json()
     assert [(d["messageId"], d["attempts"]) for d in listed] == [
         ("MSG-POISON", MAX_DELIVERY_ATTEMPTS)
     ]

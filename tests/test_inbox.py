@@ -160,21 +160,11 @@ async def test_a_rejected_bill_is_deleted_and_late_echoes_are_ignored(
     # A late echo of the same version (the network delivering it again) is recognised.
     held = simulator.world.documents[sent["networkId"]]
     assert held.state == "REJECTED"
-    await simulator._hand_over(held, _message_of(held))
+    await simulator._task_hand_over(held.network_id, held.version)
     assert await inbox(api, buyer, buyer_org) == []
     async with state.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(InboxTombstone)) == 1
         assert await session.scalar(select(func.count()).select_from(Document)) == 1
-
-
-def _message_of(held: Any) -> Any:
-    from resolvers.services.network import DocumentMessage
-
-    return DocumentMessage(
-        network_id=held.network_id, kind=held.kind, version=held.version,
-        sender_b2b_id=held.sender, receiver_b2b_id=held.receiver, number=held.number,
-        document_date="2026-11-24", total_paise=0, content=held.content,
-    )  # fmt: skip
 
 
 async def test_a_returned_invoice_comes_back_as_a_new_version(

@@ -7,6 +7,11 @@ import pytest
 from server.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
 
 SECRET = "k" * 40
+NETWORK = {
+    "NETWORK_URL": "https://network.example",
+    "NETWORK_API_KEY": "a" * 40,
+    "NETWORK_WEBHOOK_SECRET": "w" * 40,
+}
 
 
 def test_development_defaults() -> None:
@@ -20,7 +25,7 @@ def test_development_defaults() -> None:
 
 
 def test_production_turns_explorer_introspection_and_seeding_off_unless_asked() -> None:
-    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": SECRET})
+    settings = Settings.from_env({"ENVIRONMENT": "production", "SECRET_KEY": SECRET, **NETWORK})
     assert not (settings.graphiql or settings.introspection or settings.seed_demo)
     sandbox = Settings.from_env(
         {
@@ -28,15 +33,20 @@ def test_production_turns_explorer_introspection_and_seeding_off_unless_asked() 
             "GRAPHIQL": "true",
             "INTROSPECTION": "1",
             "SECRET_KEY": SECRET,
+            **NETWORK,
         }
     )
-    assert not settings.simulator_control_api
+    assert settings.network_url == "https://network.example"
     assert sandbox.graphiql and sandbox.introspection and not sandbox.seed_demo
 
 
 def test_postgres_urls_are_normalised_and_pick_the_postgres_broker() -> None:
     settings = Settings.from_env(
-        {"DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/app", "WORKERS": "4"}
+        {
+            "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/app",
+            "WORKERS": "4",
+            "NETWORK_URL": "http://127.0.0.1:8001",
+        }
     )
     assert settings.database_url == "postgresql+asyncpg://postgres@127.0.0.1:5432/app"
     assert settings.broker == "postgres"
@@ -67,7 +77,17 @@ def test_origins_lists() -> None:
             {"ENVIRONMENT": "production", "PASSWORD_HASH_PROFILE": "fast", "SECRET_KEY": SECRET},
             "refused in production",
         ),
-        ({"ENVIRONMENT": "production"}, "SECRET_KEY must be set in production"),
+        ({"ENVIRONMENT": "production", **NETWORK}, "SECRET_KEY must be set in production"),
+        ({"ENVIRONMENT": "production", "SECRET_KEY": SECRET}, "production needs NETWORK_URL"),
+        (
+            {"ENVIRONMENT": "production", "SECRET_KEY": SECRET, **NETWORK, "NETWORK_API_KEY": ""},
+            "production needs NETWORK_URL",
+        ),
+        ({"NETWORK_URL": "ftp://x"}, "NETWORK_URL must be an http"),
+        (
+            {"DATABASE_URL": "postgresql://postgres@127.0.0.1/app", "WORKERS": "2"},
+            "WORKERS > 1 needs the network service",
+        ),
         ({"SECRET_KEY": "short"}, "at least 32 characters"),
     ],
 )

@@ -9,7 +9,7 @@ from simulator.network import SimulatedNetwork
 
 
 async def test_taxpayers_and_directory(
-    client: httpx.AsyncClient, simulator: SimulatedNetwork
+    control: httpx.AsyncClient, simulator: SimulatedNetwork
 ) -> None:
     new_gstin = gstin("33AACCM4321T1Z")
     body = {
@@ -19,60 +19,60 @@ async def test_taxpayers_and_directory(
         "mobile": "+91 9443012345",
         "email": "a@mm.example",
     }
-    created = await client.post("/simulator/taxpayers", json=body)
+    created = await control.post("/simulator/taxpayers", json=body)
     assert created.status_code == 201
     assert simulator.world.taxpayers[new_gstin].mobile == "9443012345"
-    bad = await client.post("/simulator/taxpayers", json={**body, "gstin": "33AACCM4321T1ZZ"})
+    bad = await control.post("/simulator/taxpayers", json={**body, "gstin": "33AACCM4321T1ZZ"})
     assert bad.status_code == 400
     assert "check character" in bad.json()["error"]
-    missing = await client.post("/simulator/taxpayers", json={"gstin": new_gstin})
+    missing = await control.post("/simulator/taxpayers", json={"gstin": new_gstin})
     assert missing.json() == {"error": "missing field legalName"}
-    entry = await client.post(
+    entry = await control.post(
         "/simulator/directory",
         json={"b2bId": "Madurai-Mills", "gstin": new_gstin, "legalName": "Madurai Mills"},
     )
     assert entry.status_code == 201
     assert simulator.world.directory["madurai-mills"].gstin == new_gstin
-    dup = await client.post(
+    dup = await control.post(
         "/simulator/directory",
         json={"b2bId": "madurai-mills", "gstin": new_gstin, "legalName": "X"},
     )
     assert dup.status_code == 409
-    listed = (await client.get("/simulator/directory")).json()
-    assert any(e["b2b_id"] == "ganga-steel" for e in listed)
+    listed = (await control.get("/simulator/directory")).json()
+    assert any(e["b2bId"] == "ganga-steel" for e in listed)
 
 
-async def test_messages_and_otp(client: httpx.AsyncClient, simulator: SimulatedNetwork) -> None:
-    assert (await client.get("/simulator/otp", params={"to": "9000000000"})).status_code == 404
+async def test_messages_and_otp(control: httpx.AsyncClient, simulator: SimulatedNetwork) -> None:
+    assert (await control.get("/simulator/otp", params={"to": "9000000000"})).status_code == 404
     await simulator.send_sms("9000000000", "123456 is your OTP")
-    assert (await client.get("/simulator/otp", params={"to": "9000000000"})).json() == {
+    assert (await control.get("/simulator/otp", params={"to": "9000000000"})).json() == {
         "to": "9000000000",
         "otp": "123456",
     }
-    messages = (await client.get("/simulator/messages", params={"to": "9000000000"})).json()
+    messages = (await control.get("/simulator/messages", params={"to": "9000000000"})).json()
     assert [m["text"] for m in messages] == ["123456 is your OTP"]
 
 
 async def test_behaviour_faults_outage_and_advance(
-    client: httpx.AsyncClient, simulator: SimulatedNetwork
+    control: httpx.AsyncClient, simulator: SimulatedNetwork
 ) -> None:
-    put = await client.put(
+    put = await control.put(
         "/simulator/behaviour", json={"b2bReviewSeconds": 5, "rejectB2bIds": {"Foo-Bar": "no"}}
     )
-    assert put.json()["b2b_review_seconds"] == 5
+    assert put.json()["b2bReviewSeconds"] == 5
     assert simulator.world.behaviour.reject_b2b_ids == {"foo-bar": "no"}
-    answers = await client.put(
+    answers = await control.put(
         "/simulator/behaviour", json={"documentAnswers": {"Tapti-Foods": ["RETURN", "wrong rate"]}}
     )
-    assert answers.json()["document_answers"] == {"tapti-foods": ["RETURN", "wrong rate"]}
-    bad_answer = await client.put(
+    assert answers.json()["documentAnswers"] == {"tapti-foods": ["RETURN", "wrong rate"]}
+    bad_answer = await control.put(
         "/simulator/behaviour", json={"documentAnswers": {"tapti-foods": ["MAYBE"]}}
     )
     assert bad_answer.status_code == 400
-    refused = await client.put("/simulator/behaviour", json={"kycDecision": "MAYBE"})
+    refused = await control.put("/simulator/behaviour", json={"kycDecision": "MAYBE"})
     assert refused.status_code == 400
     assert simulator.world.behaviour.kyc_decision == "APPROVE"
-    fault = await client.post(
+    fault = await control.post(
         "/simulator/faults",
         json={"operation": "send_sms", "kind": "REFUSE", "reason": "DND", "times": 2},
     )
@@ -82,30 +82,30 @@ async def test_behaviour_faults_outage_and_advance(
         {"operation": "send_sms", "kind": "EXPLODE"},
         {"operation": "send_sms", "kind": "REFUSE", "times": 0},
     ):
-        assert (await client.post("/simulator/faults", json=body)).status_code == 400
-    assert (await client.delete("/simulator/faults")).json() == {"cleared": True}
+        assert (await control.post("/simulator/faults", json=body)).status_code == 400
+    assert (await control.delete("/simulator/faults")).json() == {"cleared": True}
     assert simulator.faults.pending() == {}
-    outage = await client.post("/simulator/outage", json={"seconds": 60})
+    outage = await control.post("/simulator/outage", json={"seconds": 60})
     assert outage.json()["outage"] is True
     assert simulator.faults.in_outage(simulator.clock.now())
-    await client.delete("/simulator/outage")
+    await control.delete("/simulator/outage")
     assert not simulator.faults.in_outage(simulator.clock.now())
-    assert (await client.post("/simulator/advance", json={"seconds": -1})).status_code == 400
-    assert (await client.post("/simulator/advance", json={"seconds": 1})).json() == {
+    assert (await control.post("/simulator/advance", json={"seconds": -1})).status_code == 400
+    assert (await control.post("/simulator/advance", json={"seconds": 1})).json() == {
         "ran": 0,
         "pending": 0,
     }
-    assert (await client.post("/simulator/faults", content=b"not json")).status_code == 400
+    assert (await control.post("/simulator/faults", content=b"not json")).status_code == 400
 
 
 async def test_documents_and_delivery_time(
-    client: httpx.AsyncClient, simulator: SimulatedNetwork
+    control: httpx.AsyncClient, simulator: SimulatedNetwork
 ) -> None:
     from resolvers.services.network import DocumentMessage
 
-    put = await client.put("/simulator/behaviour", json={"documentDeliverySeconds": 3})
-    assert put.json()["document_delivery_seconds"] == 3
-    assert (await client.get("/simulator/documents")).json() == []
+    put = await control.put("/simulator/behaviour", json={"documentDeliverySeconds": 3})
+    assert put.json()["documentDeliverySeconds"] == 3
+    assert (await control.get("/simulator/documents")).json() == []
     await simulator.document_send(
         DocumentMessage(
             network_id="INV1", kind="INVOICE", version=1, sender_b2b_id="ganga-steel",
@@ -113,10 +113,10 @@ async def test_documents_and_delivery_time(
             total_paise=100,
         )
     )  # fmt: skip
-    assert (await client.get("/simulator/documents")).json() == [
+    assert (await control.get("/simulator/documents")).json() == [
         {
             "networkId": "INV1", "version": 1, "kind": "INVOICE", "number": "G-1",
             "sender": "ganga-steel", "receiver": "tapti-foods", "state": "DELIVERED",
-            "remarks": None,
+            "remarks": None, "documentDate": "2026-11-24", "totalPaise": 100,
         }
     ]  # fmt: skip

@@ -1,0 +1,230 @@
+"""The ``Network`` port over HTTP: how the service reaches the network service (or the real
+network) at ``NETWORK_URL``, authenticated with ``NETWORK_API_KEY``.
+
+Pooled connections (one client per worker). A connect or read timeout is
+:class:`NetworkTimeoutError` (the call may or may not have happened: callers ask for status or
+repeat with the same request id, which the network treats as a no-op); a refused connection or
+a 503 is :class:`NetworkUnavailableError`; a 4xx with a ``{code, message}`` body is
+:class:`NetworkRefusedError` with the network's code. Every write sends an ``Idempotency-Key``
+(the stable request id where there is one), and every call the request id of the work that
+caused it as ``X-Request-Id``.
+
+Inbound messages do not come through here: the network POSTs them to ``/network/webhooks``
+(:mod:`server.webhooks`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from resolvers.services.network import (
+    Decision,
+    DirectoryListing,
+    DocumentMessage,
+    DocumentState,
+    InboundHandler,
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+    Taxpayer,
+)
+from resolvers.services.network_wire import (
+    WireError,
+    decision_from_json,
+    document_state_from_json,
+    document_to_json,
+    listing_from_json,
+    taxpayer_from_json,
+)
+
+# The id of the request (or outbox message) on whose behalf the network is called.
+request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "network_request_id", default=None
+)
+
+
+def _segment(value: str) -> str:
+    return quote(value, safe="")
+
+
+class HttpNetwork:
+    """The network, reached over HTTP."""
+
+    def __init__(
+        self,
+        base_url: str,
+        api_key: str,
+        *,
+        timeout_seconds: float = 10.0,
+        transport: httpx.AsyncBaseTransport | None = None,
+    ) -> None:
+        self.client = httpx.AsyncClient(
+            base_url=base_url.rstrip("/") + "/v1",
+            headers={"authorization": f"Bearer {api_key}"},
+            timeout=httpx.Timeout(timeout_seconds, connect=min(timeout_seconds, 5.0)),
+            limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
+            transport=transport,
+        )
+        self._handler: InboundHandler | None = None
+
+    def set_inbound_handler(self, handler: InboundHandler) -> None:
+        """Kept for the port: messages arrive as webhooks, applied by the webhook route."""
+        self._handler = handler
+
+    async def close(self) -> None:
+        """Release the pooled connections."""
+        await self.client.aclose()
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        headers = {"x-request-id": request_id.get() or uuid.uuid4().hex}
+        if method == "POST":
+            headers["idempotency-key"] = idempotency_key or uuid.uuid4().hex
+        try:
+            response = await self.client.request(
+                method, path, json=dict(body) if body is not None else None,
+                params=dict(params) if params else None, headers=headers,
+            )  # fmt: skip
+        except httpx.TimeoutException as exc:
+            msg = f"the network did not answer {method} {path} in time"
+            raise NetworkTimeoutError(msg) from exc
+        except httpx.TransportError as exc:
+            msg = f"the network is unreachable ({type(exc).__name__})"
+            raise NetworkUnavailableError(msg) from exc
+        if response.status_code == 504:  # noqa: PLR2004
+            msg = f"the network timed out on {method} {path}"
+            raise NetworkTimeoutError(msg)
+        if response.status_code in {502, 503}:
+            msg = "Bharat Connect is unavailable"
+            raise NetworkUnavailableError(msg)
+        try:
+            data = response.json() if response.content else {}
+        except ValueError as exc:
+            msg = f"the network answered {response.status_code} without JSON"
+            raise NetworkUnavailableError(msg) from exc
+        if 400 <= response.status_code < 500:  # noqa: PLR2004
+            code = data.get("code") if isinstance(data, dict) else None
+            message = data.get("message") if isinstance(data, dict) else None
+            if response.status_code in {401, 403} or not isinstance(code, str):
+                # Our own credentials or call are wrong: nothing a retry would fix soon.
+                msg = f"the network refused the call ({response.status_code})"
+                raise NetworkUnavailableError(msg)
+            raise NetworkRefusedError(code, str(message or code))
+        if response.status_code >= 500:  # noqa: PLR2004
+            msg = f"the network failed ({response.status_code})"
+            raise NetworkUnavailableError(msg)
+        return data
+
+    @staticmethod
+    def _read(data: Any, reader: Any) -> Any:
+        try:
+            return reader(data)
+        except (WireError, TypeError, AttributeError) as exc:
+            msg = "the network answered in an unexpected shape"
+            raise NetworkUnavailableError(msg) from exc
+
+    async def gstn_taxpayer(self, gstin: str, username: str) -> Taxpayer:
+        """Look a GSTIN up on the GSTN portal."""
+        data = await self._call(
+            "GET", f"/gstn/taxpayers/{_segment(gstin)}", params={"username": username}
+        )
+        found: Taxpayer = self._read(data, taxpayer_from_json)
+        return found
+
+    async def gstn_send_otp(self, gstin: str, text: str) -> None:
+        """Have the GSTN portal send ``text`` to the GSTIN's registered contacts."""
+        await self._call("POST", "/gstn/otp", body={"gstin": gstin, "text": text})
+
+    async def send_sms(self, mobile: str, text: str) -> None:
+        """Send an SMS."""
+        await self._call("POST", "/sms", body={"mobile": mobile, "text": text})
+
+    async def b2b_id_available(self, b2b_id: str) -> bool:
+        """Whether no business holds this B2B ID."""
+        data = await self._call("GET", f"/b2b-ids/{_segment(b2b_id)}/availability")
+        available = data.get("available") if isinstance(data, dict) else None
+        if not isinstance(available, bool):
+            msg = "the network answered in an unexpected shape"
+            raise NetworkUnavailableError(msg)
+        return available
+
+    async def directory_search(self, gstin: str) -> list[DirectoryListing]:
+        """The approved, public B2B IDs of a GSTIN."""
+        data = await self._call("GET", "/directory", params={"gstin": gstin})
+        listings = data.get("listings") if isinstance(data, dict) else None
+        if not isinstance(listings, list):
+            msg = "the network answered in an unexpected shape"
+            raise NetworkUnavailableError(msg)
+        return [self._read(entry, listing_from_json) for entry in listings]
+
+    async def b2b_id_register(
+        self, *, request_id: str, b2b_id: str, gstin: str, legal_name: str, private: bool
+    ) -> None:
+        """Submit a B2B ID for approval."""
+        await self._call(
+            "POST", "/b2b-ids", idempotency_key=f"b2b-id:{request_id}",
+            body={"requestId": request_id, "b2bId": b2b_id, "gstin": gstin,
+                  "legalName": legal_name, "private": private},
+        )  # fmt: skip
+
+    async def b2b_id_status(self, request_id: str) -> Decision:
+        """Where a B2B ID registration stands."""
+        data = await self._call("GET", f"/b2b-ids/requests/{_segment(request_id)}")
+        found: Decision = self._read(data, decision_from_json)
+        return found
+
+    async def document_send(self, message: DocumentMessage) -> None:
+        """Deliver a document."""
+        await self._call(
+            "POST", "/documents", body=document_to_json(message),
+            idempotency_key=f"document:{message.network_id}:{message.version}",
+        )  # fmt: skip
+
+    async def document_answer(
+        self,
+        *,
+        network_id: str,
+        version: int,
+        answerer_b2b_id: str,
+        action: str,
+        remarks: str | None,
+    ) -> None:
+        """Answer a received document."""
+        await self._call(
+            "POST", f"/documents/{_segment(network_id)}/answers",
+            idempotency_key=f"answer:{network_id}:{version}:{action}",
+            body={"version": version, "answererB2BId": answerer_b2b_id, "action": action,
+                  "remarks": remarks},
+        )  # fmt: skip
+
+    async def document_status(self, network_id: str) -> DocumentState:
+        """Where a document stands on the network."""
+        data = await self._call("GET", f"/documents/{_segment(network_id)}")
+        found: DocumentState = self._read(data, document_state_from_json)
+        return found
+
+    async def kyc_submit(self, *, request_id: str, b2b_id: str, summary: Mapping[str, Any]) -> None:
+        """Submit KYC for review."""
+        await self._call(
+            "POST", "/kyc", idempotency_key=f"kyc:{request_id}",
+            body={"requestId": request_id, "b2bId": b2b_id, "summary": dict(summary)},
+        )  # fmt: skip
+
+    async def kyc_status(self, request_id: str) -> Decision:
+        """Where a KYC review stands."""
+        data = await self._call("GET", f"/kyc/{_segment(request_id)}")
+        found: Decision = self._read(data, decision_from_json)
+        return found

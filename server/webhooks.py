@@ -1,0 +1,72 @@
+"""``POST /network/webhooks``: where the network delivers its messages.
+
+Each delivery is verified (HMAC-SHA256 under ``NETWORK_WEBHOOK_SECRET`` over the timestamp
+and the raw body, the timestamp within five minutes of our clock) before anything is read;
+a bad one is answered 401 and logged, never processed. A genuine message is recorded by id and
+applied in one transaction, and answered 2xx only after that commits; a message seen before is
+a 2xx no-op. A body that is signed but not a message is answered 400 (the network retries, then
+dead-letters it); a failure of ours is a 500 without details, and the network delivers again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+
+from resolvers import inbound
+from resolvers.services import network_http
+from resolvers.services.network_wire import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    WireError,
+    inbound_from_json,
+    verify,
+)
+
+if TYPE_CHECKING:
+    from resolvers.context import AppState
+
+logger = logging.getLogger("bharat_connect.webhooks")
+
+WEBHOOK_PATH = "/network/webhooks"
+MAX_WEBHOOK_BYTES = 1024 * 1024
+
+
+def webhook_endpoint(state: AppState, secret: str) -> Callable[[Request], Awaitable[Response]]:
+    """The route's endpoint, bound to the app's state and the webhook secret."""
+
+    async def receive(request: Request) -> Response:
+        body = await request.body()
+        refused = verify(
+            secret,
+            request.headers.get(TIMESTAMP_HEADER),
+            request.headers.get(SIGNATURE_HEADER),
+            body,
+            time.time(),
+        )
+        if refused is not None:
+            logger.warning("webhook refused: %s (message %s)", refused,
+                           request.headers.get("x-message-id", "-")[:64])  # fmt: skip
+            return JSONResponse({"code": "UNAUTHENTICATED", "message": "Bad signature."}, 401)
+        try:
+            message = inbound_from_json(json.loads(body))
+        except (ValueError, WireError) as exc:
+            logger.warning("webhook with a malformed message refused: %s", exc)
+            return JSONResponse({"code": "MALFORMED", "message": str(exc)[:200]}, 400)
+        token = network_http.request_id.set(message.message_id)
+        try:
+            await inbound.handle(state, message)
+        except Exception:
+            logger.exception("webhook %s (%s) failed", message.message_id, message.kind)
+            return JSONResponse({"code": "INTERNAL", "message": "Try again later."}, 500)
+        finally:
+            network_http.request_id.reset(token)
+        return JSONResponse({"received": message.message_id})
+
+    return receive

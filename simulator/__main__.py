@@ -1,0 +1,38 @@
+"""``python -m simulator serve``: run the network service (see :mod:`simulator.service`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import uvicorn
+
+from server import logs
+from simulator.settings import SimulatorSettings
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point."""
+    parser = argparse.ArgumentParser(prog="simulator", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("serve", help="serve the simulated network (participant and control APIs)")
+    parser.parse_args(argv)
+    try:
+        settings = SimulatorSettings.from_env()
+    except ValueError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201
+        return 2
+    logs.configure(settings.log_level)
+    uvicorn.run(
+        "simulator.service:create_service",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level.lower(),
+        server_header=False,
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

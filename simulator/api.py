@@ -1,0 +1,180 @@
+"""The participant API (``/v1``): the network as a remote participant sees it. A thin layer
+over the world: it authenticates the caller, reads the body, runs the operation and answers.
+
+- Every call carries ``Authorization: Bearer <participant API key>`` (401 otherwise).
+- Every write (POST) carries an ``Idempotency-Key``; a repeat of a key that got a final answer
+  gets the same answer without running again.
+- Errors are ``{"code", "message"}``: 400 for a malformed call, 409 ``VERSION_CONFLICT``, 422
+  for other refusals, 503 ``UNAVAILABLE`` in an outage. A timeout fault really holds the answer
+  for the behaviour's ``timeoutHoldSeconds`` (past the caller's own timeout), then 504.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route, Router
+
+from resolvers.services.network import (
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
+from resolvers.services.network_wire import (
+    WireError,
+    decision_to_json,
+    document_from_json,
+    document_state_to_json,
+    field_int,
+    field_object,
+    field_opt_str,
+    field_str,
+    listing_to_json,
+    taxpayer_to_json,
+)
+from simulator.network import SimulatedNetwork
+
+logger = logging.getLogger("bharat_connect.simulator.api")
+
+MAX_REPLIES = 5000
+Operation = Callable[[dict[str, Any]], Awaitable[Any]]
+
+
+def _error(status: int, code: str, message: str) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message}, status)
+
+
+def participant_routes(  # noqa: PLR0915 (one small function a route)
+    network: SimulatedNetwork, api_key: str, save: Callable[[], Awaitable[None]]
+) -> Router:
+    """The ``/v1`` routes; ``save`` commits the network's state before an answer goes out."""
+    replies: dict[str, tuple[int, Any]] = {}
+
+    async def call(request: Request, operation: Operation, *, write: bool) -> Response:
+        given = request.headers.get("authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {api_key}".encode()):
+            return _error(401, "UNAUTHENTICATED", "Send Authorization: Bearer <API key>.")
+        key = request.headers.get("idempotency-key", "")
+        if write and not 1 <= len(key) <= 200:
+            return _error(400, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key (1-200).")
+        if write and key in replies:
+            status, reply = replies[key]
+            return JSONResponse(reply, status)
+        body: dict[str, Any] = {}
+        if write:
+            try:
+                parsed = json.loads(await request.body() or b"{}")
+            except ValueError:
+                return _error(400, "BAD_REQUEST", "The body is not JSON.")
+            if not isinstance(parsed, dict):
+                return _error(400, "BAD_REQUEST", "The body is a JSON object.")
+            body = parsed
+        body.update(request.path_params)
+        body.update({f"?{k}": v for k, v in request.query_params.items()})
+        logger.debug("%s %s (request %s)", request.method, request.url.path,
+                     request.headers.get("x-request-id", "-"))  # fmt: skip
+        try:
+            result = await operation(body)
+        except WireError as exc:
+            return _error(400, "BAD_REQUEST", str(exc))
+        except NetworkRefusedError as exc:
+            status = 409 if exc.reason == "VERSION_CONFLICT" else 422
+            answer: tuple[int, Any] = (status, {"code": exc.reason, "message": exc.message})
+        except NetworkUnavailableError as exc:
+            await save()
+            return _error(503, "UNAVAILABLE", str(exc))
+        except NetworkTimeoutError:
+            await save()
+            await asyncio.sleep(network.world.behaviour.timeout_hold_seconds)
+            return _error(504, "TIMEOUT", "The network did not answer in time.")
+        else:
+            answer = (200, {} if result is None else result)
+        await save()
+        if write:
+            replies[key] = answer
+            while len(replies) > MAX_REPLIES:
+                replies.pop(next(iter(replies)))
+        return JSONResponse(answer[1], answer[0])
+
+    def route(path: str, operation: Operation, method: str) -> Route:
+        async def endpoint(request: Request) -> Response:
+            return await call(request, operation, write=method == "POST")
+
+        return Route(path, endpoint, methods=[method])
+
+    async def taxpayer(body: dict[str, Any]) -> Any:
+        found = await network.gstn_taxpayer(body["gstin"], str(body.get("?username", "")))
+        return taxpayer_to_json(found)
+
+    async def send_otp(body: dict[str, Any]) -> None:
+        await network.gstn_send_otp(field_str(body, "gstin"), field_str(body, "text"))
+
+    async def send_sms(body: dict[str, Any]) -> None:
+        await network.send_sms(field_str(body, "mobile"), field_str(body, "text"))
+
+    async def available(body: dict[str, Any]) -> Any:
+        return {"available": await network.b2b_id_available(body["b2bId"])}
+
+    async def search(body: dict[str, Any]) -> Any:
+        listings = await network.directory_search(str(body.get("?gstin", "")))
+        return {"listings": [listing_to_json(entry) for entry in listings]}
+
+    async def register(body: dict[str, Any]) -> None:
+        private = body.get("private", False)
+        if not isinstance(private, bool):
+            msg = "private must be true or false"
+            raise WireError(msg)
+        await network.b2b_id_register(
+            request_id=field_str(body, "requestId"), b2b_id=field_str(body, "b2bId"),
+            gstin=field_str(body, "gstin"), legal_name=field_str(body, "legalName"),
+            private=private,
+        )  # fmt: skip
+
+    async def registration(body: dict[str, Any]) -> Any:
+        return decision_to_json(await network.b2b_id_status(body["requestId"]))
+
+    async def send_document(body: dict[str, Any]) -> None:
+        await network.document_send(document_from_json(body))
+
+    async def answer_document(body: dict[str, Any]) -> None:
+        await network.document_answer(
+            network_id=body["networkId"], version=field_int(body, "version"),
+            answerer_b2b_id=field_str(body, "answererB2BId"), action=field_str(body, "action"),
+            remarks=field_opt_str(body, "remarks"),
+        )  # fmt: skip
+
+    async def document(body: dict[str, Any]) -> Any:
+        return document_state_to_json(await network.document_status(body["networkId"]))
+
+    async def submit_kyc(body: dict[str, Any]) -> None:
+        await network.kyc_submit(
+            request_id=field_str(body, "requestId"), b2b_id=field_str(body, "b2bId"),
+            summary=field_object(body, "summary"),
+        )  # fmt: skip
+
+    async def kyc(body: dict[str, Any]) -> Any:
+        return decision_to_json(await network.kyc_status(body["requestId"]))
+
+    return Router(
+        routes=[
+            route("/gstn/taxpayers/{gstin}", taxpayer, "GET"),
+            route("/gstn/otp", send_otp, "POST"),
+            route("/sms", send_sms, "POST"),
+            route("/b2b-ids/{b2bId}/availability", available, "GET"),
+            route("/directory", search, "GET"),
+            route("/b2b-ids", register, "POST"),
+            route("/b2b-ids/requests/{requestId}", registration, "GET"),
+            route("/documents", send_document, "POST"),
+            route("/documents/{networkId}", document, "GET"),
+            route("/documents/{networkId}/answers", answer_document, "POST"),
+            route("/kyc", submit_kyc, "POST"),
+            route("/kyc/{requestId}", kyc, "GET"),
+        ]
+    )

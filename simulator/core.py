@@ -1,0 +1,257 @@
+"""The network's plumbing: its clock, seeded ids, faults, the timetable of things that happen
+later, and delivering messages to the participant it hosts.
+
+Everything scheduled is data (a task name and its arguments), not a closure, so the whole state
+can be saved and loaded again (:mod:`simulator.snapshot`): a restarted network carries on with
+what it had promised.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import heapq
+import itertools
+import logging
+import random
+from datetime import datetime, timedelta
+from typing import Any
+
+from resolvers.services.network import (
+    InboundHandler,
+    InboundMessage,
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
+from resolvers.services.network_wire import inbound_from_json, inbound_to_json
+from simulator.clock import Clock, ManualClock
+from simulator.faults import Fault, Faults
+from simulator.world import DeadLetter, SentMessage, World
+
+logger = logging.getLogger("bharat_connect.simulator")
+
+REDELIVERY_SECONDS = 5.0
+# A message the receiver keeps failing to take is retried with doubling delays, then dead.
+MAX_DELIVERY_ATTEMPTS = 8
+MAX_REDELIVERY_SECONDS = 600.0
+
+# (when, order, task, arguments): ``order`` keeps equal times first-in first-out.
+Scheduled = tuple[datetime, int, str, dict[str, Any]]
+
+
+class NetworkCore:
+    """The plumbing every part of the simulated network shares."""
+
+    def __init__(self, world: World, clock: Clock, *, seed: int = 1) -> None:
+        self.world = world
+        self.clock = clock
+        self.faults = Faults()
+        self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
+        self._handler: InboundHandler | None = None
+        self.queue: list[Scheduled] = []
+        self.failed_deliveries: dict[str, int] = {}
+        self._order = itertools.count()
+        self._wake = asyncio.Event()
+        # Bumped on every change; the service saves when it moved.
+        self.generation = 0
+
+    def reset(self, world: World, *, seed: int = 1) -> None:
+        """Start over with ``world``: no faults, nothing scheduled, the same seed."""
+        self.world = world
+        self.faults = Faults()
+        self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
+        self.queue.clear()
+        self.failed_deliveries.clear()
+        self.changed()
+
+    def changed(self) -> None:
+        """Note that the state moved (and needs saving)."""
+        self.generation += 1
+
+    def set_inbound_handler(self, handler: InboundHandler) -> None:
+        """Where messages for the hosted participant are delivered."""
+        self._handler = handler
+
+    def new_id(self, prefix: str) -> str:
+        """A fresh id from the seeded random."""
+        return prefix + "".join(self.random.choices("ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789", k=32))
+
+    # --- the timetable ---------------------------------------------------------------------
+
+    def schedule(self, seconds: float, task: str, **arguments: Any) -> None:
+        """Run ``task`` (a ``_task_<name>`` method) ``seconds`` from now, by the network's
+        clock."""
+        due = self.clock.now() + timedelta(seconds=max(seconds, 0.0))
+        heapq.heappush(self.queue, (due, next(self._order), task, arguments))
+        self.changed()
+        self._wake.set()
+
+    def restore_queue(self, queue: list[Scheduled]) -> None:
+        """Take a saved timetable back."""
+        self.queue = list(queue)
+        heapq.heapify(self.queue)
+        start = max((order for _, order, _, _ in self.queue), default=-1) + 1
+        self._order = itertools.count(start)
+
+    async def run_due(self) -> int:
+        """Run every task that is due; returns how many ran."""
+        ran = 0
+        while self.queue and self.queue[0][0] <= self.clock.now():
+            _, _, task, arguments = heapq.heappop(self.queue)
+            self.changed()
+            try:
+                await getattr(self, f"_task_{task}")(**arguments)
+            except Exception:  # a failing task must not stop the world
+                logger.exception("simulator task %s failed", task)
+            ran += 1
+        return ran
+
+    async def advance(self, seconds: float) -> int:
+        """Let ``seconds`` pass and run what fell due. With the system clock, what is scheduled
+        is brought forward instead (the network's own timers; nobody else's clock moves)."""
+        if isinstance(self.clock, ManualClock):
+            self.clock.advance(seconds)
+        else:
+            shift = timedelta(seconds=seconds)
+            self.queue = [(due - shift, order, t, a) for due, order, t, a in self.queue]
+            heapq.heapify(self.queue)
+            for review in self.world.reviews.values():
+                if review.decide_at is not None:
+                    review.decide_at -= shift
+            self.changed()
+        return await self.run_due()
+
+    @property
+    def pending_actions(self) -> int:
+        """How many scheduled tasks wait."""
+        return len(self.queue)
+
+    async def run(self, tick: float = 0.2) -> None:
+        """Serve: run due tasks as real time passes (until cancelled)."""
+        while True:
+            await self.run_due()
+            self._wake.clear()
+            delay = tick
+            if self.queue:
+                delay = min(tick, max((self.queue[0][0] - self.clock.now()).total_seconds(), 0))
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), timeout=delay)
+
+    # --- faults ----------------------------------------------------------------------------
+
+    async def enter(self, operation: str) -> Fault | None:
+        """Apply an outage or the next fault of ``operation`` before it runs."""
+        if self.faults.in_outage(self.clock.now()):
+            msg = "Bharat Connect is unavailable"
+            raise NetworkUnavailableError(msg)
+        fault = self.faults.take(operation)
+        if fault is None:
+            return None
+        self.changed()
+        if fault.kind == "REFUSE":
+            raise NetworkRefusedError(fault.reason, f"Refused by the network: {fault.reason}")
+        if fault.kind == "TIMEOUT_NOT_DONE":
+            msg = f"{operation} timed out"
+            raise NetworkTimeoutError(msg)
+        if fault.kind == "DELAY":
+            await asyncio.sleep(fault.seconds)
+        if fault.kind == "OUTAGE":
+            self.faults.start_outage(self.clock.now() + timedelta(seconds=fault.seconds))
+            msg = "Bharat Connect went down"
+            raise NetworkUnavailableError(msg)
+        return fault
+
+    @staticmethod
+    def after(fault: Fault | None, operation: str) -> None:
+        """Raise the timeout of a ``TIMEOUT_DONE`` fault once the work is done."""
+        if fault is not None and fault.kind == "TIMEOUT_DONE":
+            msg = f"{operation} timed out (but happened)"
+            raise NetworkTimeoutError(msg)
+
+    # --- delivering to the hosted participant ----------------------------------------------
+
+    def message(
+        self,
+        kind: str,
+        request_id: str,
+        *,
+        approved: bool,
+        reason: str | None,
+        data: dict[str, Any] | None = None,
+    ) -> InboundMessage:
+        """A new inbound message (fresh id, the network's time)."""
+        return inbound_from_json(
+            {
+                "messageId": self.new_id("MSG"),
+                "kind": kind,
+                "requestId": request_id,
+                "approved": approved,
+                "reason": reason,
+                "occurredAt": self.clock.now().isoformat(),
+                "data": data or {},
+            }
+        )
+
+    async def _task_deliver(self, message: dict[str, Any]) -> None:
+        await self.deliver(inbound_from_json(message))
+
+    def _deliver_later(self, seconds: float, message: InboundMessage) -> None:
+        self.schedule(seconds, "deliver", message=inbound_to_json(message))
+
+    async def deliver(self, message: InboundMessage) -> None:
+        """Hand ``message`` to the hosted participant; if it fails, try again later with
+        doubling delays, and after :data:`MAX_DELIVERY_ATTEMPTS` put it in the dead letters."""
+        if self.faults.in_outage(self.clock.now()) or self._handler is None:
+            self._deliver_later(REDELIVERY_SECONDS, message)
+            return
+        fault = self.faults.take("deliver")
+        if fault is not None and fault.kind == "DELAY":
+            self._deliver_later(fault.seconds, message)
+            return
+        try:
+            await self._handler(message)
+            if fault is not None and fault.kind == "DUPLICATE":
+                await self._handler(message)
+        except Exception as exc:  # noqa: BLE001 (whatever failed, the network delivers again)
+            self._failed(message, exc)
+            return
+        if self.failed_deliveries.pop(message.message_id, None) is not None:
+            self.changed()
+
+    def _failed(self, message: InboundMessage, exc: Exception) -> None:
+        attempts = self.failed_deliveries.get(message.message_id, 0) + 1
+        self.failed_deliveries[message.message_id] = attempts
+        self.changed()
+        if attempts >= MAX_DELIVERY_ATTEMPTS:
+            logger.error(
+                "inbound message %s (%s) dead after %s failed deliveries: %s",
+                message.message_id, message.kind, attempts, type(exc).__name__,
+            )  # fmt: skip
+            self.failed_deliveries.pop(message.message_id, None)
+            self.world.dead_letters.append(
+                DeadLetter(
+                    message.message_id, message.kind, message.request_id, attempts,
+                    type(exc).__name__, self.clock.now(),
+                )
+            )  # fmt: skip
+            return
+        logger.warning(
+            "inbound message %s (%s) failed (attempt %s: %s); retrying",
+            message.message_id, message.kind, attempts, type(exc).__name__,
+        )  # fmt: skip
+        delay = min(REDELIVERY_SECONDS * 2 ** (attempts - 1), MAX_REDELIVERY_SECONDS)
+        self._deliver_later(delay, message)
+
+    def send_text(self, channel: str, to: str, text: str) -> None:
+        """An SMS or e-mail the world sends to a person."""
+        self.world.messages.append(
+            SentMessage(
+                self.new_id("MSG"),
+                "SMS" if channel == "SMS" else "EMAIL",
+                to,
+                text,
+                self.clock.now(),
+            )
+        )
+        self.changed()

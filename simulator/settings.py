@@ -1,0 +1,63 @@
+"""The network service's configuration, from the environment."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from resolvers.services.network_wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+
+DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/simulator.db"
+
+
+@dataclass(frozen=True)
+class SimulatorSettings:
+    """How the network service runs.
+
+    - ``SIMULATOR_HOST`` / ``SIMULATOR_PORT``: where it listens (127.0.0.1:8001).
+    - ``SIMULATOR_DATABASE_URL``: its own database (a SQLite file under ``var/`` by default).
+    - ``SIMULATOR_API_KEY``: the key the API participant authenticates with (its
+      ``NETWORK_API_KEY``).
+    - ``SIMULATOR_WEBHOOK_URL`` / ``SIMULATOR_WEBHOOK_SECRET``: where that participant takes
+      messages, and the secret they are signed with (its ``NETWORK_WEBHOOK_SECRET``).
+    - ``SIMULATOR_SEED``: the seed of ids and timings; ``SIMULATOR_REVIEW_SECONDS``: how long a
+      B2B ID review takes in a fresh world.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8001
+    database_url: str = DEFAULT_DATABASE_URL
+    api_key: str = SANDBOX_API_KEY
+    webhook_url: str = "http://127.0.0.1:8000/network/webhooks"
+    webhook_secret: str = SANDBOX_WEBHOOK_SECRET
+    seed: int = 1
+    review_seconds: float = 20.0
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> SimulatorSettings:
+        """Read the settings from ``env`` (the process environment by default)."""
+        env = os.environ if env is None else env
+
+        def get(name: str, default: str) -> str:
+            return env.get(name, "").strip() or default
+
+        try:
+            port = int(get("SIMULATOR_PORT", "8001"))
+            seed = int(get("SIMULATOR_SEED", "1"))
+            review = float(get("SIMULATOR_REVIEW_SECONDS", "20"))
+        except ValueError as exc:
+            msg = f"SIMULATOR_PORT, SIMULATOR_SEED and SIMULATOR_REVIEW_SECONDS are numbers: {exc}"
+            raise ValueError(msg) from exc
+        return cls(
+            host=get("SIMULATOR_HOST", "127.0.0.1"),
+            port=port,
+            database_url=get("SIMULATOR_DATABASE_URL", DEFAULT_DATABASE_URL),
+            api_key=get("SIMULATOR_API_KEY", SANDBOX_API_KEY),
+            webhook_url=get("SIMULATOR_WEBHOOK_URL", "http://127.0.0.1:8000/network/webhooks"),
+            webhook_secret=get("SIMULATOR_WEBHOOK_SECRET", SANDBOX_WEBHOOK_SECRET),
+            seed=seed,
+            review_seconds=review,
+            log_level=get("LOG_LEVEL", "INFO").upper(),
+        )

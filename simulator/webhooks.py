@@ -1,0 +1,58 @@
+"""Delivering network messages to a participant: signed HTTP POSTs to its webhook URL."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+
+import httpx
+
+from resolvers.services.network import InboundMessage
+from resolvers.services.network_wire import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    inbound_to_json,
+    signature,
+)
+
+logger = logging.getLogger("bharat_connect.simulator.webhooks")
+
+
+class WebhookRefusedError(Exception):
+    """The participant answered a delivery with something other than 2xx."""
+
+    def __init__(self, status: int) -> None:
+        super().__init__(f"webhook answered HTTP {status}")
+        self.status = status
+
+
+class WebhookSender:
+    """POSTs each message, signed, to one participant's URL. A delivery counts only when the
+    participant answers 2xx; anything else raises, and the network tries again later."""
+
+    def __init__(self, url: str, secret: str, *, timeout_seconds: float = 10.0) -> None:
+        self.url = url
+        self.secret = secret
+        self.client = httpx.AsyncClient(timeout=timeout_seconds)
+
+    async def __call__(self, message: InboundMessage) -> None:
+        body = json.dumps(inbound_to_json(message), separators=(",", ":")).encode()
+        timestamp = int(time.time())
+        response = await self.client.post(
+            self.url,
+            content=body,
+            headers={
+                "content-type": "application/json",
+                TIMESTAMP_HEADER: str(timestamp),
+                SIGNATURE_HEADER: signature(self.secret, timestamp, body),
+                "X-Message-Id": message.message_id,
+            },
+        )
+        if not 200 <= response.status_code < 300:
+            raise WebhookRefusedError(response.status_code)
+        logger.debug("delivered %s (%s)", message.message_id, message.kind)
+
+    async def close(self) -> None:
+        """Release the connections."""
+        await self.client.aclose()
