@@ -12,6 +12,7 @@ over the world: it authenticates the caller, reads the body, runs the operation 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
@@ -55,7 +56,8 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
     network: SimulatedNetwork, api_key: str, save: Callable[[], Awaitable[None]]
 ) -> Router:
     """The ``/v1`` routes; ``save`` commits the network's state before an answer goes out."""
-    replies: dict[str, tuple[int, Any]] = {}
+    # Idempotency key -> (the body's digest, status, answer).
+    replies: dict[str, tuple[str, int, Any]] = {}
 
     async def call(request: Request, operation: Operation, *, write: bool) -> Response:
         given = request.headers.get("authorization", "")
@@ -64,13 +66,19 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
         key = request.headers.get("idempotency-key", "")
         if write and not 1 <= len(key) <= 200:
             return _error(400, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key (1-200).")
+        raw = await request.body()
+        digest = hashlib.sha256(request.url.path.encode() + b"\0" + raw).hexdigest()
         if write and key in replies:
-            status, reply = replies[key]
+            seen, status, reply = replies[key]
+            if seen != digest:
+                return _error(
+                    422, "IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key came with another call."
+                )
             return JSONResponse(reply, status)
         body: dict[str, Any] = {}
         if write:
             try:
-                parsed = json.loads(await request.body() or b"{}")
+                parsed = json.loads(raw or b"{}")
             except ValueError:
                 return _error(400, "BAD_REQUEST", "The body is not JSON.")
             if not isinstance(parsed, dict):
@@ -98,7 +106,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             answer = (200, {} if result is None else result)
         await save()
         if write:
-            replies[key] = answer
+            replies[key] = (digest, *answer)
             while len(replies) > MAX_REPLIES:
                 replies.pop(next(iter(replies)))
         return JSONResponse(answer[1], answer[0])

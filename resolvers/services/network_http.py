@@ -16,6 +16,8 @@ Inbound messages do not come through here: the network POSTs them to ``/network/
 from __future__ import annotations
 
 import contextvars
+import hashlib
+import json
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -104,7 +106,7 @@ class HttpNetwork:
         except httpx.TransportError as exc:
             msg = f"the network is unreachable ({type(exc).__name__})"
             raise NetworkUnavailableError(msg) from exc
-        if response.status_code == 504:  # noqa: PLR2004
+        if response.status_code == 504:
             msg = f"the network timed out on {method} {path}"
             raise NetworkTimeoutError(msg)
         if response.status_code in {502, 503}:
@@ -115,7 +117,7 @@ class HttpNetwork:
         except ValueError as exc:
             msg = f"the network answered {response.status_code} without JSON"
             raise NetworkUnavailableError(msg) from exc
-        if 400 <= response.status_code < 500:  # noqa: PLR2004
+        if 400 <= response.status_code < 500:
             code = data.get("code") if isinstance(data, dict) else None
             message = data.get("message") if isinstance(data, dict) else None
             if response.status_code in {401, 403} or not isinstance(code, str):
@@ -123,7 +125,7 @@ class HttpNetwork:
                 msg = f"the network refused the call ({response.status_code})"
                 raise NetworkUnavailableError(msg)
             raise NetworkRefusedError(code, str(message or code))
-        if response.status_code >= 500:  # noqa: PLR2004
+        if response.status_code >= 500:
             msg = f"the network failed ({response.status_code})"
             raise NetworkUnavailableError(msg)
         return data
@@ -188,9 +190,13 @@ class HttpNetwork:
 
     async def document_send(self, message: DocumentMessage) -> None:
         """Deliver a document."""
+        body = document_to_json(message)
+        # The same version may be sent again after an edit in place (a refused push): the key
+        # names the content too.
+        digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:24]
         await self._call(
-            "POST", "/documents", body=document_to_json(message),
-            idempotency_key=f"document:{message.network_id}:{message.version}",
+            "POST", "/documents", body=body,
+            idempotency_key=f"document:{message.network_id}:{message.version}:{digest}",
         )  # fmt: skip
 
     async def document_answer(
