@@ -32,7 +32,7 @@ $(ASSETS): server/graphiql/package.json server/graphiql/package-lock.json
 	@touch $@
 
 run: setup
-	$(PY) -m server.cli serve
+	$(PY) -m server.cli up
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,10 +1,21 @@
-"""Command line: ``python -m server.cli serve | migrate | downgrade | seed | schema``."""
+"""Command line: ``python -m server.cli up | serve | migrate | downgrade | seed | schema``.
+
+``up`` is what ``make run`` runs: the network service (``python -m simulator serve``) and the
+API beside it, wired to each other (the API's ``NETWORK_URL`` and the network's webhook URL),
+both stopped together on Ctrl-C. ``serve`` runs the API alone, against ``NETWORK_URL``.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
+import signal
+import subprocess
 import sys
+import time
+import urllib.error
+import urllib.request
 
 import uvicorn
 
@@ -41,6 +52,7 @@ def _banner(settings: Settings) -> None:
         "",
         f"  Bharat Connect API on http://{host}:{settings.port}/graphql",
         f"  database: {settings.database_url.split('@')[-1]}   workers: {settings.workers}",
+        f"  network: {settings.network_url or 'simulated in this process'}",
     ]
     if settings.graphiql:
         lines.append(f"  explorer: open http://{host}:{settings.port}/graphql in a browser")
@@ -51,10 +63,57 @@ def _banner(settings: Settings) -> None:
     print("\n".join(lines), file=sys.stderr)  # noqa: T201
 
 
+def _up(settings: Settings) -> int:
+    """Start the network service, then the API wired to it; stop both together."""
+    env = dict(os.environ)
+    network_port = env.get("SIMULATOR_PORT", "").strip() or "8001"
+    env.setdefault("NETWORK_URL", f"http://127.0.0.1:{network_port}")
+    env.setdefault("SIMULATOR_PORT", network_port)
+    env.setdefault("SIMULATOR_WEBHOOK_URL", f"http://127.0.0.1:{settings.port}/network/webhooks")
+    env.setdefault("SIMULATOR_API_KEY", settings.network_api_key)
+    env.setdefault("SIMULATOR_WEBHOOK_SECRET", settings.network_webhook_secret)
+    env.setdefault("SIMULATOR_REVIEW_SECONDS", str(settings.simulator_review_seconds))
+    env.setdefault("SIMULATOR_SEED", str(settings.simulator_seed))
+    network = subprocess.Popen([sys.executable, "-m", "simulator", "serve"], env=env)
+    try:
+        health = f"http://127.0.0.1:{network_port}/healthz"
+        for _ in range(300):
+            if network.poll() is not None:
+                print("the network service did not start", file=sys.stderr)  # noqa: T201
+                return 1
+            try:
+                with urllib.request.urlopen(health, timeout=1):
+                    break
+            except (urllib.error.URLError, OSError):
+                time.sleep(0.1)
+        api = subprocess.Popen([sys.executable, "-m", "server.cli", "serve"], env=env)
+        try:
+            return api.wait()
+        except KeyboardInterrupt:
+            # Ctrl-C reached both children already; a SIGTERM to us did not: pass it on.
+            try:
+                return api.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                api.send_signal(signal.SIGINT)
+                return api.wait(timeout=30)
+        finally:
+            if api.poll() is None:
+                api.terminate()
+                api.wait(timeout=30)
+    finally:
+        if network.poll() is None:
+            network.send_signal(signal.SIGINT)
+            try:
+                network.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                network.kill()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="bharat-connect", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("up", help="start the network service and the API beside it (make run)")
     sub.add_parser("serve", help="migrate, seed (development) and serve HTTP + WebSocket")
     up = sub.add_parser("migrate", help="apply migrations (default: to head)")
     up.add_argument("revision", nargs="?", default="head")
@@ -64,6 +123,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     args = parser.parse_args(argv)
 
+    if args.command == "up":
+        port = os.environ.get("SIMULATOR_PORT", "").strip() or "8001"
+        os.environ.setdefault("NETWORK_URL", f"http://127.0.0.1:{port}")
+        # Stopped by SIGTERM like by Ctrl-C: both services go down together.
+        signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         settings = Settings.from_env()
     except SettingsError as exc:
@@ -85,6 +149,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "seed":
         asyncio.run(_seed(settings))
         return 0
+    if args.command == "up":
+        return _up(settings)
     _banner(settings)
     uvicorn.run(
         "server.app:create_app",
