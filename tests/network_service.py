@@ -146,8 +146,13 @@ class Deployment:
 async def deployment(workdir: Path, database_url: str, workers: int = 2) -> Deployment:
     """Both services started (the network first: the API calls it)."""
     running = Deployment(free_port(), free_port(), workdir, database_url, workers)
-    await running.start_network()
-    await running.start_api()
+    try:
+        await running.start_network()
+        await running.start_api()
+    except BaseException:
+        for name in ("api", "network"):
+            running.stop(name)
+        raise
     return running
 
 

@@ -38,11 +38,11 @@ async def test_a_poison_message_backs_off_and_the_rest_keep_flowing(
     await api.ok(PUSH, {"i": {"documentId": poisoned}}, token=owner.token)
     real = dispatcher.handlers[pushes.PUSH_KIND]
 
-    async def poison(uow: Any, message: OutboxMessage, now: Any) -> Any:
-        if message.payload["documentId"] in poisoned_keys:
+    async def poison(work: Any) -> Any:
+        if work.message.payload["documentId"] in poisoned_keys:
             msg = "a bug in one message's handling"
             raise KeyError(msg)
-        return await real(uow, message, now)
+        return await real(work)
 
     poisoned_keys = {str(m) for m in (await _messages(state))}
     monkeypatch.setitem(dispatcher.handlers, pushes.PUSH_KIND, poison)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from db.models import OrganisationEvent
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
+from resolvers.dispatcher.base import LEASE_SECONDS
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, TAPTI_DL
 from simulator.faults import Fault
@@ -334,7 +335,9 @@ async def test_a_crash_after_sending_before_commit_does_not_deliver_twice(
         await dispatcher.run_once()  # sent, but nothing of it was committed
     assert (await _doc(api, owner, document))["pushStatus"] == "PUSH_INITIATED"
     assert len(simulator.world.documents) == 1  # it did reach the network
-    await Dispatcher(state, simulator).run_once()  # sends again: same network id and version
+    # Its lease runs out; a new process claims it, asks the network, and finds it there.
+    simulator.clock.advance(LEASE_SECONDS + 1)  # type: ignore[attr-defined]
+    await Dispatcher(state, simulator).run_once()
     assert len(simulator.world.documents) == 1  # the network took it as the same message
     await simulator.advance(40)
     final = await _doc(api, owner, document)

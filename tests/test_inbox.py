@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from db.models import Contact, Document, InboxTombstone
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
+from resolvers.dispatcher.base import LEASE_SECONDS
 from resolvers.services.network import InboundMessage
 from simulator.clock import ManualClock
 from simulator.faults import Fault
@@ -403,7 +404,9 @@ async def test_a_crash_after_answering_before_commit_answers_once(
     with pytest.raises(ProcessKilledError):
         await dispatcher.run_once()  # the network took the answer; nothing here was committed
     assert (await node(api, buyer, item["id"]))["inboxStatus"] == "ACCEPTANCE_IN_PROGRESS"
-    await Dispatcher(state, simulator).run_once()  # answers again: the network takes it as a repeat
+    # The dead worker's lease runs out; another answers again: the network takes it as a repeat.
+    simulator.clock.advance(LEASE_SECONDS + 1)  # type: ignore[attr-defined]
+    await Dispatcher(state, simulator).run_once()
     await simulator.advance(1)
     bill = await node(api, buyer, item["id"])
     assert bill["inboxStatus"] == "ACCEPTED"

@@ -18,7 +18,7 @@ from tests.network_service import Deployment, Journey, deployment, eventually
 from tests.trading import KAVERI_COMPONENTS, SHARMA_TRADERS
 from tests.wsclient import GraphQLWebSocket
 
-pytestmark = pytest.mark.usefixtures("_postgres_only")
+pytestmark = pytest.mark.postgres_only
 
 EVENTS = (
     "subscription($o: ID!) { organisationEvents(organisationId: $o) "

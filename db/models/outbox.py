@@ -42,6 +42,8 @@ class OutboxMessage(Base):
     last_error: Mapped[str | None] = mapped_column(String(500), default=None)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # The claim of the worker handling it; ``next_attempt_at`` is when that claim runs out.
+    lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class InboundReceipt(Base):

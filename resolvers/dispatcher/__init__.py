@@ -1,13 +1,18 @@
 """The outbox dispatcher: carries out queued network work after commit.
 
-Each message is claimed and handled in its own transaction (on PostgreSQL with
-``FOR UPDATE SKIP LOCKED``, so several workers share the outbox without doing anything twice).
-A timeout, or any unexpected error, is retried with exponential backoff (handlers ask for status
-before repeating, and repeat with the same request id; a failed attempt's writes are undone in a
-savepoint); after ``MAX_ATTEMPTS`` the message is dead (``FAILED`` with the error) and never
-blocks the messages behind it, and what it stood for is settled (a push fails and can be pushed
-again; an answer to a received document can be given again). An outage opens a circuit for a
-while so the network is not hammered; only a refusal fails a push. Started with the app; tests drive
+A message is **claimed** in a short transaction (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``,
+so several workers share the outbox without doing anything twice): its attempt is counted and
+a lease taken (``lease_token``; ``next_attempt_at`` moves to when the lease runs out), and that
+is committed. The handler then calls the network **outside any transaction** and records the
+outcome in short transactions guarded by the lease (:class:`~resolvers.dispatcher.base.Work`).
+A worker that dies mid-call leaves the message to whoever claims it after the lease; handlers
+ask for status before repeating, and repeat with the same request id.
+
+A timeout, or any unexpected error, is retried with exponential backoff; after
+``MAX_ATTEMPTS`` the message is dead (``FAILED`` with the error) and never blocks the messages
+behind it, and what it stood for is settled (a push fails and can be pushed again; an answer to
+a received document can be given again). An outage opens a circuit for a while so the network
+is not hammered; only a refusal fails a push. Started with the app; tests drive
 :meth:`Dispatcher.run_once` with a manual clock instead.
 """
 
@@ -17,6 +22,7 @@ import asyncio
 import contextlib
 import functools
 import logging
+import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -30,13 +36,18 @@ from resolvers.dispatcher.base import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_MAX_SECONDS,
     CIRCUIT_SECONDS,
+    LEASE_SECONDS,
     MAX_ATTEMPTS,
+    Claimed,
     GiveUpHandler,
     Handler,
+    LeaseLostError,
     NetworkHandler,
     Reschedule,
+    Work,
+    hold_lease,
 )
-from resolvers.services import contacts, inbox, kyc, onboarding, pushes
+from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 
 if TYPE_CHECKING:
@@ -98,44 +109,82 @@ class Dispatcher:
             handled += 1
 
     async def _one(self, now: datetime) -> bool | None:
+        claimed = await self._claim(now)
+        if claimed is None:
+            return None
+        if not isinstance(claimed, Claimed):
+            return True
+        handler = self.handlers[claimed.kind]
+        token = network_http.request_id.set(f"outbox-{claimed.id.hex}")
+        try:
+            result = await handler(Work(self.state, claimed, now))
+        except LeaseLostError:
+            logger.warning("outbox message %s was taken over by another worker", claimed.id)
+            return True
+        except NetworkTimeoutError:
+            await self._settle(claimed, now, error="timeout")
+            return True
+        except NetworkUnavailableError:
+            self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)
+            await self._settle(claimed, now, unavailable=True)
+            logger.warning("network unavailable: holding outbox for %ss", CIRCUIT_SECONDS)
+            return True
+        except Exception as exc:
+            logger.exception(
+                "outbox message %s (%s) failed on attempt %s",
+                claimed.id, claimed.kind, claimed.attempts,
+            )  # fmt: skip
+            await self._settle(claimed, now, error=f"unexpected error ({type(exc).__name__})")
+            return True
+        finally:
+            network_http.request_id.reset(token)
+        await self._settle(claimed, now, result=result)
+        return True
+
+    async def _claim(self, now: datetime) -> Claimed | bool | None:
+        """Claim the next due message in a short transaction (attempt counted, lease taken);
+        ``None`` when nothing is due, ``True`` when it could only be failed."""
         async with self.state.unit_of_work() as uow:
             message = await repo.claim_next(uow.session, now)
             if message is None:
                 return None
-            handler = self.handlers.get(message.kind)
-            if handler is None:
+            if message.kind not in self.handlers:
                 message.status = OutboxStatus.FAILED
                 message.last_error = f"no handler for {message.kind}"
                 return True
             message.attempts += 1
-            try:
-                # A savepoint: whatever a failed attempt wrote is undone, its bookkeeping kept.
-                async with uow.session.begin_nested():
-                    result = await handler(uow, message, now)
-            except NetworkTimeoutError:
-                await self._later(uow, message, now, "timeout")
-                return True
-            except NetworkUnavailableError:
-                self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)
-                message.attempts -= 1  # an outage is nobody's attempt
-                message.next_attempt_at = self.circuit_open_until
-                message.last_error = "network unavailable"
-                logger.warning("network unavailable: holding outbox for %ss", CIRCUIT_SECONDS)
-                return True
-            except Exception as exc:
-                logger.exception(
-                    "outbox message %s (%s) failed on attempt %s",
-                    message.id, message.kind, message.attempts,
-                )  # fmt: skip
-                await self._later(uow, message, now, f"unexpected error ({type(exc).__name__})")
-                return True
-            if isinstance(result, Reschedule):
-                message.next_attempt_at = result.at
-                message.attempts = 0
-            else:
-                message.status = OutboxStatus.DONE
-                message.completed_at = now
-            return True
+            message.lease_token = uuid.uuid4().hex
+            message.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
+            return Claimed.of(message)
+
+    async def _settle(
+        self,
+        claimed: Claimed,
+        now: datetime,
+        *,
+        result: Reschedule | None = None,
+        error: str | None = None,
+        unavailable: bool = False,
+    ) -> None:
+        """Record how the handling ended, unless the lease was lost meanwhile."""
+        try:
+            async with self.state.unit_of_work() as uow:
+                message = await hold_lease(uow, claimed, now)
+                message.lease_token = None
+                if unavailable:
+                    message.attempts -= 1  # an outage is nobody's attempt
+                    message.next_attempt_at = self.circuit_open_until or now
+                    message.last_error = "network unavailable"
+                elif error is not None:
+                    await self._later(uow, message, now, error)
+                elif isinstance(result, Reschedule):
+                    message.next_attempt_at = result.at
+                    message.attempts = 0
+                else:
+                    message.status = OutboxStatus.DONE
+                    message.completed_at = now
+        except LeaseLostError:
+            logger.warning("outbox message %s was taken over by another worker", claimed.id)
 
     async def _later(
         self, uow: UnitOfWork, message: OutboxMessage, now: datetime, error: str
@@ -148,6 +197,7 @@ class Dispatcher:
             delay = min(BACKOFF_BASE_SECONDS * 2 ** (message.attempts - 1), BACKOFF_MAX_SECONDS)
             message.next_attempt_at = now + timedelta(seconds=delay)
             return
+        message.lease_token = None
         message.status = OutboxStatus.FAILED
         message.last_error = f"gave up after {message.attempts} attempts: {error}"
         logger.error("outbox message %s (%s) %s", message.id, message.kind, message.last_error)

@@ -1,20 +1,36 @@
-"""What handlers share: the Reschedule answer and the timings."""
+"""What handlers share: the claimed message, its lease, the short transactions a handler
+works in, the Reschedule answer and the timings.
+
+A handler never holds a transaction across a network call: it reads what the call needs in
+one short transaction (:meth:`Work.read`), calls the network outside any, and records the
+outcome in another (:meth:`Work.write`), which first checks that the message's lease is still
+its own (another worker may have taken the message over after the lease ran out) and renews it.
+Rows are locked again and their state checked again there: what a user did meanwhile wins.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
-from db.models import OutboxMessage
+from db.models import OutboxMessage, OutboxStatus
 from db.unit_of_work import UnitOfWork
 from resolvers.services.network import Network
+
+if TYPE_CHECKING:
+    from resolvers.context import AppState
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
 CIRCUIT_SECONDS = 30.0
 POLL_SECONDS = 60.0
 MAX_ATTEMPTS = 12
+# How long a claimed message is its worker's; a worker that dies leaves it to others after.
+LEASE_SECONDS = 120.0
 
 
 @dataclass(frozen=True)
@@ -24,8 +40,68 @@ class Reschedule:
     at: datetime
 
 
-Handler = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[Reschedule | None]]
-NetworkHandler = Callable[
-    [Network, UnitOfWork, OutboxMessage, datetime], Awaitable[Reschedule | None]
-]
+class LeaseLostError(Exception):
+    """Another worker took the message over (this worker's lease ran out): its outcome is
+    not recorded here."""
+
+
+@dataclass(frozen=True)
+class Claimed:
+    """An outbox message as claimed (a copy: the claim's transaction is over)."""
+
+    id: uuid.UUID
+    kind: str
+    organisation_id: uuid.UUID | None
+    payload: dict[str, Any]
+    attempts: int
+    lease: str
+
+    @classmethod
+    def of(cls, message: OutboxMessage) -> Claimed:
+        """A copy of ``message`` as claimed, with its lease."""
+        assert message.lease_token is not None
+        return cls(
+            message.id, message.kind, message.organisation_id, dict(message.payload),
+            message.attempts, message.lease_token,
+        )  # fmt: skip
+
+
+class Work:
+    """One handling of a claimed message: its short transactions."""
+
+    def __init__(self, state: AppState, message: Claimed, now: datetime) -> None:
+        self.state = state
+        self.message = message
+        self.now = now
+
+    @contextlib.asynccontextmanager
+    async def read(self) -> AsyncIterator[UnitOfWork]:
+        """A short transaction to read what a network call needs (no row locks kept)."""
+        async with self.state.unit_of_work() as uow:
+            yield uow
+
+    @contextlib.asynccontextmanager
+    async def write(self) -> AsyncIterator[UnitOfWork]:
+        """A transaction to record an outcome, under the lease (renewed);
+        :class:`LeaseLostError` if the message is no longer this handling's."""
+        async with self.state.unit_of_work() as uow:
+            await hold_lease(uow, self.message, self.now)
+            yield uow
+
+
+async def hold_lease(uow: UnitOfWork, claimed: Claimed, now: datetime) -> OutboxMessage:
+    """Lock the message; it must still be pending under ``claimed``'s lease (renewed)."""
+    message = await uow.session.get(OutboxMessage, claimed.id, with_for_update=True)
+    if (
+        message is None
+        or message.status != OutboxStatus.PENDING
+        or message.lease_token != claimed.lease
+    ):
+        raise LeaseLostError(str(claimed.id))
+    message.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
+    return message
+
+
+Handler = Callable[[Work], Awaitable[Reschedule | None]]
+NetworkHandler = Callable[[Network, Work], Awaitable[Reschedule | None]]
 GiveUpHandler = Callable[[UnitOfWork, OutboxMessage, datetime], Awaitable[None]]

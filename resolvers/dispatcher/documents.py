@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from db.models import (
@@ -18,110 +19,148 @@ from db.models import (
 from db.repositories import document as document_repo
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.dispatcher.base import POLL_SECONDS, Reschedule
+from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
 from resolvers.services import inbox, pushes
-from resolvers.services.network import (
-    Network,
-    NetworkRefusedError,
-)
+from resolvers.services.network import DocumentMessage, Network, NetworkRefusedError
 
 logger = logging.getLogger("bharat_connect.dispatcher")
 
 
-async def push_document(
-    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
-) -> Reschedule | None:
+async def push_document(network: Network, work: Work) -> Reschedule | None:
     """Send a pushed document; a bulk push hears how its item ended."""
-    outcome = await _push_document(network, uow, message, now)
-    item = message.payload.get("bulkItemId")
+    outcome = await _push_document(network, work)
+    item = work.message.payload.get("bulkItemId")
     if item is not None:
-        document = await document_repo.locked(
-            uow.session, uuid.UUID(str(message.payload["documentId"]))
-        )
-        await pushes.settle_bulk_item(uow, uuid.UUID(str(item)), document, now)
+        async with work.write() as uow:
+            document = await document_repo.locked(uow.session, _document_id(work))
+            await pushes.settle_bulk_item(uow, uuid.UUID(str(item)), document, work.now)
     return outcome
 
 
-async def _push_document(
-    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
-) -> Reschedule | None:
-    document = await document_repo.locked(
-        uow.session, uuid.UUID(str(message.payload["documentId"]))
-    )
-    if (
-        document is None
-        or document.push_status != PushStatus.PUSH_INITIATED
-        or document.network_id is None
-    ):
+def _document_id(work: Work) -> uuid.UUID:
+    return uuid.UUID(str(work.message.payload["documentId"]))
+
+
+async def _still(
+    uow: UnitOfWork, document_id: uuid.UUID, status: PushStatus, version: int
+) -> Document | None:
+    """The document, locked, if it still stands where the handler found it."""
+    document = await document_repo.locked(uow.session, document_id)
+    if document is None or document.push_status != status or document.version != version:
         return None
-    if message.attempts > 1:
-        # An earlier send timed out: it may have arrived. Ask before sending again.
-        held = await network.document_status(document.network_id)
-        if held.state != "UNKNOWN" and held.version == document.version:
-            await _after_delivery(uow, document, held.state, held.remarks, now)
+    return document
+
+
+@dataclass(frozen=True)
+class _Reference:
+    """The document a note is against, as the network should hold it."""
+
+    id: uuid.UUID
+    network_id: str
+    version: int
+    message: DocumentMessage
+
+
+async def _push_document(network: Network, work: Work) -> Reschedule | None:
+    document_id, now = _document_id(work), work.now
+    async with work.read() as uow:
+        document = await uow.session.get(Document, document_id)
+        if (
+            document is None
+            or document.push_status != PushStatus.PUSH_INITIATED
+            or document.network_id is None
+        ):
             return None
-    outgoing = await pushes.message_for(uow, document)
+        network_id, version = document.network_id, document.version
+        outgoing = await pushes.message_for(uow, document)
+        reference = (
+            await _reference(uow, document.reference_id)
+            if document.reference_id is not None
+            else None
+        )
+    if work.message.attempts > 1:
+        # An earlier send timed out (or its worker died): it may have arrived. Ask first.
+        held = await network.document_status(network_id)
+        if held.state != "UNKNOWN" and held.version == version:
+            async with work.write() as uow:
+                found = await _still(uow, document_id, PushStatus.PUSH_INITIATED, version)
+                if found is not None:
+                    await _after_delivery(uow, found, held.state, held.remarks, now)
+            return None
+    refused: str | None = None
+    brought = False
     if outgoing is None:
-        await pushes.set_status(
-            uow, document, PushStatus.PUSH_FAILED, now=now,
-            reason="The sender or the receiver has no B2B ID any more.",
-        )  # fmt: skip
-        return None
-    try:
-        if document.reference_id is not None:
-            await _bring_reference(network, uow, document.reference_id, now)
-        await network.document_send(outgoing)
-    except NetworkRefusedError as exc:
-        await pushes.set_status(uow, document, PushStatus.PUSH_FAILED, now=now, reason=exc.message)
-        return None
-    await _after_delivery(uow, document, "DELIVERED", None, now)
+        refused = "The sender or the receiver has no B2B ID any more."
+    else:
+        try:
+            if reference is not None:
+                brought = await _bring_reference(network, reference)
+            await network.document_send(outgoing)
+        except NetworkRefusedError as exc:
+            refused = exc.message
+    async with work.write() as uow:
+        if brought and reference is not None:
+            uow.session.add(
+                DocumentHistory(
+                    document_id=reference.id, action="SENT_WITH_NOTE", by_network=True, at=now,
+                    detail=f"Version {reference.version} went along with a note against it.",
+                )
+            )  # fmt: skip
+        found = await _still(uow, document_id, PushStatus.PUSH_INITIATED, version)
+        if found is None:
+            return None
+        if refused is not None:
+            await pushes.set_status(uow, found, PushStatus.PUSH_FAILED, now=now, reason=refused)
+            return None
+        await _after_delivery(uow, found, "DELIVERED", None, now)
     return None
 
 
-async def _bring_reference(
-    network: Network, uow: UnitOfWork, reference_id: uuid.UUID, now: datetime
-) -> None:
-    """Send the document a note is against first, if the network lacks its latest version."""
+async def _reference(uow: UnitOfWork, reference_id: uuid.UUID) -> _Reference | None:
+    """The document a note is against, if it is ours to send along."""
     referenced = await uow.session.get(Document, reference_id)
     if (
         referenced is None
         or referenced.direction != Direction.OUTGOING
         or referenced.network_id is None
     ):
-        return  # a bill's original is the vendor's own: the network has it
-    held = await network.document_status(referenced.network_id)
-    if held.state != "UNKNOWN" and held.version >= referenced.version:
-        return
+        return None  # a bill's original is the vendor's own: the network has it
     outgoing = await pushes.message_for(uow, referenced)
     if outgoing is None:
-        return
-    await network.document_send(outgoing)
-    uow.session.add(
-        DocumentHistory(
-            document_id=referenced.id, action="SENT_WITH_NOTE", by_network=True, at=now,
-            detail=f"Version {referenced.version} went along with a note against it.",
-        )
-    )  # fmt: skip
-
-
-async def poll_document(
-    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
-) -> Reschedule | None:
-    document = await document_repo.locked(
-        uow.session, uuid.UUID(str(message.payload["documentId"]))
-    )
-    if (
-        document is None
-        or document.push_status != PushStatus.AWAITING_RESPONSE
-        or document.network_id is None
-    ):
         return None
-    held = await network.document_status(document.network_id)
-    if held.state in {"ACCEPTED", "REJECTED", "RETURNED"} and held.version == document.version:
-        await pushes.answer(
-            uow, document, action=_ACTIONS[held.state], remarks=held.remarks,
-            version=held.version, now=now,
-        )  # fmt: skip
+    return _Reference(referenced.id, referenced.network_id, referenced.version, outgoing)
+
+
+async def _bring_reference(network: Network, reference: _Reference) -> bool:
+    """Send the document a note is against first, if the network lacks its latest version;
+    whether it was sent."""
+    held = await network.document_status(reference.network_id)
+    if held.state != "UNKNOWN" and held.version >= reference.version:
+        return False
+    await network.document_send(reference.message)
+    return True
+
+
+async def poll_document(network: Network, work: Work) -> Reschedule | None:
+    document_id, now = _document_id(work), work.now
+    async with work.read() as uow:
+        document = await uow.session.get(Document, document_id)
+        if (
+            document is None
+            or document.push_status != PushStatus.AWAITING_RESPONSE
+            or document.network_id is None
+        ):
+            return None
+        network_id, version = document.network_id, document.version
+    held = await network.document_status(network_id)
+    if held.state in {"ACCEPTED", "REJECTED", "RETURNED"} and held.version == version:
+        async with work.write() as uow:
+            found = await _still(uow, document_id, PushStatus.AWAITING_RESPONSE, version)
+            if found is not None:
+                await pushes.answer(
+                    uow, found, action=_ACTIONS[held.state], remarks=held.remarks,
+                    version=held.version, now=now,
+                )  # fmt: skip
         return None
     return Reschedule(now + timedelta(seconds=POLL_SECONDS))
 
@@ -150,52 +189,70 @@ async def _after_delivery(
     )  # fmt: skip
 
 
-async def answer_received(
-    network: Network, uow: UnitOfWork, message: OutboxMessage, now: datetime
-) -> Reschedule | None:
+async def answer_received(network: Network, work: Work) -> Reschedule | None:
     """Tell the network (and so the sender) how a received document was answered."""
-    tombstone_id = message.payload.get("tombstoneId")
+    tombstone_id = work.message.payload.get("tombstoneId")
     if tombstone_id is not None:
-        tombstone = await uow.session.get(
-            InboxTombstone, uuid.UUID(str(tombstone_id)), with_for_update=True
-        )
-        if tombstone is None or tombstone.answered_at is not None:
+        await _answer_tombstone(network, work, uuid.UUID(str(tombstone_id)))
+        return None
+    document_id, now = _document_id(work), work.now
+    async with work.read() as uow:
+        document = await uow.session.get(Document, document_id)
+        if (
+            document is None
+            or document.inbox_status != InboxStatus.ACCEPTANCE_IN_PROGRESS
+            or document.status == inbox.PENDING_APPROVAL
+            or document.network_id is None
+        ):
             return None
-        answerer = await pushes.own_b2b_id(uow, tombstone.organisation_id)
-        try:
-            if answerer is not None:
-                await network.document_answer(
-                    network_id=tombstone.network_id, version=tombstone.version,
-                    answerer_b2b_id=answerer, action=tombstone.action, remarks=tombstone.reason,
-                )  # fmt: skip
-        except NetworkRefusedError as exc:
-            logger.warning("rejection of %s refused: %s", tombstone.network_id, exc.message)
-        tombstone.answered_at = now
-        return None
-    document = await document_repo.locked(
-        uow.session, uuid.UUID(str(message.payload["documentId"]))
-    )
-    if (
-        document is None
-        or document.inbox_status != InboxStatus.ACCEPTANCE_IN_PROGRESS
-        or document.status == inbox.PENDING_APPROVAL
-        or document.network_id is None
-    ):
-        return None
-    answerer = await pushes.own_b2b_id(uow, document.organisation_id)
+        network_id, version = document.network_id, document.version
+        answerer = await pushes.own_b2b_id(uow, document.organisation_id)
+    refused: str | None = None
     if answerer is None:
-        await inbox.answer_refused(uow, document, "Your organisation has no B2B ID any more.", now)
-        return None
-    try:
-        await network.document_answer(
-            network_id=document.network_id, version=document.version, answerer_b2b_id=answerer,
-            action="ACCEPT", remarks=None,
-        )  # fmt: skip
-    except NetworkRefusedError as exc:
-        await inbox.answer_refused(uow, document, exc.message, now)
-        return None
-    await inbox.answered(uow, document, now)
+        refused = "Your organisation has no B2B ID any more."
+    else:
+        try:
+            await network.document_answer(
+                network_id=network_id, version=version, answerer_b2b_id=answerer,
+                action="ACCEPT", remarks=None,
+            )  # fmt: skip
+        except NetworkRefusedError as exc:
+            refused = exc.message
+    async with work.write() as uow:
+        found = await document_repo.locked(uow.session, document_id)
+        if (
+            found is None
+            or found.inbox_status != InboxStatus.ACCEPTANCE_IN_PROGRESS
+            or found.version != version
+        ):
+            return None
+        if refused is not None:
+            await inbox.answer_refused(uow, found, refused, now)
+        else:
+            await inbox.answered(uow, found, now)
     return None
+
+
+async def _answer_tombstone(network: Network, work: Work, tombstone_id: uuid.UUID) -> None:
+    async with work.read() as uow:
+        tombstone = await uow.session.get(InboxTombstone, tombstone_id)
+        if tombstone is None or tombstone.answered_at is not None:
+            return
+        network_id, version = tombstone.network_id, tombstone.version
+        action, reason = tombstone.action, tombstone.reason
+        answerer = await pushes.own_b2b_id(uow, tombstone.organisation_id)
+    try:
+        if answerer is not None:
+            await network.document_answer(
+                network_id=network_id, version=version, answerer_b2b_id=answerer,
+                action=action, remarks=reason,
+            )  # fmt: skip
+    except NetworkRefusedError as exc:
+        logger.warning("rejection of %s refused: %s", network_id, exc.message)
+    async with work.write() as uow:
+        found = await uow.session.get(InboxTombstone, tombstone_id, with_for_update=True)
+        if found is not None and found.answered_at is None:
+            found.answered_at = work.now
 
 
 GAVE_UP = "The network did not take it after repeated tries: push it again."
