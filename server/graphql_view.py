@@ -26,7 +26,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from db.unit_of_work import UnitOfWork
 from resolvers.context import AppState, Context, bearer_token, new_request_id
-from resolvers.services import accounts
+from resolvers.services import accounts, network_http
 from schema.extensions import deadline_error, public_errors
 from schema.schema import Schema
 from server.ws import REVOKED_CLOSE_CODE, REVOKED_REASON, SessionBoundHandler
@@ -149,6 +149,8 @@ class GraphQLView(GraphQL[Context, None]):
         header = request.headers.get("authorization") if isinstance(request, Request) else None
         request_id = new_request_id()
         request.scope["bc.request_id"] = request_id
+        # Calls to the network on behalf of this request carry it as X-Request-Id.
+        network_http.request_id.set(request_id)
         return Context(
             app=self.state,
             request_id=request_id,
