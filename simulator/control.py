@@ -5,6 +5,7 @@ and out.
 - ``GET  /simulator/messages?to=…``: SMS and e-mails sent (OTPs among them), newest last.
 - ``GET  /simulator/otp?to=…``: the newest OTP sent to a mobile number or e-mail address.
 - ``GET  /simulator/taxpayers`` / ``POST /simulator/taxpayers``: the GSTN portal's GSTINs.
+- ``GET  /simulator/gstin?first14=…``: the GSTIN with its check character (for new taxpayers).
 - ``GET  /simulator/directory`` / ``POST /simulator/directory``: B2B IDs on the network.
 - ``GET  /simulator/reviews``: registrations and KYC under review, with their decisions.
 - ``GET  /simulator/documents``: the documents the network carries and where they stand.
@@ -109,6 +110,16 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             return _error(str(exc))
         network.world.add_taxpayer(record)
         return JSONResponse(camel(record), 201)
+
+    async def complete_gstin(request: Request) -> Response:
+        first14 = request.query_params.get("first14", "").strip().upper()
+        if len(first14) != 14 or not first14.isalnum():
+            return _error("first14 is the GSTIN's first 14 characters (letters and digits)")
+        try:
+            gstin = identifiers.check_gstin(first14 + identifiers.gstin_check_character(first14))
+        except ValueError as exc:
+            return _error(str(exc))
+        return JSONResponse({"gstin": gstin, "stateCode": gstin[:2], "pan": gstin[2:12]})
 
     async def directory(request: Request) -> Response:
         if request.method == "GET":
@@ -266,6 +277,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             Route("/messages", messages),
             Route("/otp", last_otp),
             Route("/taxpayers", taxpayers, methods=["GET", "POST"]),
+            Route("/gstin", complete_gstin),
             Route("/directory", directory, methods=["GET", "POST"]),
             Route("/reviews", reviews),
             Route("/documents", documents),

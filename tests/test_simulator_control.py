@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 
 from simulator.demo import gstin
 from simulator.network import SimulatedNetwork
+from tests.onboarding_helpers import GSTIN_ADD, GSTIN_OTP, GSTIN_VERIFY, START
 
 
 async def test_taxpayers_and_directory(
@@ -120,3 +123,44 @@ async def test_documents_and_delivery_time(
             "remarks": None, "documentDate": "2026-11-24", "totalPaise": 100,
         }
     ]  # fmt: skip
+
+
+async def test_a_new_taxpayer_onboards_from_scratch(
+    control: httpx.AsyncClient, api: Any, simulator: SimulatedNetwork
+) -> None:
+    """The README's path for a business not in the demo world: complete a GSTIN with its check
+    character, teach the GSTN portal the taxpayer, add the GSTIN, verify it by OTP."""
+    bad = await control.get("/simulator/gstin", params={"first14": "27AAMFM4321Q1"})
+    assert bad.status_code == 400
+    made = (await control.get("/simulator/gstin", params={"first14": "27AAMFM4321Q1Z"})).json()
+    assert made == {"gstin": "27AAMFM4321Q1ZR", "stateCode": "27", "pan": "AAMFM4321Q"}
+    taught = await control.post(
+        "/simulator/taxpayers",
+        json={"gstin": made["gstin"], "legalName": "Mehta Fabrics", "username": "mehta.fabrics",
+              "mobile": "9822012345", "email": "gst@mehta-fabrics.example"},
+    )  # fmt: skip
+    assert taught.status_code == 201
+    owner = await api.sign_up("owner")
+    org = await api.organisation(owner, "Mehta Fabrics")
+    await api.ok(
+        GSTIN_ADD, {"i": {"organisationId": org, "gstin": made["gstin"]}}, token=owner.token
+    )
+    await api.ok(START, {"i": {"organisationId": org, "authorised": True}}, token=owner.token)
+    details = {"legalName": "Mehta Fabrics", "gstnUsername": "mehta.fabrics"}
+    # The PAN's 4th letter (F) says firm: a partnership or LLP, not a company.
+    wrong = await api(
+        GSTIN_OTP,
+        {"i": {"organisationId": org, "gstin": made["gstin"], **details,
+               "businessType": "PRIVATE_LIMITED"}},
+        token=owner.token,
+    )  # fmt: skip
+    assert wrong["data"]["onboardingGstinOtpRequest"]["userErrors"][0]["code"] == "PAN_MISMATCH"
+    await api.ok(
+        GSTIN_OTP,
+        {"i": {"organisationId": org, "gstin": made["gstin"], **details,
+               "businessType": "PARTNERSHIP"}},
+        token=owner.token,
+    )  # fmt: skip
+    otp = (await control.get("/simulator/otp", params={"to": "9822012345"})).json()["otp"]
+    verified = await api.ok(GSTIN_VERIFY, {"i": {"organisationId": org, "otp": otp}}, token=owner.token)  # fmt: skip
+    assert verified["onboardingGstinVerify"]["onboarding"]["nextStep"] == "VERIFY_MOBILE"
