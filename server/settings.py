@@ -115,6 +115,8 @@ class Settings:
     network_api_key: str = SANDBOX_API_KEY
     network_webhook_secret: str = SANDBOX_WEBHOOK_SECRET
     network_timeout_seconds: int = 10
+    # How long a claimed outbox message is its worker's before others may take it over.
+    outbox_lease_seconds: int = 120
     simulator_seed: int = 1
     simulator_review_seconds: int = 20
     kyc_storage_dir: Path = field(default_factory=lambda: Path("var") / "kyc-documents")
@@ -209,6 +211,7 @@ class Settings:
             network_api_key=network_api_key,
             network_webhook_secret=webhook_secret,
             network_timeout_seconds=_int(env, "NETWORK_TIMEOUT_SECONDS", 10, minimum=1),
+            outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=1),
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),
             simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
             kyc_storage_dir=Path(env.get("KYC_STORAGE_DIR", "").strip() or "var/kyc-documents"),

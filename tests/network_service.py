@@ -82,6 +82,8 @@ class Deployment:
             "MAX_ORGANISATIONS_PER_DAY": "100",
             "MAX_SIGN_UPS_PER_HOUR": "1000",
             "KYC_STORAGE_DIR": str(self.workdir / "kyc"),
+            # A worker killed mid-call leaves its message to the others after this.
+            "OUTBOX_LEASE_SECONDS": "3",
             "SIMULATOR_PORT": str(self.network_port),
             "SIMULATOR_DATABASE_URL": self.network_db
             or f"sqlite+aiosqlite:///{self.workdir / 'network.db'}",

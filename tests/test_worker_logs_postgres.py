@@ -27,6 +27,8 @@ async def test_both_workers_log_their_start(database_url: str, tmp_path: Path) -
         "SEED_DEMO": "false",
         "PORT": str(port),
         "WORKERS": "2",
+        # Several workers need the network service; none is called here.
+        "NETWORK_URL": f"http://127.0.0.1:{free_port()}",
         "LOG_LEVEL": "INFO",
     }
     with log.open("wb") as sink:

@@ -2,7 +2,8 @@
 
 A message is **claimed** in a short transaction (on PostgreSQL with ``FOR UPDATE SKIP LOCKED``,
 so several workers share the outbox without doing anything twice): its attempt is counted and
-a lease taken (``lease_token``; ``next_attempt_at`` moves to when the lease runs out), and that
+a lease taken (``lease_token``; ``next_attempt_at`` moves to when the lease runs out, after
+``OUTBOX_LEASE_SECONDS``), and that
 is committed. The handler then calls the network **outside any transaction** and records the
 outcome in short transactions guarded by the lease (:class:`~resolvers.dispatcher.base.Work`).
 A worker that dies mid-call leaves the message to whoever claims it after the lease; handlers
@@ -36,7 +37,6 @@ from resolvers.dispatcher.base import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_MAX_SECONDS,
     CIRCUIT_SECONDS,
-    LEASE_SECONDS,
     MAX_ATTEMPTS,
     Claimed,
     GiveUpHandler,
@@ -154,8 +154,9 @@ class Dispatcher:
                 return True
             message.attempts += 1
             message.lease_token = uuid.uuid4().hex
-            message.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
-            return Claimed.of(message)
+            lease = float(self.state.settings.outbox_lease_seconds)
+            message.next_attempt_at = now + timedelta(seconds=lease)
+            return Claimed.of(message, lease)
 
     async def _settle(
         self,

@@ -55,14 +55,15 @@ class Claimed:
     payload: dict[str, Any]
     attempts: int
     lease: str
+    lease_seconds: float = LEASE_SECONDS
 
     @classmethod
-    def of(cls, message: OutboxMessage) -> Claimed:
+    def of(cls, message: OutboxMessage, lease_seconds: float) -> Claimed:
         """A copy of ``message`` as claimed, with its lease."""
         assert message.lease_token is not None
         return cls(
             message.id, message.kind, message.organisation_id, dict(message.payload),
-            message.attempts, message.lease_token,
+            message.attempts, message.lease_token, lease_seconds,
         )  # fmt: skip
 
 
@@ -98,7 +99,7 @@ async def hold_lease(uow: UnitOfWork, claimed: Claimed, now: datetime) -> Outbox
         or message.lease_token != claimed.lease
     ):
         raise LeaseLostError(str(claimed.id))
-    message.next_attempt_at = now + timedelta(seconds=LEASE_SECONDS)
+    message.next_attempt_at = now + timedelta(seconds=claimed.lease_seconds)
     return message
 
 
