@@ -9,7 +9,7 @@ from db.models import BulkOperation, BulkOperationItem, BulkStatus, Contact
 from db.pagination import Page
 from db.repositories import contact as repo
 from db.repositories import event as event_repo
-from resolvers import mutation
+from resolvers import mutation, network_calls
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
@@ -59,21 +59,23 @@ async def fetch(
     context: Context, *, contact_id: str
 ) -> Outcome[tuple[Contact, list[DirectoryListing]]]:
     """The network's B2B IDs for a contact's GSTIN."""
-    network = context.app.network
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, contact_id, "Contact", CONTACT,
-        lambda uow, viewer, key: contacts.candidates(uow, viewer, network, contact_id=key),
+        lambda uow, viewer, key, network: contacts.candidates(
+            uow, viewer, network, contact_id=key
+        ),
     )  # fmt: skip
 
 
 async def link(context: Context, *, contact_id: str, b2b_id: str) -> Outcome[Contact]:
     """Link a B2B ID to a contact."""
     app = context.app
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, contact_id, "Contact", CONTACT,
-        lambda uow, viewer, key: contacts.link(
-            uow, viewer, app.network, contact_id=key, b2b_id=b2b_id, now=app.now()
+        lambda uow, viewer, key, network: contacts.link(
+            uow, viewer, network, contact_id=key, b2b_id=b2b_id, now=app.now()
         ),
+        unavailable_field=("input", "b2bId"),
     )  # fmt: skip
 
 
@@ -104,11 +106,12 @@ async def link_many(
             )
         decoded.append((contact_key, b2b_id))
     app = context.app
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, organisation_id, "Organisation", ORG,
-        lambda uow, viewer, key: contacts.link_many(
-            uow, viewer, app.network, organisation_id=key, links=decoded, now=app.now()
+        lambda uow, viewer, key, network: contacts.link_many(
+            uow, viewer, network, organisation_id=key, links=decoded, now=app.now()
         ),
+        unavailable_field=("input", "links"),
     )  # fmt: skip
 
 

@@ -56,6 +56,16 @@ def refuse(error: UserError) -> Outcome[T]:
     return Outcome(errors=[error])
 
 
+def decode(global_id: str, type_name: str, field: tuple[str, ...]) -> uuid.UUID | UserError:
+    """The key a global id names, or ``NOT_FOUND`` on ``field`` for an id that is malformed or
+    of another type (as for a foreign one)."""
+    key = decode_typed_id(global_id, type_name)
+    if key is None:
+        what = re.sub(r"(?<!^)(?=[A-Z][a-z])", " ", type_name).lower()
+        return UserError(ErrorCode.NOT_FOUND, field, f"No such {what}.")
+    return key
+
+
 async def run_on(
     context: Context,
     global_id: str,
@@ -66,8 +76,7 @@ async def run_on(
     """Run ``work`` on the object a global id names: the viewer must be signed in, and an id
     that is malformed or of another type is ``NOT_FOUND`` on ``field`` (as a foreign one is)."""
     viewer = await context.require_viewer()
-    key = decode_typed_id(global_id, type_name)
-    if key is None:
-        what = re.sub(r"(?<!^)(?=[A-Z][a-z])", " ", type_name).lower()
-        return refuse(UserError(ErrorCode.NOT_FOUND, field, f"No such {what}."))
+    key = decode(global_id, type_name, field)
+    if isinstance(key, UserError):
+        return refuse(key)
     return await run(context, lambda uow: work(uow, viewer, key))

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import uuid
 
-from db.models import B2BId, Onboarding, OrganisationGstin
+from db.models import B2BId, Onboarding, OrganisationGstin, OtpPurpose
 from db.repositories import onboarding as repo
-from resolvers import mutation
+from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.mutation import Outcome
 from resolvers.services import identifiers, onboarding
@@ -47,15 +47,18 @@ async def request_gstin_otp(
     gstn_username: str,
     business_type: identifiers.BusinessType,
 ) -> Outcome[OtpSent]:
-    """Ask the GSTN portal to send an OTP."""
+    """Ask the GSTN portal to send an OTP (the portal is asked outside any transaction; the
+    OTP goes out after the commit)."""
     app = context.app
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, organisation_id, "Organisation", ORG,
-        lambda uow, viewer, key: onboarding.request_gstin_otp(
-            uow, viewer, app.network, secret=app.secret, now=app.now(), organisation_id=key,
+        lambda uow, viewer, key, network: onboarding.request_gstin_otp(
+            uow, viewer, network, secret=app.secret, now=app.now(), organisation_id=key,
             gstin=gstin, legal_name=legal_name, gstn_username=gstn_username,
             business_type=business_type,
         ),
+        undo=lambda uow, key: onboarding.withdraw_otp(uow, key, OtpPurpose.GSTIN),
+        unavailable_field=("input", "gstin"),
     )  # fmt: skip
 
 
@@ -73,14 +76,16 @@ async def verify_gstin(context: Context, *, organisation_id: str, code: str) -> 
 async def request_mobile_otp(
     context: Context, *, organisation_id: str, mobile: str
 ) -> Outcome[OtpSent]:
-    """Send an OTP to the mobile number."""
+    """Send an OTP to the mobile number (after the commit)."""
     app = context.app
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, organisation_id, "Organisation", ORG,
-        lambda uow, viewer, key: onboarding.request_mobile_otp(
-            uow, viewer, app.network, secret=app.secret, now=app.now(), organisation_id=key,
+        lambda uow, viewer, key, network: onboarding.request_mobile_otp(
+            uow, viewer, network, secret=app.secret, now=app.now(), organisation_id=key,
             mobile=mobile,
         ),
+        undo=lambda uow, key: onboarding.withdraw_otp(uow, key, OtpPurpose.MOBILE),
+        unavailable_field=("input", "mobile"),
     )  # fmt: skip
 
 
@@ -106,14 +111,16 @@ async def create_b2b_id(
     private: bool,
     idempotency_key: str | None,
 ) -> Outcome[B2BId]:
-    """Create the B2B ID and submit it to the network."""
+    """Create the B2B ID and submit it to the network (availability is asked outside any
+    transaction; the submission goes through the outbox)."""
     app = context.app
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, organisation_id, "Organisation", ORG,
-        lambda uow, viewer, key: onboarding.create_b2b_id(
-            uow, viewer, app.network, now=app.now(), organisation_id=key, b2b_id=b2b_id,
+        lambda uow, viewer, key, network: onboarding.create_b2b_id(
+            uow, viewer, network, now=app.now(), organisation_id=key, b2b_id=b2b_id,
             accept_terms=accept_terms, private=private, idempotency_key=idempotency_key,
         ),
+        unavailable_field=("input", "b2bId"),
     )  # fmt: skip
 
 

@@ -237,13 +237,20 @@ async def request_gstin_otp(
         details={"legalName": taxpayer.legal_name, "gstnUsername": username,
                  "businessType": business_type.value},
     )  # fmt: skip
-    # The OTP goes out inside the transaction: if delivery fails, no challenge (and no
-    # resend cooldown) is left behind. An OTP is a notification, not a network state change.
+    # The runner sends the OTP after the commit; if delivery fails, it withdraws the challenge
+    # (``withdraw_otp``), so no challenge and no resend cooldown is left behind.
     try:
         await network.gstn_send_otp(value, _otp_text(code, "verify your GSTIN"))
     except (NetworkTimeoutError, NetworkUnavailableError, NetworkRefusedError):
         raise _network_down(("input", "gstin")) from None
     return OtpSent(challenge.sent_to, challenge.expires_at)
+
+
+async def withdraw_otp(uow: UnitOfWork, organisation_id: uuid.UUID, purpose: OtpPurpose) -> None:
+    """Withdraw the organisation's newest OTP of ``purpose`` (it could not be delivered)."""
+    challenge = await repo.latest_challenge(uow.session, organisation_id, purpose, for_update=True)
+    if challenge is not None and challenge.consumed_at is None:
+        await uow.session.delete(challenge)
 
 
 def _otp_text(code: str, purpose: str) -> str:

@@ -1,0 +1,202 @@
+"""Mutations and queries that ask the network something, without holding a transaction open
+across the call.
+
+The work runs as usual in a unit of work, but against a stand-in for the network: the first
+time it asks something the stand-in does not know yet, the pass is abandoned (rolled back,
+nothing written), the question is put to the network outside any transaction, and the work
+runs again in a fresh transaction, where the same question (same method, same arguments, same
+occurrence) gets the recorded answer, or the recorded error. The work being deterministic
+given the database and its inputs, the second pass asks the same; a pass that asks something
+new triggers one more round, up to :data:`MAX_PASSES`.
+
+Messages that tell people something (an OTP by SMS or e-mail) are not questions: they are
+sent after the commit, and if sending fails, ``undo`` runs in a new transaction (an OTP
+challenge nobody received is withdrawn) and the field gets ``NETWORK_UNAVAILABLE``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any, TypeVar
+
+from db.unit_of_work import UnitOfWork
+from resolvers import mutation
+from resolvers.context import Context
+from resolvers.services.accounts import Viewer
+from resolvers.services.errors import ErrorCode, UserError
+from resolvers.services.network import (
+    Decision,
+    DirectoryListing,
+    DocumentMessage,
+    DocumentState,
+    InboundHandler,
+    Network,
+    NetworkError,
+    Taxpayer,
+)
+
+T = TypeVar("T")
+MAX_PASSES = 8
+Question = tuple[str, tuple[Any, ...], int]
+
+
+class _NeedsAnswer(Exception):  # noqa: N818 (a control-flow signal, not an error)
+    """The work asked something the stand-in does not know yet."""
+
+    def __init__(self, question: Question) -> None:
+        super().__init__(question[0])
+        self.question = question
+
+
+class _StandIn:
+    """The network as one pass of the work sees it: recorded answers, deferred messages."""
+
+    def __init__(self, answers: Mapping[Question, Any]) -> None:
+        self.answers = answers
+        self.asked: dict[tuple[str, tuple[Any, ...]], int] = {}
+        self.messages: list[tuple[str, tuple[Any, ...]]] = []
+
+    def _answer(self, name: str, args: tuple[Any, ...]) -> Any:
+        occurrence = self.asked.get((name, args), 0)
+        self.asked[(name, args)] = occurrence + 1
+        question = (name, args, occurrence)
+        if question not in self.answers:
+            raise _NeedsAnswer(question)
+        answer = self.answers[question]
+        if isinstance(answer, NetworkError):
+            raise answer
+        return answer
+
+    def set_inbound_handler(self, handler: InboundHandler) -> None:
+        """Not for a stand-in."""
+        raise NotImplementedError
+
+    async def gstn_taxpayer(self, gstin: str, username: str) -> Taxpayer:
+        """Recorded."""
+        found: Taxpayer = self._answer("gstn_taxpayer", (gstin, username))
+        return found
+
+    async def b2b_id_available(self, b2b_id: str) -> bool:
+        """Recorded."""
+        found: bool = self._answer("b2b_id_available", (b2b_id,))
+        return found
+
+    async def directory_search(self, gstin: str) -> list[DirectoryListing]:
+        """Recorded."""
+        found: list[DirectoryListing] = self._answer("directory_search", (gstin,))
+        return found
+
+    async def b2b_id_status(self, request_id: str) -> Decision:
+        """Recorded."""
+        found: Decision = self._answer("b2b_id_status", (request_id,))
+        return found
+
+    async def document_status(self, network_id: str) -> DocumentState:
+        """Recorded."""
+        found: DocumentState = self._answer("document_status", (network_id,))
+        return found
+
+    async def kyc_status(self, request_id: str) -> Decision:
+        """Recorded."""
+        found: Decision = self._answer("kyc_status", (request_id,))
+        return found
+
+    async def gstn_send_otp(self, gstin: str, text: str) -> None:
+        """Sent after the commit."""
+        self.messages.append(("gstn_send_otp", (gstin, text)))
+
+    async def send_sms(self, mobile: str, text: str) -> None:
+        """Sent after the commit."""
+        self.messages.append(("send_sms", (mobile, text)))
+
+    async def b2b_id_register(self, **_kwargs: Any) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def document_send(self, message: DocumentMessage) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def document_answer(self, **_kwargs: Any) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def kyc_submit(self, **_kwargs: Any) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+
+async def _ask(network: Network, question: Question) -> Any:
+    name, args, _ = question
+    try:
+        return await getattr(network, name)(*args)
+    except NetworkError as exc:
+        return exc
+
+
+async def run(
+    context: Context,
+    work: Callable[[UnitOfWork, Network], Awaitable[T]],
+    *,
+    field: tuple[str, ...],
+    undo: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+) -> mutation.Outcome[T]:
+    """Run ``work`` with the network's answers got outside any transaction; send what it
+    tells people after the commit (``undo`` if that fails)."""
+    network = context.app.network
+    answers: dict[Question, Any] = {}
+    for _ in range(MAX_PASSES):
+        stand_in = _StandIn(answers)
+        try:
+            outcome = await mutation.run(context, lambda uow: work(uow, stand_in))  # noqa: B023
+        except _NeedsAnswer as need:
+            answers[need.question] = await _ask(network, need.question)
+            continue
+        if outcome.errors or not stand_in.messages:
+            return outcome
+        try:
+            for name, args in stand_in.messages:
+                await getattr(network, name)(*args)
+        except NetworkError:
+            if undo is not None:
+                await mutation.run(context, undo)
+            return mutation.refuse(
+                UserError(
+                    ErrorCode.NETWORK_UNAVAILABLE, field,
+                    "The network did not take the message; try again in a moment.",
+                )
+            )  # fmt: skip
+        return outcome
+    return mutation.refuse(
+        UserError(ErrorCode.NETWORK_UNAVAILABLE, field, "The network did not answer; try again.")
+    )
+
+
+async def run_on(
+    context: Context,
+    global_id: str,
+    type_name: str,
+    field: tuple[str, ...],
+    work: Callable[[UnitOfWork, Viewer, uuid.UUID, Network], Awaitable[T]],
+    *,
+    undo: Callable[[UnitOfWork, uuid.UUID], Awaitable[None]] | None = None,
+    unavailable_field: tuple[str, ...] | None = None,
+) -> mutation.Outcome[T]:
+    """:func:`run` on the object a global id names (as :func:`resolvers.mutation.run_on`);
+    ``NETWORK_UNAVAILABLE`` goes on ``unavailable_field`` (``field`` by default)."""
+    viewer = await context.require_viewer()
+    key = mutation.decode(global_id, type_name, field)
+    if isinstance(key, UserError):
+        return mutation.refuse(key)
+
+    async def undo_for_key(uow: UnitOfWork) -> None:
+        if undo is not None:
+            await undo(uow, key)
+
+    return await run(
+        context,
+        lambda uow, network: work(uow, viewer, key, network),
+        field=unavailable_field or field,
+        undo=undo_for_key if undo is not None else None,
+    )
