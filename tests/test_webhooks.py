@@ -5,15 +5,27 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import func, select
 
-from db.models import InboundReceipt, OutboxMessage
+from db.models import B2BId, InboundReceipt, OrganisationEvent, OutboxMessage
 from resolvers.context import AppState
-from resolvers.services.network_wire import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
+from resolvers.dispatcher import Dispatcher
+from resolvers.services.network import DocumentMessage, InboundMessage
+from resolvers.services.network_wire import (
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+    inbound_to_json,
+    signature,
+)
+from simulator.network import SimulatedNetwork
+from tests.conftest import Api
+from tests.onboarding_helpers import create_b2b_id, ready_for_b2b_id, status
+from tests.trading import SHARMA_TRADERS, onboard
 
 URL = "/network/webhooks"
 
@@ -95,3 +107,72 @@ async def test_a_signed_body_that_is_not_a_message_is_refused_and_changes_nothin
     assert await _receipts(state) == 0
     async with state.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(OutboxMessage)) == 0
+
+
+@pytest.fixture
+def over_webhooks(
+    simulator: SimulatedNetwork, client: httpx.AsyncClient, state: AppState
+) -> Iterator[list[int]]:
+    """The in-process network delivers through the webhook route, signed, as the network
+    service does; the statuses it got back are kept."""
+    statuses: list[int] = []
+    real = simulator._handler
+
+    async def post(message: InboundMessage) -> None:
+        body = json.dumps(inbound_to_json(message)).encode()
+        answer = await client.post(URL, content=body, headers=_signed(state, body))
+        statuses.append(answer.status_code)
+        if answer.status_code != 200:
+            raise RuntimeError(answer.status_code)
+
+    simulator.set_inbound_handler(post)
+    yield statuses
+    assert real is not None
+    simulator.set_inbound_handler(real)
+
+
+async def test_a_decision_that_overtakes_its_submission_is_applied_once(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState,
+    over_webhooks: list[int],
+) -> None:  # fmt: skip
+    owner = await api.sign_up("owner")
+    org = await api.organisation(owner, "Sharma Traders")
+    await ready_for_b2b_id(api, simulator, owner, org)
+    await create_b2b_id(api, owner, org)
+    async with state.db.read() as session:
+        record = await session.scalar(select(B2BId))
+    assert record is not None
+    # The network's decision arrives before the dispatcher has recorded the submission.
+    message = simulator.message(
+        "B2B_ID_DECIDED", record.request_id, approved=True, reason=None,
+        data={"b2bId": record.value},
+    )  # fmt: skip
+    await simulator.deliver(message)
+    await simulator.deliver(message)  # and again
+    assert over_webhooks == [200, 200]
+    assert (await status(api, owner, org))["b2bId"]["status"] == "APPROVED"
+    await dispatcher.run_once()  # the submission's outcome finds it decided already
+    await simulator.advance(60)
+    assert (await status(api, owner, org))["b2bId"]["status"] == "APPROVED"
+    async with state.db.read() as session:
+        kinds = (await session.scalars(select(OrganisationEvent.kind))).all()
+    assert list(kinds).count("B2B_ID_APPROVED") == 1
+
+
+async def test_a_document_that_cannot_be_booked_is_answered_as_a_refusal(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, over_webhooks: list[int]
+) -> None:
+    await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
+    await simulator.document_send(
+        DocumentMessage(
+            network_id="NET-GANGA-1", kind="INVOICE", version=1, sender_b2b_id="ganga-steel",
+            receiver_b2b_id="sharma-traders", number="GS-1", document_date="2026-11-24",
+            total_paise=100, content={"lines": []},
+        )
+    )  # fmt: skip
+    await simulator.advance(5)  # delivered by webhook: taken (200), refused with a reason
+    assert over_webhooks[-1] == 200
+    await dispatcher.run_once()  # the refusal goes back through the network
+    held = simulator.world.documents["NET-GANGA-1"]
+    assert held.state == "REJECTED"
+    assert held.remarks
