@@ -45,6 +45,9 @@ from simulator.network import SimulatedNetwork
 logger = logging.getLogger("bharat_connect.simulator.api")
 
 MAX_REPLIES = 5000
+# The API participant (it hosts the B2B IDs registered through /v1/b2b-ids).
+HOSTED = "hosted"
+CALLER = "@caller"
 Operation = Callable[[dict[str, Any]], Awaitable[Any]]
 
 
@@ -59,11 +62,19 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
     # Idempotency key -> (the body's digest, status, answer).
     replies: dict[str, tuple[str, int, Any]] = {}
 
+    def participant(request: Request) -> str | None:
+        """Who calls: ``HOSTED`` (the API), an external participant's GSTIN, or nobody."""
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if hmac.compare_digest(given.encode(), api_key.encode()):
+            return HOSTED
+        found = network.world.participants.get(given)
+        return None if found is None else found.gstin
+
     async def call(request: Request, operation: Operation, *, write: bool) -> Response:
-        given = request.headers.get("authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {api_key}".encode()):
+        caller = participant(request)
+        if caller is None:
             return _error(401, "UNAUTHENTICATED", "Send Authorization: Bearer <API key>.")
-        key = request.headers.get("idempotency-key", "")
+        key = caller + ":" + request.headers.get("idempotency-key", "")
         if write and not 1 <= len(key) <= 200:
             return _error(400, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key (1-200).")
         raw = await request.body()
@@ -85,6 +96,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
                 return _error(400, "BAD_REQUEST", "The body is a JSON object.")
             body = parsed
         body.update(request.path_params)
+        body[CALLER] = caller
         body.update({f"?{k}": v for k, v in request.query_params.items()})
         logger.debug("%s %s (request %s)", request.method, request.url.path,
                      request.headers.get("x-request-id", "-"))  # fmt: skip
@@ -148,10 +160,23 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
     async def registration(body: dict[str, Any]) -> Any:
         return decision_to_json(await network.b2b_id_status(body["requestId"]))
 
+    def speaks_for(body: dict[str, Any], b2b_id: str) -> None:
+        """A participant sends and answers only as its own B2B IDs."""
+        entry = network.world.directory.get(b2b_id.lower())
+        caller = body[CALLER]
+        if entry is None:
+            return  # unknown senders and answerers are refused by the operation itself
+        mine = entry.hosted if caller == HOSTED else (not entry.hosted and entry.gstin == caller)
+        if not mine:
+            raise NetworkRefusedError("NOT_YOUR_B2B_ID", "This B2B ID is not yours.")
+
     async def send_document(body: dict[str, Any]) -> None:
-        await network.document_send(document_from_json(body))
+        document = document_from_json(body)
+        speaks_for(body, document.sender_b2b_id)
+        await network.document_send(document)
 
     async def answer_document(body: dict[str, Any]) -> None:
+        speaks_for(body, field_str(body, "answererB2BId"))
         await network.document_answer(
             network_id=body["networkId"], version=field_int(body, "version"),
             answerer_b2b_id=field_str(body, "answererB2BId"), action=field_str(body, "action"),

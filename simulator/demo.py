@@ -4,7 +4,7 @@ characters), some holding several B2B IDs, some private, one without GSTN API ac
 from __future__ import annotations
 
 from resolvers.services.identifiers import gstin_check_character
-from simulator.world import DirectoryEntry, TaxpayerRecord, World
+from simulator.world import DirectoryEntry, Participant, TaxpayerRecord, World
 
 
 def gstin(body14: str) -> str:
@@ -95,4 +95,10 @@ def demo_world() -> World:
         DirectoryEntry("tapti.internal", TAPTI_DL, "Tapti Foods", private=True),
     ):
         world.add_directory_entry(entry)
+    # The external businesses call the network themselves too (sandbox keys, public).
+    for name, gstin_of in (
+        ("ganga-steel", GANGA_UP), ("narmada-chemicals", NARMADA_GJ), ("tapti-foods", TAPTI_DL),
+    ):  # fmt: skip
+        key = f"sandbox-{name}-key"
+        world.participants[key] = Participant(name, key, gstin_of)
     return world

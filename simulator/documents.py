@@ -109,6 +109,10 @@ class Documents(NetworkCore):
     async def _task_tell_sender(
         self, network_id: str, version: int, action: str, remarks: str | None
     ) -> None:
+        held = self.world.documents.get(network_id)
+        sender = None if held is None else self.world.directory.get(held.sender.lower())
+        if sender is None or not sender.hosted:
+            return  # an external sender reads the answer with GET /v1/documents/{id}
         await self.deliver(
             self.message(
                 "DOCUMENT_ANSWERED", network_id, approved=action == "ACCEPT", reason=remarks,

@@ -13,6 +13,7 @@ from simulator.world import (
     Behaviour,
     DeadLetter,
     DirectoryEntry,
+    Participant,
     Review,
     SentDocument,
     SentMessage,
@@ -60,6 +61,7 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "documents": [_row(d) for d in world.documents.values()],
             "carried": [list(c) for c in world.carried],
             "deadLetters": [_row(d) for d in world.dead_letters],
+            "participants": [_row(p) for p in world.participants.values()],
             "behaviour": _row(world.behaviour),
         },
         "queue": [_plain([due, order, task, args]) for due, order, task, args in network.queue],
@@ -95,6 +97,7 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
     world.documents = {d["network_id"]: SentDocument(**d) for d in saved["documents"]}
     world.carried = [(c[0], c[1]) for c in saved["carried"]]
     world.dead_letters = [DeadLetter(**d) for d in saved["deadLetters"]]
+    world.participants = {p["api_key"]: Participant(**p) for p in saved.get("participants", [])}
     network.world = world
     network.restore_queue(
         [(due, order, task, args) for due, order, task, args in _back(data["queue"])]

@@ -92,6 +92,16 @@ class SentDocument:
     total_paise: int = 0
 
 
+@dataclass(frozen=True)
+class Participant:
+    """An external business that calls the network's participant API itself, with its own API
+    key (the sandbox's are public): it may send and answer documents as its own B2B IDs."""
+
+    name: str
+    api_key: str
+    gstin: str
+
+
 @dataclass
 class Behaviour:
     """How the simulated reviewers behave."""
@@ -125,6 +135,8 @@ class World:
     carried: list[tuple[str, int]] = field(default_factory=list)
     # Messages the service kept failing to take, given up on after MAX_DELIVERY_ATTEMPTS.
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    # External participants by API key.
+    participants: dict[str, Participant] = field(default_factory=dict)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:

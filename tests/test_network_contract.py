@@ -280,3 +280,42 @@ async def test_faults_mean_the_same_on_both_sides(net: Harness) -> None:
     await net.fault({"operation": "directory_search", "kind": "OUTAGE", "seconds": 60})
     with pytest.raises(NetworkUnavailableError):
         await net.port.directory_search(GANGA_UP)
+
+
+async def test_external_participants_call_with_their_own_keys(tmp_path: Path) -> None:
+    """An external business sends a document into a hosted organisation's inbox with its own
+    key; nobody sends as a B2B ID that is not theirs."""
+    async with _over_http(tmp_path) as net:
+        await _registered(net)
+        base = str(net.port.client.base_url)  # type: ignore[attr-defined]
+        document = {
+            "networkId": "NET-GS-9", "kind": "INVOICE", "version": 1,
+            "senderB2BId": "ganga-steel", "receiverB2BId": "sharma-traders", "number": "GS-9",
+            "documentDate": "2026-11-24", "totalPaise": 500, "content": {},
+        }  # fmt: skip
+        async with httpx.AsyncClient(base_url=base) as external:
+            ganga = {"authorization": "Bearer sandbox-ganga-steel-key", "idempotency-key": "1"}
+            sent = await external.post("/documents", json=document, headers=ganga)
+            assert sent.status_code == 200, sent.text
+            posing = await external.post(
+                "/documents", json={**document, "senderB2BId": "tapti-foods"},
+                headers={**ganga, "idempotency-key": "2"},
+            )  # fmt: skip
+            assert (posing.status_code, posing.json()["code"]) == (422, "NOT_YOUR_B2B_ID")
+            nobody = await external.post(
+                "/documents", json=document, headers={"authorization": "Bearer nope",
+                                                      "idempotency-key": "3"},
+            )  # fmt: skip
+            assert nobody.status_code == 401
+        # The API participant cannot send as an external business either.
+        with pytest.raises(NetworkRefusedError) as refused:
+            await net.port.document_send(
+                _invoice(receiver="tapti-foods").__class__(
+                    **{**_invoice().__dict__, "network_id": "X", "sender_b2b_id": "ganga-steel"}
+                )
+            )
+        assert refused.value.reason == "NOT_YOUR_B2B_ID"
+        await net.advance(5)
+        assert [(m.kind, m.data["senderB2BId"]) for m in net.received] == [
+            ("DOCUMENT_RECEIVED", "ganga-steel")
+        ]
