@@ -73,7 +73,7 @@ class DocumentLine:
         total = m.taxable_paise + m.cgst_paise + m.sgst_paise + m.utgst_paise + m.igst_paise
         return cls(
             position=m.position, description=m.description, hsn_sac=m.hsn_sac,
-            quantity=(decimal.Decimal(m.quantity_milli) / 1000).normalize(),
+            quantity=tax.plain(decimal.Decimal(m.quantity_milli) / 1000),
             unit_price=Money.from_paise(m.unit_price_paise), discount=Money.from_paise(m.discount_paise),
             tax_rate=rate_of(m), taxable=Money.from_paise(m.taxable_paise),
             cgst=Money.from_paise(m.cgst_paise), sgst=Money.from_paise(m.sgst_paise),

@@ -360,3 +360,24 @@ async def test_dates_outside_the_gst_era_or_too_far_ahead_are_refused(
     await api.ok(
         CREATE, {"i": {**_doc(org, delhi), "documentDate": "2017-07-01"}}, token=owner.token
     )
+
+
+async def test_round_quantities_and_rates_read_as_plain_numbers(api: Api) -> None:
+    """Ten stays "10" and 40 % stays "40" (never "1E+1")."""
+    owner, org, local, _ = await _seller(api)
+    lines = [
+        {**LAPTOP, "quantity": "10", "taxRate": "40"},
+        {**LAPTOP, "quantity": "2.50", "taxRate": "18"},
+        {**LAPTOP, "quantity": "100", "taxRate": "0.25"},
+    ]
+    made = await api.ok(
+        """mutation($i: DocumentCreateInput!) { documentCreate(input: $i) { document {
+            lines { quantity taxRate } } userErrors { code field message } } }""",
+        {"i": _doc(org, local, lines=lines)},
+        token=owner.token,
+    )
+    assert made["documentCreate"]["document"]["lines"] == [
+        {"quantity": "10", "taxRate": "40"},
+        {"quantity": "2.5", "taxRate": "18"},
+        {"quantity": "100", "taxRate": "0.25"},
+    ]

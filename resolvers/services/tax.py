@@ -100,6 +100,17 @@ class LineError(ValueError):
         self.field = field
 
 
+def plain(value: decimal.Decimal) -> decimal.Decimal:
+    """``value`` without trailing zeros and never in exponent form (10 stays "10", not "1E+1")."""
+    normal = value.normalize()
+    exponent = normal.as_tuple().exponent
+    return (
+        normal.quantize(decimal.Decimal(1))
+        if isinstance(exponent, int) and exponent > 0
+        else normal
+    )
+
+
 def paise(amount: decimal.Decimal) -> int:
     """Rupees to whole paise, half up."""
     return int((amount * 100).quantize(decimal.Decimal(1), rounding=decimal.ROUND_HALF_UP))

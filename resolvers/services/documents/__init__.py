@@ -350,7 +350,7 @@ async def update(
 
 def rate_of(line: DocumentLine) -> decimal.Decimal:
     """A stored line's tax rate in percent."""
-    return (decimal.Decimal(line.tax_rate_bp) / 100).normalize()
+    return tax.plain(decimal.Decimal(line.tax_rate_bp) / 100)
 
 
 async def void(
