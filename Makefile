@@ -9,7 +9,7 @@ STAMP := $(VENV)/.setup-stamp
 ASSETS := server/graphiql/node_modules/.package-lock.json
 JS_CLIENT := tests/js/node_modules/.package-lock.json
 
-.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres schema bench clean
+.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres schema bench bench-statements clean
 
 setup: $(STAMP) $(ASSETS)
 
@@ -52,7 +52,12 @@ test: lint typecheck test-sqlite test-postgres
 schema: setup
 	$(PY) -m server.cli schema > schema/schema.graphql
 
+# The benchmark against the raw-driver baseline B1 (PostgreSQL at 127.0.0.1:5432; it creates
+# and drops its own database) and the in-process latency / statement-count benchmark.
 bench: setup
+	$(PY) -m bench.compare
+
+bench-statements: setup
 	$(PY) -m bench.run
 
 clean:

@@ -1,0 +1,371 @@
+"""The benchmark against a raw-driver baseline (``make bench``; PostgreSQL).
+
+It creates (and drops) its own PostgreSQL database, seeds a realistic tenant through the API
+(200 contacts, 2,000 documents of one to three lines), then serves the API (production
+settings, one worker) and B1 (``bench/baseline.py``, Starlette + asyncpg) side by side on
+loopback ports, checks they answer the document list with equal JSON, and measures, in
+interleaved rounds (medians of ``BENCH_ROUNDS``, at least 3):
+
+- the document list, pages of 50 and 5: requests/s at fixed concurrency, p50/p99, server CPU
+  per request (from ``/proc``), and database round trips per request (counted in process);
+- p99 under an open-loop load at 80 % of each side's own maximum;
+- the API's cold start (spawn to healthy) and idle memory.
+
+Prints a table and writes ``bench/results.json`` ({"metrics": {name: {value, unit, baseline,
+ratio}}}). Numbers depend on the machine: the ratios are what to compare.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+import httpx
+
+from bench.baseline import QUERY
+
+ROOT = Path(__file__).resolve().parent.parent
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+ROUNDS = max(3, int(os.environ.get("BENCH_ROUNDS", "3")))
+SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
+CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
+CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
+DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
+PASSWORD = "Bench-Password-2026"
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def _rss_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+async def _gql(
+    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
+) -> dict[str, Any]:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    answer = await client.post("/graphql", json={"query": query, "variables": variables},
+                               headers=headers)  # fmt: skip
+    body: dict[str, Any] = answer.json()
+    if body.get("errors"):
+        raise RuntimeError(body["errors"])
+    data: dict[str, Any] = body["data"]
+    for value in data.values():
+        if isinstance(value, dict) and value.get("userErrors"):
+            raise RuntimeError(value["userErrors"])
+    return data
+
+
+async def _seed(database_url: str) -> tuple[str, str, int]:
+    """A tenant, seeded through the API in process; (token, organisation id, round trips of
+    one page of 50 counted in process)."""
+    from server.app import create_app
+    from server.settings import Settings
+
+    settings = Settings.from_env({
+        "DATABASE_URL": database_url, "SEED_DEMO": "false", "PASSWORD_HASH_PROFILE": "fast",
+        "MAX_ORGANISATIONS_PER_DAY": "100", "LOG_LEVEL": "WARNING",
+    })  # fmt: skip
+    from dataclasses import replace
+
+    app = create_app(replace(settings, background_tasks=False))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            data = await _gql(client, """mutation($i: AccountSignUpInput!) { accountSignUp(
+                input: $i) { accessToken { token } } }""",
+                {"i": {"email": "owner@bench.example", "password": PASSWORD,
+                       "displayName": "Owner"}})  # fmt: skip
+            token = str(data["accountSignUp"]["accessToken"]["token"])
+            data = await _gql(client, """mutation($i: OrganisationCreateInput!) {
+                organisationCreate(input: $i) { organisation { id } } }""",
+                {"i": {"name": "Bench Traders"}}, token)  # fmt: skip
+            org = str(data["organisationCreate"]["organisation"]["id"])
+            await _gql(client, """mutation($i: OrganisationGstinAddInput!) {
+                organisationGstinAdd(input: $i) { gstin { gstin } } }""",
+                {"i": {"organisationId": org, "gstin": "27AAPFS1234K1ZW"}}, token)  # fmt: skip
+            contacts = await _many(CONTACTS, lambda i: _contact(client, token, org, i))
+            await _many(
+                DOCUMENTS, lambda i: _document(client, token, org, contacts[i % len(contacts)], i)
+            )
+            trips = await _round_trips(app, client, token, org)
+    return token, org, trips
+
+
+async def _many(count: int, make: Callable[[int], Awaitable[str]]) -> list[str]:
+    made: list[str] = [""] * count
+    queue = iter(range(count))
+
+    async def worker() -> None:
+        for index in queue:
+            made[index] = await make(index)
+
+    await asyncio.gather(*(worker() for _ in range(8)))
+    return made
+
+
+async def _contact(client: httpx.AsyncClient, token: str, org: str, index: int) -> str:
+    data = await _gql(client, """mutation($i: ContactCreateInput!) { contactCreate(input: $i) {
+        contact { id } } }""", {"i": {"organisationId": org, "contact": {
+        "displayName": f"Customer {index:03d}", "isCustomer": True,
+        "gstTreatment": "UNREGISTERED", "placeOfSupply": "27"}}}, token)  # fmt: skip
+    return str(data["contactCreate"]["contact"]["id"])
+
+
+async def _document(
+    client: httpx.AsyncClient, token: str, org: str, contact: str, index: int
+) -> str:
+    lines = [
+        {"description": f"Item {index}-{n}", "hsnSac": "8471", "quantity": str(1 + n * 5),
+         "unitPrice": f"{100 + index % 900}.50", "taxRate": "18"}
+        for n in range(1 + index % 3)
+    ]  # fmt: skip
+    data = await _gql(client, """mutation($i: DocumentCreateInput!) { documentCreate(input: $i) {
+        document { id } } }""", {"i": {"organisationId": org, "kind": "INVOICE",
+        "contactId": contact, "documentDate": "2026-11-24", "lines": lines}}, token)  # fmt: skip
+    return str(data["documentCreate"]["document"]["id"])
+
+
+async def _round_trips(app: Any, client: httpx.AsyncClient, token: str, org: str) -> int:
+    """Statements and transaction commands one page of 50 sends to PostgreSQL."""
+    import asyncpg.transaction
+    from sqlalchemy import event
+
+    state = app.state.bc
+    count = [0]
+
+    def statement(*_args: Any) -> None:
+        count[0] += 1
+
+    real = {n: getattr(asyncpg.transaction.Transaction, n) for n in ("start", "commit", "rollback")}
+
+    def counting(name: str) -> Any:
+        async def wrapped(self: Any) -> None:
+            count[0] += 1
+            await real[name](self)
+
+        return wrapped
+
+    await _gql(client, QUERY, {"org": org, "first": 50}, token)  # warm caches and the pool
+    event.listen(state.db.engine.sync_engine, "before_cursor_execute", statement)
+    for name in real:
+        setattr(asyncpg.transaction.Transaction, name, counting(name))
+    try:
+        await _gql(client, QUERY, {"org": org, "first": 50}, token)
+    finally:
+        event.remove(state.db.engine.sync_engine, "before_cursor_execute", statement)
+        for name, method in real.items():
+            setattr(asyncpg.transaction.Transaction, name, method)
+    return count[0]
+
+
+async def _healthy(url: str, path: str = "/healthz", body: dict[str, Any] | None = None) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(600):
+            try:
+                if body is None:
+                    answer = await client.get(url + path)
+                else:
+                    answer = await client.post(url + path, json=body)
+                if answer.status_code < 500:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.05)
+    msg = f"{url} did not start"
+    raise RuntimeError(msg)
+
+
+def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
+    return subprocess.Popen(
+        [sys.executable, "-m", *args], cwd=ROOT, env={**os.environ, **env},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+
+
+async def _closed_loop(
+    url: str, pid: int, token: str, org: str, first: int
+) -> tuple[float, float, float, float]:
+    """(requests/s, p50 ms, p99 ms, server CPU ms per request) at fixed concurrency."""
+    body = {"query": QUERY, "variables": {"org": org, "first": first}}
+    headers = {"authorization": f"Bearer {token}"}
+    latencies: list[float] = []
+    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        deadline = time.perf_counter() + SECONDS
+        cpu_before = _cpu_seconds(pid)
+
+        async def worker() -> None:
+            while time.perf_counter() < deadline:
+                started = time.perf_counter()
+                answer = await client.post("/graphql", json=body, headers=headers)
+                answer.raise_for_status()
+                latencies.append(time.perf_counter() - started)
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
+        elapsed = time.perf_counter() - started
+        cpu = _cpu_seconds(pid) - cpu_before
+    latencies.sort()
+    return (
+        len(latencies) / elapsed,
+        latencies[len(latencies) // 2] * 1000,
+        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+        cpu / len(latencies) * 1000,
+    )
+
+
+async def _open_loop(url: str, token: str, org: str, rate: float) -> float:
+    """p99 (ms) when requests arrive at ``rate`` per second whatever the answers do."""
+    body = {"query": QUERY, "variables": {"org": org, "first": 50}}
+    headers = {"authorization": f"Bearer {token}"}
+    latencies: list[float] = []
+    async with httpx.AsyncClient(base_url=url, timeout=30,
+                                 limits=httpx.Limits(max_connections=256)) as client:  # fmt: skip
+
+        async def one() -> None:
+            started = time.perf_counter()
+            await client.post("/graphql", json=body, headers=headers)
+            latencies.append(time.perf_counter() - started)
+
+        tasks = []
+        start = time.perf_counter()
+        total = int(rate * SECONDS)
+        for n in range(total):
+            delay = start + n / rate - time.perf_counter()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one()))
+        await asyncio.gather(*tasks)
+    latencies.sort()
+    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
+
+
+def _metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
+    ratio = None if baseline in (None, 0) else round(value / baseline, 3)
+    return {"value": round(value, 3), "unit": unit, "baseline": baseline if baseline is None
+            else round(baseline, 3), "ratio": ratio}  # fmt: skip
+
+
+async def main() -> None:  # noqa: PLR0915 (one run, start to end)
+    name = f"bc_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    await admin.execute(f'CREATE DATABASE "{name}"')
+    base = ADMIN_URL.rsplit("/", 1)[0]
+    database_url = f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}"
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        print(f"seeding {CONTACTS} contacts and {DOCUMENTS} documents ...", file=sys.stderr)
+        token, org, trips = await _seed(database_url)
+        api_port, b1_port = _free_port(), _free_port()
+        spawned = time.perf_counter()
+        api = _spawn(["server.cli", "serve"], {
+            "DATABASE_URL": database_url, "PORT": str(api_port), "WORKERS": "1",
+            "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
+            "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
+            "NETWORK_WEBHOOK_SECRET": "s" * 40, "MIGRATE_ON_START": "false",
+        })  # fmt: skip
+        processes.append(api)
+        api_url = f"http://127.0.0.1:{api_port}"
+        await _healthy(api_url)
+        cold_start = time.perf_counter() - spawned
+        await asyncio.sleep(1)
+        idle_rss = _rss_kib(api.pid) / 1024
+        b1 = _spawn(
+            ["uvicorn", "bench.baseline:app", "--port", str(b1_port), "--log-level", "warning",
+             "--no-access-log"],
+            {"BENCH_DATABASE_URL": database_url},
+        )  # fmt: skip
+        processes.append(b1)
+        b1_url = f"http://127.0.0.1:{b1_port}"
+        await _healthy(b1_url, "/graphql", {"variables": {}})
+        async with httpx.AsyncClient() as client:
+            for first in (50, 5):
+                answers = [
+                    (await client.post(url + "/graphql", headers={"authorization": f"Bearer {token}"},
+                                       json={"query": QUERY, "variables": {"org": org, "first": first}})).json()
+                    for url in (api_url, b1_url)
+                ]  # fmt: skip
+                assert answers[0] == answers[1], "B1 and the API answer differently"
+        print("B1 and the API answer with equal JSON; measuring ...", file=sys.stderr)
+        rows: dict[str, list[tuple[float, float, float, float]]] = {}
+        for _ in range(ROUNDS):
+            for first in (50, 5):
+                for side, url, pid in (("api", api_url, api.pid), ("b1", b1_url, b1.pid)):
+                    rows.setdefault(f"{side}{first}", []).append(
+                        await _closed_loop(url, pid, token, org, first)
+                    )
+
+        def median(key: str, index: int) -> float:
+            return statistics.median(r[index] for r in rows[key])
+
+        p99_at_80 = {}
+        for side, url in (("api", api_url), ("b1", b1_url)):
+            p99_at_80[side] = statistics.median(
+                [await _open_loop(url, token, org, 0.8 * median(f"{side}50", 0))
+                 for _ in range(ROUNDS)]
+            )  # fmt: skip
+    finally:
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
+        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await admin.close()
+    metrics: dict[str, Any] = {}
+    for first in (50, 5):
+        metrics[f"documents_page{first}_rps"] = _metric(
+            median(f"api{first}", 0), "req/s", median(f"b1{first}", 0)
+        )
+        metrics[f"documents_page{first}_p50"] = _metric(
+            median(f"api{first}", 1), "ms", median(f"b1{first}", 1)
+        )
+        metrics[f"documents_page{first}_p99"] = _metric(
+            median(f"api{first}", 2), "ms", median(f"b1{first}", 2)
+        )
+        metrics[f"documents_page{first}_cpu_per_request"] = _metric(
+            median(f"api{first}", 3), "ms", median(f"b1{first}", 3)
+        )
+    metrics["documents_page50_round_trips"] = _metric(trips, "round trips", 5)
+    metrics["documents_page50_p99_at_80pct"] = _metric(p99_at_80["api"], "ms", p99_at_80["b1"])
+    metrics["cold_start"] = _metric(cold_start, "s", None)
+    metrics["idle_rss"] = _metric(idle_rss, "MiB", None)
+    machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
+    result = {"machine": machine, "rounds": ROUNDS, "seconds": SECONDS,
+              "concurrency": CONCURRENCY, "metrics": metrics}  # fmt: skip
+    (ROOT / "bench" / "results.json").write_text(json.dumps(result, indent=2) + "\n")
+    print(f"\n{machine}; {ROUNDS} rounds of {SECONDS:g} s at concurrency {CONCURRENCY}")
+    print(f"{'metric':40} {'API':>12} {'B1':>12} {'ratio':>8}")
+    for key, m in metrics.items():
+        b = "" if m["baseline"] is None else f"{m['baseline']:>12.2f}"
+        r = "" if m["ratio"] is None else f"{m['ratio']:>8.2f}"
+        print(f"{key:40} {m['value']:>9.2f} {m['unit'][:2]:2} {b:>12} {r:>8}")
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
