@@ -14,6 +14,7 @@ import heapq
 import itertools
 import logging
 import random
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -50,6 +51,9 @@ class NetworkCore:
         self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
         self._handler: InboundHandler | None = None
         self.queue: list[Scheduled] = []
+        # Tasks taken off the queue and not finished yet: saved with the queue, so a task a
+        # crash interrupted runs again after the restart (deliveries are at least once).
+        self.in_flight: list[Scheduled] = []
         self.failed_deliveries: dict[str, int] = {}
         self._order = itertools.count()
         self._wake = asyncio.Event()
@@ -62,6 +66,7 @@ class NetworkCore:
         self.faults = Faults()
         self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
         self.queue.clear()
+        self.in_flight.clear()
         self.failed_deliveries.clear()
         self.changed()
 
@@ -98,12 +103,17 @@ class NetworkCore:
         """Run every task that is due; returns how many ran."""
         ran = 0
         while self.queue and self.queue[0][0] <= self.clock.now():
-            _, _, task, arguments = heapq.heappop(self.queue)
+            entry = heapq.heappop(self.queue)
+            self.in_flight.append(entry)
             self.changed()
+            _, _, task, arguments = entry
             try:
                 await getattr(self, f"_task_{task}")(**arguments)
             except Exception:  # a failing task must not stop the world
                 logger.exception("simulator task %s failed", task)
+            finally:
+                self.in_flight.remove(entry)
+                self.changed()
             ran += 1
         return ran
 
@@ -127,10 +137,18 @@ class NetworkCore:
         """How many scheduled tasks wait."""
         return len(self.queue)
 
-    async def run(self, tick: float = 0.2) -> None:
-        """Serve: run due tasks as real time passes (until cancelled)."""
+    async def run(
+        self, tick: float = 0.2, after: Callable[[], Awaitable[None]] | None = None
+    ) -> None:
+        """Serve: run due tasks as real time passes (until cancelled); ``after`` each pass
+        (the network service saves its state there)."""
         while True:
-            await self.run_due()
+            try:
+                await self.run_due()
+                if after is not None:
+                    await after()
+            except Exception:  # keep serving; what failed is logged and stays scheduled
+                logger.exception("network timetable pass failed")
             self._wake.clear()
             delay = tick
             if self.queue:
@@ -198,6 +216,11 @@ class NetworkCore:
 
     def _deliver_later(self, seconds: float, message: InboundMessage) -> None:
         self.schedule(seconds, "deliver", message=inbound_to_json(message))
+
+    def send(self, message: InboundMessage) -> None:
+        """Deliver ``message`` to the hosted participant as the next task (so that a delivery
+        is saved with the state until it is done)."""
+        self._deliver_later(0, message)
 
     async def deliver(self, message: InboundMessage) -> None:
         """Hand ``message`` to the hosted participant; if it fails, try again later with

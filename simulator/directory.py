@@ -66,7 +66,7 @@ class Directory(NetworkCore):
         if entry is not None:
             entry.state = review.state
         self.changed()
-        await self.deliver(
+        self.send(
             self.message(
                 "B2B_ID_DECIDED", review.request_id, approved=reason is None, reason=reason,
                 data={"b2bId": review.subject},

@@ -76,7 +76,7 @@ class Documents(NetworkCore):
         if document is None:
             return
         sender = self.world.directory.get(document.sender.lower())
-        await self.deliver(
+        self.send(
             self.message(
                 "DOCUMENT_RECEIVED", document.network_id, approved=True, reason=None,
                 data={
@@ -113,7 +113,7 @@ class Documents(NetworkCore):
         sender = None if held is None else self.world.directory.get(held.sender.lower())
         if sender is None or not sender.hosted:
             return  # an external sender reads the answer with GET /v1/documents/{id}
-        await self.deliver(
+        self.send(
             self.message(
                 "DOCUMENT_ANSWERED", network_id, approved=action == "ACCEPT", reason=remarks,
                 data={"action": action, "version": version},

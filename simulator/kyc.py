@@ -40,7 +40,7 @@ class KycReviews(NetworkCore):
         review.state = "APPROVED" if approved else "REJECTED"
         review.reason = None if approved else behaviour.kyc_reject_reason
         self.changed()
-        await self.deliver(
+        self.send(
             self.message("KYC_DECIDED", review.request_id, approved=approved, reason=review.reason)
         )
 

@@ -66,21 +66,6 @@ def create_service(
     async def save() -> None:
         await store.save(network)
 
-    async def serve_timetable() -> None:
-        while True:
-            try:
-                await network.run_due()
-                await save()
-            except Exception:  # keep serving; what failed is logged and stays scheduled
-                logger.exception("network timetable pass failed")
-            network._wake.clear()
-            delay = 0.2
-            if network.queue:
-                due = (network.queue[0][0] - network.clock.now()).total_seconds()
-                delay = min(delay, max(due, 0.0))
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(network._wake.wait(), timeout=delay)
-
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         saved = await store.open()
@@ -96,7 +81,7 @@ def create_service(
                 "network service: state loaded (%s documents, %s scheduled tasks)",
                 len(network.world.documents), len(network.queue),
             )  # fmt: skip
-        task = asyncio.create_task(serve_timetable(), name="network-timetable")
+        task = asyncio.create_task(network.run(after=save), name="network-timetable")
         logger.info("network service ready; webhooks to %s", settings.webhook_url)
         try:
             yield

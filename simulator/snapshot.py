@@ -64,7 +64,11 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "participants": [_row(p) for p in world.participants.values()],
             "behaviour": _row(world.behaviour),
         },
-        "queue": [_plain([due, order, task, args]) for due, order, task, args in network.queue],
+        # What was running when saved runs again after a restart.
+        "queue": [
+            _plain([due, order, task, args])
+            for due, order, task, args in [*network.in_flight, *network.queue]
+        ],
         "faults": {
             "queued": {
                 op: [None if f is None else _row(f) for f in q]

@@ -162,6 +162,7 @@ async def test_a_rejected_bill_is_deleted_and_late_echoes_are_ignored(
     held = simulator.world.documents[sent["networkId"]]
     assert held.state == "REJECTED"
     await simulator._task_hand_over(held.network_id, held.version)
+    assert await simulator.run_due() == 1  # the echo was delivered
     assert await inbox(api, buyer, buyer_org) == []
     async with state.db.read() as session:
         assert await session.scalar(select(func.count()).select_from(InboxTombstone)) == 1
