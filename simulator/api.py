@@ -74,8 +74,9 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
         caller = participant(request)
         if caller is None:
             return _error(401, "UNAUTHENTICATED", "Send Authorization: Bearer <API key>.")
-        key = caller + ":" + request.headers.get("idempotency-key", "")
-        if write and not 1 <= len(key) <= 200:
+        given_key = request.headers.get("idempotency-key", "")
+        key = f"{caller}:{given_key}"
+        if write and not 1 <= len(given_key) <= 200:
             return _error(400, "IDEMPOTENCY_KEY_REQUIRED", "Send an Idempotency-Key (1-200).")
         raw = await request.body()
         digest = hashlib.sha256(request.url.path.encode() + b"\0" + raw).hexdigest()

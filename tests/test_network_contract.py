@@ -307,6 +307,13 @@ async def test_external_participants_call_with_their_own_keys(tmp_path: Path) ->
                                                       "idempotency-key": "3"},
             )  # fmt: skip
             assert nobody.status_code == 401
+            keyless = await external.post(
+                "/documents", json=document,
+                headers={"authorization": "Bearer sandbox-ganga-steel-key"},
+            )  # fmt: skip
+            assert (keyless.status_code, keyless.json()["code"]) == (
+                400, "IDEMPOTENCY_KEY_REQUIRED",
+            )  # fmt: skip
         # The API participant cannot send as an external business either.
         with pytest.raises(NetworkRefusedError) as refused:
             await net.port.document_send(
