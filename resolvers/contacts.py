@@ -112,6 +112,9 @@ async def link_many(
             uow, viewer, network, organisation_id=key, links=decoded, now=app.now()
         ),
         unavailable_field=("input", "links"),
+        # Every contact's directory search asked up front, at once: one pass.
+        questions=lambda uow, viewer, _key: contacts.link_questions(uow, viewer, decoded),
+        tries=contacts.LOOKUP_TRIES,
     )  # fmt: skip
 
 

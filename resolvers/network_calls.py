@@ -16,6 +16,7 @@ challenge nobody received is withdrawn) and the field gets ``NETWORK_UNAVAILABLE
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
@@ -33,11 +34,13 @@ from resolvers.services.network import (
     InboundHandler,
     Network,
     NetworkError,
+    NetworkTimeoutError,
     Taxpayer,
 )
 
 T = TypeVar("T")
 MAX_PASSES = 8
+PREFETCH_CONCURRENCY = 8
 Question = tuple[str, tuple[Any, ...], int]
 
 
@@ -135,17 +138,46 @@ async def _ask(network: Network, question: Question) -> Any:
         return exc
 
 
+async def _prefetch(
+    network: Network, questions: list[tuple[str, tuple[Any, ...]]], tries: int
+) -> dict[Question, Any]:
+    """Ask ``questions`` at once (a few at a time); one that times out is asked again, up to
+    ``tries`` times, as the work itself would."""
+    answers: dict[Question, Any] = {}
+    gate = asyncio.Semaphore(PREFETCH_CONCURRENCY)
+
+    async def ask(name: str, args: tuple[Any, ...]) -> None:
+        for occurrence in range(tries):
+            async with gate:
+                answer = await _ask(network, (name, args, occurrence))
+            answers[(name, args, occurrence)] = answer
+            if not isinstance(answer, NetworkTimeoutError):
+                return
+
+    await asyncio.gather(*(ask(name, args) for name, args in dict.fromkeys(questions)))
+    return answers
+
+
 async def run(
     context: Context,
     work: Callable[[UnitOfWork, Network], Awaitable[T]],
     *,
     field: tuple[str, ...],
     undo: Callable[[UnitOfWork], Awaitable[None]] | None = None,
+    questions: Callable[[UnitOfWork], Awaitable[list[tuple[str, tuple[Any, ...]]]]] | None = None,
+    tries: int = 1,
 ) -> mutation.Outcome[T]:
     """Run ``work`` with the network's answers got outside any transaction; send what it
-    tells people after the commit (``undo`` if that fails)."""
+    tells people after the commit (``undo`` if that fails). ``questions``, read in a short
+    transaction first, are asked before the first pass (all at once, each up to ``tries``
+    times): a bulk operation needs one pass, not one per question."""
     network = context.app.network
     answers: dict[Question, Any] = {}
+    if questions is not None:
+        asked = await mutation.run(context, questions)
+        if asked.errors:
+            return mutation.refuse(asked.errors[0])
+        answers = await _prefetch(network, asked.value or [], tries)
     for _ in range(MAX_PASSES):
         stand_in = _StandIn(answers)
         try:
@@ -182,6 +214,11 @@ async def run_on(
     *,
     undo: Callable[[UnitOfWork, uuid.UUID], Awaitable[None]] | None = None,
     unavailable_field: tuple[str, ...] | None = None,
+    questions: Callable[
+        [UnitOfWork, Viewer, uuid.UUID], Awaitable[list[tuple[str, tuple[Any, ...]]]]
+    ]
+    | None = None,
+    tries: int = 1,
 ) -> mutation.Outcome[T]:
     """:func:`run` on the object a global id names (as :func:`resolvers.mutation.run_on`);
     ``NETWORK_UNAVAILABLE`` goes on ``unavailable_field`` (``field`` by default)."""
@@ -194,9 +231,14 @@ async def run_on(
         if undo is not None:
             await undo(uow, key)
 
+    async def questions_for_key(uow: UnitOfWork) -> list[tuple[str, tuple[Any, ...]]]:
+        return [] if questions is None else await questions(uow, viewer, key)
+
     return await run(
         context,
         lambda uow, network: work(uow, viewer, key, network),
         field=unavailable_field or field,
         undo=undo_for_key if undo is not None else None,
+        questions=questions_for_key if questions is not None else None,
+        tries=tries,
     )

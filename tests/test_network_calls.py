@@ -23,7 +23,7 @@ from tests.onboarding_helpers import (
     verify_mobile,
 )
 from tests.test_dispatcher_lease import NoTransactionNetwork
-from tests.trading import KAVERI_COMPONENTS, LINK, onboard
+from tests.trading import KAVERI_COMPONENTS, LINK, SHARMA_TRADERS, onboard
 
 
 @pytest.fixture
@@ -83,3 +83,33 @@ async def test_an_otp_that_could_not_be_sent_is_withdrawn(
         "NETWORK_UNAVAILABLE"
     )
     await api.ok(MOBILE_OTP, mobile, token=owner.token)
+
+
+async def test_a_bulk_link_asks_every_gstin_up_front_and_links_them_all(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Any, watched: NoTransactionNetwork
+) -> None:
+    from simulator.demo import gstin
+    from simulator.world import DirectoryEntry
+    from tests.test_contacts import LINK_BULK
+
+    owner, org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
+    links = []
+    for index in range(12):
+        value = gstin(f"27AABC{chr(65 + index)}{1000 + index}Q1Z")
+        simulator.world.add_directory_entry(DirectoryEntry(f"firm-{index}", value, f"Firm {index}"))
+        made = await api.ok(
+            "mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id } } }",
+            {"i": {"organisationId": org, "contact": {"displayName": f"Firm {index}",
+                   "isVendor": True, "gstin": value, "gstTreatment": "REGISTERED_REGULAR"}}},
+            token=owner.token,
+        )  # fmt: skip
+        links.append(
+            {"contactId": made["contactCreate"]["contact"]["id"], "b2bId": f"firm-{index}"}
+        )
+    watched.calls.clear()
+    done = await api.ok(
+        LINK_BULK, {"i": {"organisationId": org, "links": links}}, token=owner.token
+    )
+    results = done["contactB2BIdLinkBulk"]["results"]
+    assert [r["contact"]["b2bId"] for r in results] == [f"firm-{i}" for i in range(12)]
+    assert watched.calls == ["directory_search"] * 12  # each asked once, outside transactions

@@ -317,6 +317,15 @@ async def unlink(
     return contact
 
 
+async def link_questions(
+    uow: UnitOfWork, viewer: Viewer, links: list[tuple[uuid.UUID, str]]
+) -> list[tuple[str, tuple[str, ...]]]:
+    """The directory searches a bulk link will need (one per GSTIN of the contacts named)."""
+    contacts = await repo.visible_by_ids(uow.session, viewer.account_id, [c for c, _ in links])
+    gstins = sorted({c.gstin for c in contacts if c.gstin is not None})
+    return [("directory_search", (gstin,)) for gstin in gstins]
+
+
 async def link_many(
     uow: UnitOfWork,
     viewer: Viewer,
