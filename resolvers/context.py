@@ -21,6 +21,7 @@ from db.repositories import account as account_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.broker import Broker
 from resolvers.errors import UnauthenticatedError
+from resolvers.feeds import Feeds
 from resolvers.loaders import Loaders
 from resolvers.services import accounts
 from resolvers.services.accounts import Viewer
@@ -46,10 +47,12 @@ class AppState:
     dispatcher: Dispatcher | None = None
     storage: DocumentStorage | None = None
     sessions: SocketSessions = field(init=False)
+    feeds: Feeds = field(init=False)
 
     def __post_init__(self) -> None:
         # Tokens are issued and checked against real time, and so are their sockets.
         self.sessions = SocketSessions(utcnow)
+        self.feeds = Feeds(self)
 
     def now(self) -> datetime:
         """The service's time (a manual clock in tests)."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import binascii
 import uuid
@@ -14,7 +13,7 @@ from db.pagination import Page
 from db.repositories import account as account_repo
 from db.repositories import event as event_repo
 from db.repositories import organisation as repo
-from resolvers import mutation
+from resolvers import feeds, mutation
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError, ForbiddenError
 from resolvers.ids import decode_typed_id
@@ -22,9 +21,7 @@ from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import organisations, throttle
 
-EVENT_BATCH = 100
 # How often an idle subscription re-checks that its viewer may still see the organisation.
-RECHECK_SECONDS = 15.0
 
 
 async def create(
@@ -183,26 +180,20 @@ async def events(
     if key is None or not await allowed():
         raise ForbiddenError("No such organisation, or you are not a member of it.")
 
-    async with context.app.broker.listen(key) as queue:
+    subscriber = feeds.Subscriber(viewer.account_id, viewer.token_id)
+    async with context.app.feeds.join(key, subscriber) as feed:
         if cursor is None:
-            async with db.read() as session:
-                cursor = await event_repo.last_seq(session, key)
-        while True:
-            async with db.read() as session:
-                batch = await event_repo.after(session, key, cursor, EVENT_BATCH)
-            if batch and not await allowed():
-                return
+            cursor = feed.cursor
+        while subscriber.allowed:
+            batch = feed.kept_after(cursor)
+            if batch is None:  # behind what the feed keeps: read the log itself
+                async with db.read() as session:
+                    batch = await event_repo.after(session, key, cursor, feeds.EVENT_BATCH)
             for event in batch:
+                if not subscriber.allowed:
+                    return
                 context.fresh_loaders()
                 yield event
                 cursor = event.seq
-            if len(batch) == EVENT_BATCH:
-                continue
-            try:
-                await asyncio.wait_for(queue.get(), timeout=RECHECK_SECONDS)
-            except TimeoutError:
-                if not await allowed():
-                    return
-            # Every wake-up (a new seq or a RESYNC) means "read after the cursor": drain them.
-            while not queue.empty():
-                queue.get_nowait()
+            if not batch:
+                await feed.wait_past(cursor, subscriber)

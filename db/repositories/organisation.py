@@ -127,6 +127,21 @@ async def lock(session: AsyncSession, organisation_id: uuid.UUID) -> Organisatio
     )
 
 
+async def members_among(
+    session: AsyncSession, organisation_id: uuid.UUID, account_ids: set[uuid.UUID]
+) -> set[uuid.UUID]:
+    """Those of ``account_ids`` that are members of ``organisation_id``."""
+    if not account_ids:
+        return set()
+    rows = await session.scalars(
+        select(Membership.account_id).where(
+            Membership.organisation_id == organisation_id,
+            Membership.account_id.in_(list(account_ids)),
+        )
+    )
+    return set(rows.all())
+
+
 async def membership_in(
     session: AsyncSession, organisation_id: uuid.UUID, account_id: uuid.UUID
 ) -> Membership | None:
