@@ -175,9 +175,13 @@ class Document(Node):
     created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
     updated_at: dt.datetime = strawberry.field(description="When it last changed (UTC).")
     _model: strawberry.Private[DocumentModel]
+    # The page's contacts and lines, when the list loaded them for all its documents at once.
+    _prefetched: strawberry.Private[resolvers.Prefetched | None] = None
 
     @classmethod
-    def from_model(cls, m: DocumentModel) -> Document:
+    def from_model(
+        cls, m: DocumentModel, prefetched: resolvers.Prefetched | None = None
+    ) -> Document:
         """Map a row."""
         return cls(
             id=strawberry.ID(encode_id("Document", m.id)), kind=DocumentKind[m.kind.name],
@@ -196,11 +200,20 @@ class Document(Node):
                 igst=Money.from_paise(m.igst_paise), rounding=Money.from_paise(m.rounding_paise),
                 total=Money.from_paise(m.total_paise),
             ),
-            created_at=m.created_at, updated_at=m.updated_at, _model=m,
+            created_at=m.created_at, updated_at=m.updated_at, _model=m, _prefetched=prefetched,
         )  # fmt: skip
 
+    # ``contact`` and ``lines`` are plain resolvers: from a page they answer from what the page
+    # loaded at once (no awaitable per document); alone, they return the awaitable load.
     @strawberry.field(description="The customer or vendor.")
-    async def contact(self, info: Info) -> Contact | None:
+    def contact(self, info: Info) -> Contact | None:
+        loaded = None if self._prefetched is None else self._prefetched.contacts
+        if loaded is None:
+            return self._load_contact(info)  # type: ignore[return-value]
+        found = loaded.get(self._model.contact_id)
+        return None if found is None else Contact.from_model(found)
+
+    async def _load_contact(self, info: Info) -> Contact | None:
         found = await contact_resolvers.contact_by_id(info.context, self._model.contact_id)
         return None if found is None else Contact.from_model(found)
 
@@ -212,7 +225,13 @@ class Document(Node):
         return None if found is None else Document.from_model(found)
 
     @strawberry.field(description="The lines, in order.")
-    async def lines(self, info: Info) -> list[DocumentLine]:
+    def lines(self, info: Info) -> list[DocumentLine]:
+        loaded = None if self._prefetched is None else self._prefetched.lines
+        if loaded is None:
+            return self._load_lines(info)  # type: ignore[return-value]
+        return [DocumentLine.from_model(x) for x in loaded.get(self._model.id, [])]
+
+    async def _load_lines(self, info: Info) -> list[DocumentLine]:
         return [
             DocumentLine.from_model(x) for x in await resolvers.lines(info.context, self._model.id)
         ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import decimal
 import enum
+import functools
 
 import strawberry
 
@@ -28,9 +29,15 @@ class Money:
 
     @classmethod
     def from_paise(cls, paise: int) -> Money:
-        """Money from integer paise (exact, two decimals)."""
-        amount = (decimal.Decimal(paise) / PAISE_PER_RUPEE).quantize(decimal.Decimal("0.01"))
-        return cls(amount=amount, currency_code=CurrencyCode.INR)
+        """Money from integer paise (exact, two decimals). Amounts repeat (zero taxes, the same
+        prices): the objects, never changed once made, are shared."""
+        return _money(paise)
+
+
+@functools.lru_cache(maxsize=8192)
+def _money(paise: int) -> Money:
+    amount = (decimal.Decimal(paise) / PAISE_PER_RUPEE).quantize(decimal.Decimal("0.01"))
+    return Money(amount=amount, currency_code=CurrencyCode.INR)
 
 
 def to_paise(amount: decimal.Decimal) -> int:

@@ -38,7 +38,7 @@ from schema.document import (
 )
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
-from schema.relay import After, Before, Connection, First, Last, Node
+from schema.relay import After, Before, Connection, First, Last, Node, node_fields
 
 
 @strawberry.enum(description="What a member may do in an organisation.")
@@ -166,7 +166,15 @@ class Organisation(Node):
             info.context, self._model.id, first=first, after=after, last=last, before=before,
             where=where, contact_id=contact_id,
         )  # fmt: skip
-        return Connection.build(page, lambda d: d.id, Document.from_model)  # type: ignore[attr-defined,arg-type]
+        asked = node_fields(info)
+        prefetched = await document_resolvers.prefetch(
+            info.context, page.items, contacts="contact" in asked, lines="lines" in asked
+        )
+        return Connection.build(
+            page,  # type: ignore[arg-type]
+            lambda d: d.id,  # type: ignore[attr-defined]
+            lambda d: Document.from_model(d, prefetched),  # type: ignore[arg-type]
+        )
 
     @strawberry.field(description="The GST registrations the organisation holds.")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:

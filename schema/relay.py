@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from typing import Annotated, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
 import strawberry
+from strawberry.types.nodes import SelectedField, Selection
 
 from db.pagination import Page
 from resolvers.ids import encode_cursor
@@ -80,3 +81,29 @@ class Connection(Generic[NodeT]):
                 end_cursor=cursors[-1] if cursors else None,
             ),
         )
+
+
+def node_fields(info: strawberry.Info[Any, Any]) -> set[str]:
+    """The names of the fields asked of the nodes of the connection being resolved (through
+    ``edges { node }`` and ``nodes``, fragments included): what is worth loading for the whole
+    page at once."""
+
+    def flat(selections: Sequence[Selection]) -> list[SelectedField]:
+        found: list[SelectedField] = []
+        for selection in selections:
+            if isinstance(selection, SelectedField):
+                found.append(selection)
+            else:
+                found.extend(flat(selection.selections))
+        return found
+
+    names: set[str] = set()
+    for connection in info.selected_fields:
+        for part in flat(connection.selections):
+            if part.name == "nodes":
+                names.update(f.name for f in flat(part.selections))
+            elif part.name == "edges":
+                for edge in flat(part.selections):
+                    if edge.name == "node":
+                        names.update(f.name for f in flat(edge.selections))
+    return names

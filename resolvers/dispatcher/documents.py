@@ -61,15 +61,19 @@ class _Reference:
     message: DocumentMessage
 
 
+async def _pushed(uow: UnitOfWork, document_id: uuid.UUID, status: PushStatus) -> Document | None:
+    """The document, if it stands at ``status`` with a network id (read, not locked)."""
+    document = await uow.session.get(Document, document_id)
+    if document is None or document.push_status != status or document.network_id is None:
+        return None
+    return document
+
+
 async def _push_document(network: Network, work: Work) -> Reschedule | None:
     document_id, now = _document_id(work), work.now
     async with work.read() as uow:
-        document = await uow.session.get(Document, document_id)
-        if (
-            document is None
-            or document.push_status != PushStatus.PUSH_INITIATED
-            or document.network_id is None
-        ):
+        document = await _pushed(uow, document_id, PushStatus.PUSH_INITIATED)
+        if document is None or document.network_id is None:
             return None
         network_id, version = document.network_id, document.version
         outgoing = await pushes.message_for(uow, document)
@@ -144,12 +148,8 @@ async def _bring_reference(network: Network, reference: _Reference) -> bool:
 async def poll_document(network: Network, work: Work) -> Reschedule | None:
     document_id, now = _document_id(work), work.now
     async with work.read() as uow:
-        document = await uow.session.get(Document, document_id)
-        if (
-            document is None
-            or document.push_status != PushStatus.AWAITING_RESPONSE
-            or document.network_id is None
-        ):
+        document = await _pushed(uow, document_id, PushStatus.AWAITING_RESPONSE)
+        if document is None or document.network_id is None:
             return None
         network_id, version = document.network_id, document.version
     held = await network.document_status(network_id)
