@@ -9,6 +9,8 @@ interleaved rounds (medians of ``BENCH_ROUNDS``, at least 3):
 - the document list, pages of 50 and 5: requests/s at fixed concurrency, p50/p99, server CPU
   per request (from ``/proc``), and database round trips per request (counted in process);
 - p99 under an open-loop load at 80 % of each side's own maximum;
+- subscriptions: server memory per idle subscriber and the delay from an event's mutation to
+  its delivery (p50/p99) with ``BENCH_SUBSCRIBERS`` (1,000) subscribers on one worker;
 - the API's cold start (spawn to healthy) and idle memory.
 
 Prints a table and writes ``bench/results.json`` ({"metrics": {name: {value, unit, baseline,
@@ -42,6 +44,7 @@ SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
+SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 PASSWORD = "Bench-Password-2026"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -267,6 +270,62 @@ async def _open_loop(url: str, token: str, org: str, rate: float) -> float:
     return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
 
 
+EVENTS = "subscription($o: ID!) { organisationEvents(organisationId: $o) { kind cursor } }"
+RENAME = "mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) { userErrors { code } } }"
+
+
+async def _subscriptions(
+    url: str, pid: int, token: str, org: str, count: int
+) -> tuple[float, float, float]:
+    """(KiB of server memory per idle subscriber, p50 and p99 ms from an event's mutation to
+    its delivery) with ``count`` subscribers, one WebSocket each."""
+    from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
+
+    ws_url = url.replace("http://", "ws://") + "/graphql"
+    before = _rss_kib(pid)
+    sockets = []
+    for start in range(0, count, 100):
+
+        async def open_one() -> Any:
+            ws = await connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")],
+                               open_timeout=30, max_queue=None)  # fmt: skip
+            await ws.send(json.dumps({"type": "connection_init",
+                                      "payload": {"Authorization": f"Bearer {token}"}}))  # fmt: skip
+            await ws.recv()  # connection_ack
+            await ws.send(json.dumps({"id": "1", "type": "subscribe",
+                                      "payload": {"query": EVENTS, "variables": {"o": org}}}))  # fmt: skip
+            return ws
+
+        sockets.extend(await asyncio.gather(*(open_one() for _ in range(min(100, count - start)))))
+    await asyncio.sleep(2)  # every subscription settles
+    per_subscriber = (_rss_kib(pid) - before) / count
+    latencies: list[float] = []
+
+    async def receive(ws: Any, sent: float) -> None:
+        while True:
+            message = json.loads(await ws.recv())
+            if message.get("type") == "next":
+                latencies.append(time.perf_counter() - sent)
+                return
+
+    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
+        for attempt in range(3):
+            sent = time.perf_counter()
+            waiting = [asyncio.create_task(receive(ws, sent)) for ws in sockets]
+            await client.post("/graphql", headers={"authorization": f"Bearer {token}"},
+                              json={"query": RENAME, "variables": {"i": {"id": org,
+                                    "name": f"Bench Traders {attempt}"}}})  # fmt: skip
+            await asyncio.wait_for(asyncio.gather(*waiting), timeout=120)
+    await asyncio.gather(*(ws.close() for ws in sockets))
+    latencies.sort()
+    return (
+        per_subscriber,
+        latencies[len(latencies) // 2] * 1000,
+        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
+    )
+
+
 def _metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
     ratio = None if baseline in (None, 0) else round(value / baseline, 3)
     return {"value": round(value, 3), "unit": unit, "baseline": baseline if baseline is None
@@ -331,6 +390,8 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
                 [await _open_loop(url, token, org, 0.8 * median(f"{side}50", 0))
                  for _ in range(ROUNDS)]
             )  # fmt: skip
+        print(f"{SUBSCRIBERS} subscribers ...", file=sys.stderr)
+        subscribers = await _subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
     finally:
         for process in processes:
             process.terminate()
@@ -353,6 +414,9 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
         )
     metrics["documents_page50_round_trips"] = _metric(trips, "round trips", 5)
     metrics["documents_page50_p99_at_80pct"] = _metric(p99_at_80["api"], "ms", p99_at_80["b1"])
+    metrics[f"subscriber_memory_at_{SUBSCRIBERS}"] = _metric(subscribers[0], "KiB", None)
+    metrics[f"event_delivery_p50_at_{SUBSCRIBERS}"] = _metric(subscribers[1], "ms", None)
+    metrics[f"event_delivery_p99_at_{SUBSCRIBERS}"] = _metric(subscribers[2], "ms", None)
     metrics["cold_start"] = _metric(cold_start, "s", None)
     metrics["idle_rss"] = _metric(idle_rss, "MiB", None)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
