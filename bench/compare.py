@@ -11,6 +11,8 @@ interleaved rounds (medians of ``BENCH_ROUNDS``, at least 3):
 - p99 under an open-loop load at 80 % of each side's own maximum;
 - subscriptions: server memory per idle subscriber and the delay from an event's mutation to
   its delivery (p50/p99) with ``BENCH_SUBSCRIBERS`` (1,000) subscribers on one worker;
+- the write path on one worker against the in-process network (``bench/writes.py``): invoices
+  created, pushed and answered per second, one by one and in bulk;
 - the API's cold start (spawn to healthy) and idle memory.
 
 Prints a table and writes ``bench/results.json`` ({"metrics": {name: {value, unit, baseline,
@@ -45,6 +47,7 @@ CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
+WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 PASSWORD = "Bench-Password-2026"
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -392,6 +395,14 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
             )  # fmt: skip
         print(f"{SUBSCRIBERS} subscribers ...", file=sys.stderr)
         subscribers = await _subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=20)
+        processes.clear()
+        print(f"the write path, {WRITES} invoices each way ...", file=sys.stderr)
+        from bench import writes
+
+        one_by_one, bulk = await writes.measure(database_url, WRITES)
     finally:
         for process in processes:
             process.terminate()
@@ -417,6 +428,8 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
     metrics[f"subscriber_memory_at_{SUBSCRIBERS}"] = _metric(subscribers[0], "KiB", None)
     metrics[f"event_delivery_p50_at_{SUBSCRIBERS}"] = _metric(subscribers[1], "ms", None)
     metrics[f"event_delivery_p99_at_{SUBSCRIBERS}"] = _metric(subscribers[2], "ms", None)
+    metrics["write_path_one_by_one"] = _metric(one_by_one, "documents/s", None)
+    metrics["write_path_bulk"] = _metric(bulk, "documents/s", None)
     metrics["cold_start"] = _metric(cold_start, "s", None)
     metrics["idle_rss"] = _metric(idle_rss, "MiB", None)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
