@@ -5,8 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 
+import resolvers.dispatcher as dispatcher_module
 from db.models import OutboxMessage, OutboxStatus
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
@@ -44,8 +46,11 @@ class NoTransactionNetwork:
 
 
 async def test_network_calls_happen_outside_any_transaction(
-    api: Api, simulator: SimulatedNetwork, state: AppState
+    api: Api, simulator: SimulatedNetwork, state: AppState, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # One message at a time: the check looks at the whole pool, and concurrent handlers may
+    # hold connections of their own while this one calls the network.
+    monkeypatch.setattr(dispatcher_module, "CLAIM_BATCH", 1)
     watched = NoTransactionNetwork(simulator, state)
     dispatcher = Dispatcher(state, watched)
     # Registration, KYC polls, pushes, answers: every kind of work the two businesses need.

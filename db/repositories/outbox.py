@@ -31,16 +31,17 @@ async def add(
     return message
 
 
-async def claim_next(session: AsyncSession, now: datetime) -> OutboxMessage | None:
-    """Lock the oldest due message. On PostgreSQL rows other workers hold are skipped."""
+async def claim_due(session: AsyncSession, now: datetime, limit: int) -> list[OutboxMessage]:
+    """Lock up to ``limit`` of the oldest due messages. On PostgreSQL rows other workers hold
+    are skipped."""
     stmt = (
         select(OutboxMessage)
         .where(OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now)
         .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
-        .limit(1)
+        .limit(limit)
         .with_for_update(skip_locked=True)
     )
-    return await session.scalar(stmt)
+    return list((await session.scalars(stmt)).all())
 
 
 async def next_due_at(session: AsyncSession) -> datetime | None:

@@ -37,6 +37,7 @@ from resolvers.dispatcher.base import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_MAX_SECONDS,
     CIRCUIT_SECONDS,
+    CLAIM_BATCH,
     MAX_ATTEMPTS,
     Claimed,
     GiveUpHandler,
@@ -97,66 +98,64 @@ class Dispatcher:
         return self.circuit_open_until is not None and now < self.circuit_open_until
 
     async def run_once(self) -> int:
-        """Handle every due message; returns how many were handled."""
+        """Handle every due message; returns how many were handled. Messages are claimed a
+        batch at a time and handled concurrently (their network calls overlap)."""
         handled = 0
         while True:
             now = self.state.now()
             if self.circuit_open(now):
                 return handled
-            outcome = await self._one(now)
-            if outcome is None:
+            claimed, failed = await self._claim(now)
+            if not claimed and not failed:
                 return handled
-            handled += 1
+            await asyncio.gather(*(self._handle(c, now) for c in claimed))
+            handled += len(claimed) + failed
 
-    async def _one(self, now: datetime) -> bool | None:
-        claimed = await self._claim(now)
-        if claimed is None:
-            return None
-        if not isinstance(claimed, Claimed):
-            return True
+    async def _handle(self, claimed: Claimed, now: datetime) -> None:
         handler = self.handlers[claimed.kind]
         token = network_http.request_id.set(f"outbox-{claimed.id.hex}")
         try:
             result = await handler(Work(self.state, claimed, now))
         except LeaseLostError:
             logger.warning("outbox message %s was taken over by another worker", claimed.id)
-            return True
+            return
         except NetworkTimeoutError:
             await self._settle(claimed, now, error="timeout")
-            return True
+            return
         except NetworkUnavailableError:
             self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)
             await self._settle(claimed, now, unavailable=True)
             logger.warning("network unavailable: holding outbox for %ss", CIRCUIT_SECONDS)
-            return True
+            return
         except Exception as exc:
             logger.exception(
                 "outbox message %s (%s) failed on attempt %s",
                 claimed.id, claimed.kind, claimed.attempts,
             )  # fmt: skip
             await self._settle(claimed, now, error=f"unexpected error ({type(exc).__name__})")
-            return True
+            return
         finally:
             network_http.request_id.reset(token)
         await self._settle(claimed, now, result=result)
-        return True
 
-    async def _claim(self, now: datetime) -> Claimed | bool | None:
-        """Claim the next due message in a short transaction (attempt counted, lease taken);
-        ``None`` when nothing is due, ``True`` when it could only be failed."""
+    async def _claim(self, now: datetime) -> tuple[list[Claimed], int]:
+        """Claim up to :data:`CLAIM_BATCH` due messages in a short transaction (attempts
+        counted, leases taken); and how many could only be failed (no handler)."""
+        claimed: list[Claimed] = []
+        failed = 0
         async with self.state.unit_of_work() as uow:
-            message = await repo.claim_next(uow.session, now)
-            if message is None:
-                return None
-            if message.kind not in self.handlers:
-                message.status = OutboxStatus.FAILED
-                message.last_error = f"no handler for {message.kind}"
-                return True
-            message.attempts += 1
-            message.lease_token = uuid.uuid4().hex
             lease = float(self.state.settings.outbox_lease_seconds)
-            message.next_attempt_at = now + timedelta(seconds=lease)
-            return Claimed.of(message, lease)
+            for message in await repo.claim_due(uow.session, now, CLAIM_BATCH):
+                if message.kind not in self.handlers:
+                    message.status = OutboxStatus.FAILED
+                    message.last_error = f"no handler for {message.kind}"
+                    failed += 1
+                    continue
+                message.attempts += 1
+                message.lease_token = uuid.uuid4().hex
+                message.next_attempt_at = now + timedelta(seconds=lease)
+                claimed.append(Claimed.of(message, lease))
+        return claimed, failed
 
     async def _settle(
         self,

@@ -31,6 +31,8 @@ POLL_SECONDS = 60.0
 MAX_ATTEMPTS = 12
 # How long a claimed message is its worker's; a worker that dies leaves it to others after.
 LEASE_SECONDS = 120.0
+# How many due messages one claim takes (handled concurrently: their network calls overlap).
+CLAIM_BATCH = 8
 
 
 @dataclass(frozen=True)
