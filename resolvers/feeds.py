@@ -61,9 +61,15 @@ class OrganisationFeed:
         self.ready = asyncio.Event()
 
     async def start(self) -> None:
-        """Start reading (from the latest event)."""
+        """Start reading (from the latest event); raises what kept the reader from starting."""
         self.task = asyncio.create_task(self._run(), name=f"feed-{self.organisation_id}")
-        await self.ready.wait()
+        ready = asyncio.create_task(self.ready.wait())
+        await asyncio.wait({self.task, ready}, return_when=asyncio.FIRST_COMPLETED)
+        if not self.ready.is_set():
+            ready.cancel()
+            self.task.result()  # the reader failed before it was ready: raise why
+            msg = "the event reader stopped before it was ready"
+            raise RuntimeError(msg)
 
     async def stop(self) -> None:
         """Stop reading."""
@@ -150,8 +156,8 @@ class Feeds:
             feed = self._feeds.get(organisation_id)
             if feed is None:
                 feed = OrganisationFeed(self.app, organisation_id)
-                self._feeds[organisation_id] = feed
                 await feed.start()
+                self._feeds[organisation_id] = feed
             feed.subscribers.add(subscriber)
         try:
             yield feed

@@ -5,6 +5,8 @@
   in the database at most once a minute); otherwise the socket is closed with 4403.
 - Queries and mutations sent over the socket get the same execution deadline as over HTTP;
   subscriptions run for as long as the client keeps them.
+- Every result a subscription streams has its errors made public as over HTTP (an unexpected
+  failure is masked, with a request id), not only the first.
 - When the socket ends, its session is forgotten.
 """
 
@@ -12,7 +14,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+from collections.abc import AsyncGenerator, AsyncIterator
 from datetime import timedelta
+from typing import Any
 
 from graphql import GraphQLError, OperationDefinitionNode, parse
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
@@ -23,7 +27,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.types import Subscr
 
 from resolvers.context import AppState, Context, live_tokens
 from resolvers.sessions import SocketSession
-from schema.extensions import deadline_error
+from schema.extensions import deadline_error, public_errors
 
 REVOKED_CLOSE_CODE = 4403
 RECHECK_EVERY = timedelta(minutes=1)
@@ -68,6 +72,19 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
             return
         await super().handle_subscribe(message)
+
+    async def _send_result_stream(
+        self, operation: Operation[Context, None], result_source: Any
+    ) -> None:
+        await super()._send_result_stream(operation, self._public(result_source))
+
+    async def _public(self, results: AsyncIterator[Any]) -> AsyncGenerator[Any, None]:
+        """The results with their errors made public (unexpected ones masked)."""
+        async for result in results:
+            errors = getattr(result, "errors", None)
+            if errors:
+                result.errors = public_errors(list(errors), self.context.request_id)
+            yield result
 
     async def _session_alive(self, session: SocketSession) -> bool:
         sessions = self.state.sessions

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import pytest
+
 from resolvers.context import AppState
 from resolvers.ids import decode_typed_id
 from tests.conftest import Api, LiveServer, Member, StatementCounter
@@ -94,3 +96,40 @@ async def test_a_member_who_leaves_stops_receiving(
     finally:
         await owner_ws.close()
         await member_ws.close()
+
+
+async def test_a_reader_that_cannot_start_fails_its_subscription_not_the_next(
+    api: Api, state: AppState, live_server: LiveServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from db.repositories import event as event_repo
+
+    owner = await api.sign_up("owner")
+    org = await api.organisation(owner)
+    real = event_repo.last_seq
+
+    async def down_once(*args: object, **kwargs: object) -> int:
+        monkeypatch.setattr(event_repo, "last_seq", real)
+        msg = "the database went away"
+        raise OSError(msg)
+
+    monkeypatch.setattr(event_repo, "last_seq", down_once)
+    ws = await GraphQLWebSocket.open(live_server.ws_url)
+    await ws.init({"Authorization": f"Bearer {owner.token}"})
+    await ws.subscribe(EVENTS, {"o": org})
+    failed = await ws.next_message()
+    assert failed["type"] in {"error", "next"}, failed
+    assert "database went away" not in str(failed)  # no internal detail reaches the client
+    errors = failed["payload"] if failed["type"] == "error" else failed["payload"]["errors"]
+    assert errors[0]["message"] == "Unexpected error."
+    assert errors[0]["extensions"]["code"] == "INTERNAL_SERVER_ERROR"
+    assert errors[0]["extensions"]["requestId"]
+    if failed["type"] == "next":
+        assert failed["payload"]["errors"], failed
+    [working] = await _subscribed(state, live_server, owner, org, 1)
+    try:
+        await api.ok(RENAME, {"i": {"id": org, "name": "Still here"}}, token=owner.token)
+        event = (await working.next_message())["payload"]["data"]["organisationEvents"]
+        assert event["kind"] == "ORGANISATION_RENAMED"
+    finally:
+        await ws.close()
+        await working.close()
