@@ -31,61 +31,22 @@ import sys
 import time
 import uuid
 from collections.abc import Awaitable, Callable
-from pathlib import Path
 from typing import Any
 
 import asyncpg
 import httpx
 
+from bench import load
 from bench.baseline import QUERY
+from bench.load import CONCURRENCY, ROOT, SECONDS
 
-ROOT = Path(__file__).resolve().parent.parent
 ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROUNDS = max(3, int(os.environ.get("BENCH_ROUNDS", "3")))
-SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
-CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 WRITES = int(os.environ.get("BENCH_WRITES", "200"))
 PASSWORD = "Bench-Password-2026"
-TICKS = os.sysconf("SC_CLK_TCK")
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
-
-
-def _rss_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
-async def _gql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
-) -> dict[str, Any]:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    answer = await client.post("/graphql", json={"query": query, "variables": variables},
-                               headers=headers)  # fmt: skip
-    body: dict[str, Any] = answer.json()
-    if body.get("errors"):
-        raise RuntimeError(body["errors"])
-    data: dict[str, Any] = body["data"]
-    for value in data.values():
-        if isinstance(value, dict) and value.get("userErrors"):
-            raise RuntimeError(value["userErrors"])
-    return data
 
 
 async def _seed(database_url: str) -> tuple[str, str, int]:
@@ -104,16 +65,16 @@ async def _seed(database_url: str) -> tuple[str, str, int]:
     async with app.router.lifespan_context(app):
         transport = httpx.ASGITransport(app=app)
         async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
-            data = await _gql(client, """mutation($i: AccountSignUpInput!) { accountSignUp(
+            data = await load.gql(client, """mutation($i: AccountSignUpInput!) { accountSignUp(
                 input: $i) { accessToken { token } } }""",
                 {"i": {"email": "owner@bench.example", "password": PASSWORD,
                        "displayName": "Owner"}})  # fmt: skip
             token = str(data["accountSignUp"]["accessToken"]["token"])
-            data = await _gql(client, """mutation($i: OrganisationCreateInput!) {
+            data = await load.gql(client, """mutation($i: OrganisationCreateInput!) {
                 organisationCreate(input: $i) { organisation { id } } }""",
                 {"i": {"name": "Bench Traders"}}, token)  # fmt: skip
             org = str(data["organisationCreate"]["organisation"]["id"])
-            await _gql(client, """mutation($i: OrganisationGstinAddInput!) {
+            await load.gql(client, """mutation($i: OrganisationGstinAddInput!) {
                 organisationGstinAdd(input: $i) { gstin { gstin } } }""",
                 {"i": {"organisationId": org, "gstin": "27AAPFS1234K1ZW"}}, token)  # fmt: skip
             contacts = await _many(CONTACTS, lambda i: _contact(client, token, org, i))
@@ -137,7 +98,7 @@ async def _many(count: int, make: Callable[[int], Awaitable[str]]) -> list[str]:
 
 
 async def _contact(client: httpx.AsyncClient, token: str, org: str, index: int) -> str:
-    data = await _gql(client, """mutation($i: ContactCreateInput!) { contactCreate(input: $i) {
+    data = await load.gql(client, """mutation($i: ContactCreateInput!) { contactCreate(input: $i) {
         contact { id } } }""", {"i": {"organisationId": org, "contact": {
         "displayName": f"Customer {index:03d}", "isCustomer": True,
         "gstTreatment": "UNREGISTERED", "placeOfSupply": "27"}}}, token)  # fmt: skip
@@ -152,7 +113,7 @@ async def _document(
          "unitPrice": f"{100 + index % 900}.50", "taxRate": "18"}
         for n in range(1 + index % 3)
     ]  # fmt: skip
-    data = await _gql(client, """mutation($i: DocumentCreateInput!) { documentCreate(input: $i) {
+    data = await load.gql(client, """mutation($i: DocumentCreateInput!) { documentCreate(input: $i) {
         document { id } } }""", {"i": {"organisationId": org, "kind": "INVOICE",
         "contactId": contact, "documentDate": "2026-11-24", "lines": lines}}, token)  # fmt: skip
     return str(data["documentCreate"]["document"]["id"])
@@ -178,155 +139,17 @@ async def _round_trips(app: Any, client: httpx.AsyncClient, token: str, org: str
 
         return wrapped
 
-    await _gql(client, QUERY, {"org": org, "first": 50}, token)  # warm caches and the pool
+    await load.gql(client, QUERY, {"org": org, "first": 50}, token)  # warm caches and the pool
     event.listen(state.db.engine.sync_engine, "before_cursor_execute", statement)
     for name in real:
         setattr(asyncpg.transaction.Transaction, name, counting(name))
     try:
-        await _gql(client, QUERY, {"org": org, "first": 50}, token)
+        await load.gql(client, QUERY, {"org": org, "first": 50}, token)
     finally:
         event.remove(state.db.engine.sync_engine, "before_cursor_execute", statement)
         for name, method in real.items():
             setattr(asyncpg.transaction.Transaction, name, method)
     return count[0]
-
-
-async def _healthy(url: str, path: str = "/healthz", body: dict[str, Any] | None = None) -> None:
-    async with httpx.AsyncClient() as client:
-        for _ in range(600):
-            try:
-                if body is None:
-                    answer = await client.get(url + path)
-                else:
-                    answer = await client.post(url + path, json=body)
-                if answer.status_code < 500:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.05)
-    msg = f"{url} did not start"
-    raise RuntimeError(msg)
-
-
-def _spawn(args: list[str], env: dict[str, str]) -> subprocess.Popen[bytes]:
-    return subprocess.Popen(
-        [sys.executable, "-m", *args], cwd=ROOT, env={**os.environ, **env},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-
-
-async def _closed_loop(
-    url: str, pid: int, token: str, org: str, first: int
-) -> tuple[float, float, float, float]:
-    """(requests/s, p50 ms, p99 ms, server CPU ms per request) at fixed concurrency."""
-    body = {"query": QUERY, "variables": {"org": org, "first": first}}
-    headers = {"authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    limits = httpx.Limits(max_connections=CONCURRENCY, max_keepalive_connections=CONCURRENCY)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
-        deadline = time.perf_counter() + SECONDS
-        cpu_before = _cpu_seconds(pid)
-
-        async def worker() -> None:
-            while time.perf_counter() < deadline:
-                started = time.perf_counter()
-                answer = await client.post("/graphql", json=body, headers=headers)
-                answer.raise_for_status()
-                latencies.append(time.perf_counter() - started)
-
-        started = time.perf_counter()
-        await asyncio.gather(*(worker() for _ in range(CONCURRENCY)))
-        elapsed = time.perf_counter() - started
-        cpu = _cpu_seconds(pid) - cpu_before
-    latencies.sort()
-    return (
-        len(latencies) / elapsed,
-        latencies[len(latencies) // 2] * 1000,
-        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-        cpu / len(latencies) * 1000,
-    )
-
-
-async def _open_loop(url: str, token: str, org: str, rate: float) -> float:
-    """p99 (ms) when requests arrive at ``rate`` per second whatever the answers do."""
-    body = {"query": QUERY, "variables": {"org": org, "first": 50}}
-    headers = {"authorization": f"Bearer {token}"}
-    latencies: list[float] = []
-    async with httpx.AsyncClient(base_url=url, timeout=30,
-                                 limits=httpx.Limits(max_connections=256)) as client:  # fmt: skip
-
-        async def one() -> None:
-            started = time.perf_counter()
-            await client.post("/graphql", json=body, headers=headers)
-            latencies.append(time.perf_counter() - started)
-
-        tasks = []
-        start = time.perf_counter()
-        total = int(rate * SECONDS)
-        for n in range(total):
-            delay = start + n / rate - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one()))
-        await asyncio.gather(*tasks)
-    latencies.sort()
-    return latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000
-
-
-EVENTS = "subscription($o: ID!) { organisationEvents(organisationId: $o) { kind cursor } }"
-RENAME = "mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) { userErrors { code } } }"
-
-
-async def _subscriptions(
-    url: str, pid: int, token: str, org: str, count: int
-) -> tuple[float, float, float]:
-    """(KiB of server memory per idle subscriber, p50 and p99 ms from an event's mutation to
-    its delivery) with ``count`` subscribers, one WebSocket each."""
-    from websockets.asyncio.client import connect
-    from websockets.typing import Subprotocol
-
-    ws_url = url.replace("http://", "ws://") + "/graphql"
-    before = _rss_kib(pid)
-    sockets = []
-    for start in range(0, count, 100):
-
-        async def open_one() -> Any:
-            ws = await connect(ws_url, subprotocols=[Subprotocol("graphql-transport-ws")],
-                               open_timeout=30, max_queue=None)  # fmt: skip
-            await ws.send(json.dumps({"type": "connection_init",
-                                      "payload": {"Authorization": f"Bearer {token}"}}))  # fmt: skip
-            await ws.recv()  # connection_ack
-            await ws.send(json.dumps({"id": "1", "type": "subscribe",
-                                      "payload": {"query": EVENTS, "variables": {"o": org}}}))  # fmt: skip
-            return ws
-
-        sockets.extend(await asyncio.gather(*(open_one() for _ in range(min(100, count - start)))))
-    await asyncio.sleep(2)  # every subscription settles
-    per_subscriber = (_rss_kib(pid) - before) / count
-    latencies: list[float] = []
-
-    async def receive(ws: Any, sent: float) -> None:
-        while True:
-            message = json.loads(await ws.recv())
-            if message.get("type") == "next":
-                latencies.append(time.perf_counter() - sent)
-                return
-
-    async with httpx.AsyncClient(base_url=url, timeout=60) as client:
-        for attempt in range(3):
-            sent = time.perf_counter()
-            waiting = [asyncio.create_task(receive(ws, sent)) for ws in sockets]
-            await client.post("/graphql", headers={"authorization": f"Bearer {token}"},
-                              json={"query": RENAME, "variables": {"i": {"id": org,
-                                    "name": f"Bench Traders {attempt}"}}})  # fmt: skip
-            await asyncio.wait_for(asyncio.gather(*waiting), timeout=120)
-    await asyncio.gather(*(ws.close() for ws in sockets))
-    latencies.sort()
-    return (
-        per_subscriber,
-        latencies[len(latencies) // 2] * 1000,
-        latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))] * 1000,
-    )
 
 
 def _metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
@@ -345,9 +168,9 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
     try:
         print(f"seeding {CONTACTS} contacts and {DOCUMENTS} documents ...", file=sys.stderr)
         token, org, trips = await _seed(database_url)
-        api_port, b1_port = _free_port(), _free_port()
+        api_port, b1_port = load.free_port(), load.free_port()
         spawned = time.perf_counter()
-        api = _spawn(["server.cli", "serve"], {
+        api = load.spawn(["server.cli", "serve"], {
             "DATABASE_URL": database_url, "PORT": str(api_port), "WORKERS": "1",
             "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
             "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
@@ -355,18 +178,18 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
         })  # fmt: skip
         processes.append(api)
         api_url = f"http://127.0.0.1:{api_port}"
-        await _healthy(api_url)
+        await load.healthy(api_url)
         cold_start = time.perf_counter() - spawned
         await asyncio.sleep(1)
-        idle_rss = _rss_kib(api.pid) / 1024
-        b1 = _spawn(
+        idle_rss = load.rss_kib(api.pid) / 1024
+        b1 = load.spawn(
             ["uvicorn", "bench.baseline:app", "--port", str(b1_port), "--log-level", "warning",
              "--no-access-log"],
             {"BENCH_DATABASE_URL": database_url},
         )  # fmt: skip
         processes.append(b1)
         b1_url = f"http://127.0.0.1:{b1_port}"
-        await _healthy(b1_url, "/graphql", {"variables": {}})
+        await load.healthy(b1_url, "/graphql", {"variables": {}})
         async with httpx.AsyncClient() as client:
             for first in (50, 5):
                 answers = [
@@ -381,7 +204,7 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
             for first in (50, 5):
                 for side, url, pid in (("api", api_url, api.pid), ("b1", b1_url, b1.pid)):
                     rows.setdefault(f"{side}{first}", []).append(
-                        await _closed_loop(url, pid, token, org, first)
+                        await load.closed_loop(url, pid, token, org, first)
                     )
 
         def median(key: str, index: int) -> float:
@@ -390,11 +213,11 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
         p99_at_80 = {}
         for side, url in (("api", api_url), ("b1", b1_url)):
             p99_at_80[side] = statistics.median(
-                [await _open_loop(url, token, org, 0.8 * median(f"{side}50", 0))
+                [await load.open_loop(url, token, org, 0.8 * median(f"{side}50", 0))
                  for _ in range(ROUNDS)]
             )  # fmt: skip
         print(f"{SUBSCRIBERS} subscribers ...", file=sys.stderr)
-        subscribers = await _subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
+        subscribers = await load.subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
         for process in processes:
             process.terminate()
             process.wait(timeout=20)

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 
+from bench.load import gql
 from simulator.demo import SHARMA_MH, TAPTI_DL
 
 PASSWORD = "Bench-Password-2026"
@@ -23,27 +24,12 @@ ACCEPTED = """query($o: ID!, $after: String) { organisation(id: $o) { documents(
     nodes { pushStatus } pageInfo { hasNextPage endCursor } } } }"""
 
 
-async def _gql(
-    client: httpx.AsyncClient, query: str, variables: dict[str, Any], token: str | None = None
-) -> dict[str, Any]:
-    headers = {"authorization": f"Bearer {token}"} if token else {}
-    body = (await client.post("/graphql", json={"query": query, "variables": variables},
-                              headers=headers)).json()  # fmt: skip
-    if body.get("errors"):
-        raise RuntimeError(body["errors"])
-    data: dict[str, Any] = body["data"]
-    for value in data.values():
-        if isinstance(value, dict) and value.get("userErrors"):
-            raise RuntimeError(value["userErrors"])
-    return data
-
-
 async def _ready(client: httpx.AsyncClient, network: Any) -> tuple[str, str, str]:
     """An onboarded seller with a customer linked to an external B2B ID."""
-    token = (await _gql(client, """mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) {
+    token = (await gql(client, """mutation($i: AccountSignUpInput!) { accountSignUp(input: $i) {
         accessToken { token } } }""", {"i": {"email": "writer@bench.example",
         "password": PASSWORD, "displayName": "Writer"}}))["accountSignUp"]["accessToken"]["token"]  # fmt: skip
-    org = (await _gql(client, """mutation($i: OrganisationCreateInput!) { organisationCreate(
+    org = (await gql(client, """mutation($i: OrganisationCreateInput!) { organisationCreate(
         input: $i) { organisation { id } } }""", {"i": {"name": "Sharma Traders"}}, token)
     )["organisationCreate"]["organisation"]["id"]  # fmt: skip
     steps = [
@@ -56,31 +42,31 @@ async def _ready(client: httpx.AsyncClient, network: Any) -> tuple[str, str, str
           "gstnUsername": "sharmatraders.mh", "businessType": "PARTNERSHIP"}),
     ]  # fmt: skip
     for query, variables in steps:
-        await _gql(client, query, {"i": variables}, token)
-    await _gql(client, """mutation($i: OnboardingOtpVerifyInput!) { onboardingGstinVerify(
+        await gql(client, query, {"i": variables}, token)
+    await gql(client, """mutation($i: OnboardingOtpVerifyInput!) { onboardingGstinVerify(
         input: $i) { userErrors { code } } }""",
         {"i": {"organisationId": org, "otp": network.last_otp("9876543210")}}, token)  # fmt: skip
-    await _gql(client, """mutation($i: OnboardingMobileOtpRequestInput!) {
+    await gql(client, """mutation($i: OnboardingMobileOtpRequestInput!) {
         onboardingMobileOtpRequest(input: $i) { userErrors { code } } }""",
         {"i": {"organisationId": org, "mobile": "9123456780"}}, token)  # fmt: skip
-    await _gql(client, """mutation($i: OnboardingOtpVerifyInput!) { onboardingMobileVerify(
+    await gql(client, """mutation($i: OnboardingOtpVerifyInput!) { onboardingMobileVerify(
         input: $i) { userErrors { code } } }""",
         {"i": {"organisationId": org, "otp": network.last_otp("9123456780")}}, token)  # fmt: skip
-    await _gql(client, """mutation($i: B2BIdCreateInput!) { b2bIdCreate(input: $i) {
+    await gql(client, """mutation($i: B2BIdCreateInput!) { b2bIdCreate(input: $i) {
         userErrors { code } } }""", {"i": {"organisationId": org, "b2bId": "sharma-traders",
         "acceptTerms": True}}, token)  # fmt: skip
     for _ in range(600):  # the review takes a moment of real time
         await network.advance(60)
-        found = await _gql(client, """query($o: ID!) { organisation(id: $o) { onboarding {
+        found = await gql(client, """query($o: ID!) { organisation(id: $o) { onboarding {
             b2bId { status } } } }""", {"o": org}, token)  # fmt: skip
         if (found["organisation"]["onboarding"]["b2bId"] or {}).get("status") == "APPROVED":
             break
         await asyncio.sleep(0.05)
-    contact = (await _gql(client, """mutation($i: ContactCreateInput!) { contactCreate(
+    contact = (await gql(client, """mutation($i: ContactCreateInput!) { contactCreate(
         input: $i) { contact { id } } }""", {"i": {"organisationId": org, "contact": {
         "displayName": "Tapti Foods", "isCustomer": True, "gstin": TAPTI_DL,
         "gstTreatment": "REGISTERED_REGULAR"}}}, token))["contactCreate"]["contact"]["id"]  # fmt: skip
-    await _gql(client, """mutation($i: ContactB2BIdLinkInput!) { contactB2BIdLink(input: $i) {
+    await gql(client, """mutation($i: ContactB2BIdLinkInput!) { contactB2BIdLink(input: $i) {
         userErrors { code } } }""", {"i": {"contactId": contact, "b2bId": "tapti-foods"}}, token)  # fmt: skip
     return token, org, contact
 
@@ -88,7 +74,7 @@ async def _ready(client: httpx.AsyncClient, network: Any) -> tuple[str, str, str
 async def _accepted(client: httpx.AsyncClient, token: str, org: str) -> int:
     count, after = 0, None
     while True:
-        page = await _gql(client, ACCEPTED, {"o": org, "after": after}, token)
+        page = await gql(client, ACCEPTED, {"o": org, "after": after}, token)
         documents = page["organisation"]["documents"]
         count += sum(1 for n in documents["nodes"] if n["pushStatus"] == "ACCEPTED")
         if not documents["pageInfo"]["hasNextPage"]:
@@ -99,7 +85,7 @@ async def _accepted(client: httpx.AsyncClient, token: str, org: str) -> int:
 async def _create(client: httpx.AsyncClient, token: str, org: str, contact: str, n: int) -> str:
     line = {"description": f"Item {n}", "hsnSac": "8471", "quantity": "1", "unitPrice": "100.00",
             "taxRate": "18"}  # fmt: skip
-    made = await _gql(client, DOCUMENT, {"i": {"organisationId": org, "kind": "INVOICE",
+    made = await gql(client, DOCUMENT, {"i": {"organisationId": org, "kind": "INVOICE",
         "contactId": contact, "documentDate": "2026-11-24", "lines": [line]}}, token)  # fmt: skip
     return str(made["documentCreate"]["document"]["id"])
 
@@ -129,11 +115,11 @@ async def measure(database_url: str, count: int) -> tuple[float, float]:
                 made = [await _create(client, token, org, contact, n) for n in range(count)]
                 if bulk:
                     for at in range(0, count, 200):
-                        await _gql(client, PUSH_BULK, {"i": {"organisationId": org,
+                        await gql(client, PUSH_BULK, {"i": {"organisationId": org,
                                    "documentIds": made[at:at + 200]}}, token)  # fmt: skip
                 else:
                     for document in made:
-                        await _gql(client, PUSH, {"i": {"documentId": document}}, token)
+                        await gql(client, PUSH, {"i": {"documentId": document}}, token)
                 while await _accepted(client, token, org) < done_before + count:  # noqa: ASYNC110
                     await asyncio.sleep(0.05)
                 rates.append(count / (time.perf_counter() - started))
