@@ -12,7 +12,7 @@ from resolvers.context import Context
 from resolvers.services.errors import ErrorCode as ServiceErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
 from schema.contact import BulkOperation, BulkOperationPayload
-from schema.document import (
+from schema.document_inputs import (
     DocumentCreateInput,
     DocumentPayload,
     DocumentPushBulkInput,

@@ -8,7 +8,7 @@ import strawberry
 
 from resolvers import documents as document_resolvers
 from resolvers.context import Context
-from schema.document import DocumentPayload
+from schema.document_inputs import DocumentPayload
 from schema.errors import user_errors
 from schema.inbox import (
     InboxAcceptInput,
