@@ -2,7 +2,8 @@
 
 ``up`` is what ``make run`` runs: the network service (``python -m simulator serve``) and the
 API beside it, wired to each other (the API's ``NETWORK_URL`` and the network's webhook URL),
-both stopped together on Ctrl-C. ``serve`` runs the API alone, against ``NETWORK_URL``.
+both stopped together on Ctrl-C; with ``NETWORK_URL`` already set it serves the API alone
+against that network. ``serve`` runs the API alone, against ``NETWORK_URL``.
 """
 
 from __future__ import annotations
@@ -123,9 +124,11 @@ def main(argv: list[str] | None = None) -> int:
     sub.add_parser("schema", help="print the GraphQL schema (SDL)")
     args = parser.parse_args(argv)
 
+    if args.command == "up" and os.environ.get("NETWORK_URL", "").strip():
+        args.command = "serve"  # a network of its own was named: the API alone, against it
     if args.command == "up":
         port = os.environ.get("SIMULATOR_PORT", "").strip() or "8001"
-        os.environ.setdefault("NETWORK_URL", f"http://127.0.0.1:{port}")
+        os.environ["NETWORK_URL"] = f"http://127.0.0.1:{port}"
         # Stopped by SIGTERM like by Ctrl-C: both services go down together.
         signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
