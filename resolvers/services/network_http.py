@@ -73,11 +73,10 @@ class HttpNetwork:
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
             transport=transport,
         )
-        self._handler: InboundHandler | None = None
 
     def set_inbound_handler(self, handler: InboundHandler) -> None:
-        """Kept for the port: messages arrive as webhooks, applied by the webhook route."""
-        self._handler = handler
+        """Nothing to do: messages arrive as webhooks, applied by the webhook route."""
+        del handler
 
     async def close(self) -> None:
         """Release the pooled connections."""
