@@ -39,3 +39,12 @@ class BadUserInputError(PublicError):
     over the cap)."""
 
     code = "BAD_USER_INPUT"
+
+
+class NetworkUnavailableError(PublicError):
+    """The network did not answer a read that needs it; try again in a moment."""
+
+    code = "NETWORK_UNAVAILABLE"
+
+    def __init__(self, message: str = "The network did not answer; try again in a moment.") -> None:
+        super().__init__(message)

@@ -11,6 +11,7 @@ from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
 from resolvers.services import inbox, kyc, onboarding, pushes
 from resolvers.services.network import InboundMessage
+from resolvers.services.payments import applying as payments
 
 if TYPE_CHECKING:
     from resolvers.context import AppState
@@ -66,4 +67,14 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             except (inbox.MalformedMessageError, ValueError) as exc:
                 logger.warning("dropped a malformed document %s: %s", message.request_id, exc)
             return
-        logger.warning("ignored inbound message of unknown kind %s", message.kind)
+        now = state.now()
+        if message.kind == "PAYMENT_UPDATED":
+            await payments.payment_updated(uow, message.data, message.reason, now)
+        elif message.kind == "PAYMENT_RECEIVED":
+            await payments.payment_received(uow, message.data, message.reason, now)
+        elif message.kind == "PAYMENT_REPORTED":
+            await payments.payment_reported(uow, message.data, now)
+        elif message.kind == "PAYMENT_REPORT_ANSWERED":
+            await payments.report_answered(uow, message.data, message.reason, now)
+        else:
+            logger.warning("ignored inbound message of unknown kind %s", message.kind)

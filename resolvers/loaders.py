@@ -6,7 +6,7 @@ Each batch opens its own short session, so sibling resolvers never share one.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from typing import TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -25,6 +25,8 @@ from db.models import (
     Onboarding,
     Organisation,
     OrganisationGstin,
+    Payment,
+    PaymentAllocation,
 )
 from db.pagination import Page
 from db.repositories import account as account_repo
@@ -32,8 +34,11 @@ from db.repositories import contact as contact_repo
 from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
+from db.repositories import payment as payment_repo
+from resolvers.services.payments import ledger
 
 T = TypeVar("T")
+V = TypeVar("V")
 Batch = Callable[[AsyncSession, uuid.UUID, Sequence[uuid.UUID]], Awaitable[list[T]]]
 
 
@@ -70,6 +75,21 @@ def _grouped_loader(
         for row in rows:
             grouped[key(row)].append(row)
         return [grouped[i] for i in ids]
+
+    return DataLoader(load_fn=load)
+
+
+def _mapped_loader(
+    db: Database,
+    fetch: Callable[[AsyncSession, list[uuid.UUID]], Awaitable[Mapping[uuid.UUID, V]]],
+    missing: V | None = None,
+) -> DataLoader[uuid.UUID, V]:
+    """A loader over a query that answers a mapping by id (``missing`` where it has none)."""
+
+    async def load(ids: list[uuid.UUID]) -> list[V]:
+        async with db.read() as session:
+            found = await fetch(session, ids)
+        return [found.get(i, missing) for i in ids]  # type: ignore[misc]
 
     return DataLoader(load_fn=load)
 
@@ -121,6 +141,19 @@ class Loaders:
             _loader(
                 db, viewer_id, organisation_repo.viewer_memberships, lambda m: m.organisation_id
             )
+        )
+
+        self.payment_by_id: DataLoader[uuid.UUID, Payment | None] = _loader(
+            db, viewer_id, payment_repo.visible_by_ids, lambda p: p.id
+        )
+        self.allocations_by_payment_id: DataLoader[uuid.UUID, list[PaymentAllocation]] = (
+            _mapped_loader(db, payment_repo.allocations_of)
+        )
+        self.payments_by_document_id: DataLoader[uuid.UUID, list[Payment]] = _mapped_loader(
+            db, lambda session, ids: payment_repo.payments_of_documents(session, viewer_id, ids)
+        )
+        self.credited_by_document_id: DataLoader[uuid.UUID, int] = _mapped_loader(
+            db, ledger.credited, missing=0
         )
 
     def first_members_page(self, first: int) -> DataLoader[uuid.UUID, Page[Membership]]:

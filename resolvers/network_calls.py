@@ -27,6 +27,8 @@ from resolvers.context import Context
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import (
+    Bank,
+    CardToken,
     Decision,
     DirectoryListing,
     DocumentMessage,
@@ -35,6 +37,10 @@ from resolvers.services.network import (
     Network,
     NetworkError,
     NetworkTimeoutError,
+    OfflineReport,
+    PaymentOrder,
+    PaymentState,
+    SettlementLine,
     Taxpayer,
 )
 
@@ -128,6 +134,38 @@ class _StandIn:
     async def kyc_submit(self, **_kwargs: Any) -> None:
         """Changes on the network go through the outbox, never from a request."""
         raise NotImplementedError
+
+    async def payment_initiate(self, order: PaymentOrder) -> PaymentState:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def payment_report_offline(self, report: OfflineReport) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def payment_answer_offline(self, **_kwargs: Any) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def payment_status(self, network_id: str) -> PaymentState:
+        """Recorded."""
+        found: PaymentState = self._answer("payment_status", (network_id,))
+        return found
+
+    async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:
+        """Recorded."""
+        found: list[SettlementLine] = self._answer("settlement_report", (b2b_id, day))
+        return found
+
+    async def banks(self) -> list[Bank]:
+        """Recorded."""
+        found: list[Bank] = self._answer("banks", ())
+        return found
+
+    async def card_token(self, token: str) -> CardToken:
+        """Recorded."""
+        found: CardToken = self._answer("card_token", (token,))
+        return found
 
 
 async def _ask(network: Network, question: Question) -> Any:

@@ -12,6 +12,7 @@ from resolvers.invitations import by_id as invitation_by_id
 from resolvers.onboarding import b2b_id_by_id
 from resolvers.organisation import by_id as organisation_by_id
 from resolvers.organisation import membership_by_id
+from resolvers.payments import payment_by_id
 
 MAX_NODES = 100
 
@@ -41,4 +42,6 @@ async def node(context: Context, global_id: str) -> object:
         return await document_by_id(context, key)
     if type_name == "Invitation":
         return await invitation_by_id(context, key)
+    if type_name == "Payment":
+        return await payment_by_id(context, key)
     return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -14,10 +14,12 @@ from db.models import DocumentLine as LineModel
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as resolvers
+from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services import tax
 from resolvers.services.documents import rate_of
+from resolvers.services.payments import ledger
 from schema.account import Account
 from schema.contact import Contact
 from schema.document_enums import (
@@ -30,6 +32,9 @@ from schema.document_enums import (
 )
 from schema.money import Money
 from schema.relay import Node
+
+if TYPE_CHECKING:
+    from schema.payment import Payment
 
 Info = strawberry.Info[Context, None]
 
@@ -143,9 +148,6 @@ class Document(Node):
         description="Zero-rated under LUT or bond: supplied without payment of IGST (shown on "
         "the document as such)."
     )
-    status: DocumentStatus = strawberry.field(
-        description="Business status (see DocumentStatus: which values apply to which documents)."
-    )
     push_status: PushStatus = strawberry.field(description="Where it stands on the network.")
     version: int = strawberry.field(
         description="Its version (a new one after edits of a returned document)."
@@ -183,7 +185,7 @@ class Document(Node):
             number=m.number, fiscal_year=m.fiscal_year, document_date=m.document_date,
             due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
             gstin=m.our_gstin or None,
-            supply_type=SupplyType[m.supply_type], status=DocumentStatus[m.status],
+            supply_type=SupplyType[m.supply_type],
             under_lut=m.under_lut,
             push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
             network_id=m.network_id, push_reason=m.push_reason,
@@ -197,6 +199,43 @@ class Document(Node):
             ),
             created_at=m.created_at, updated_at=m.updated_at, _model=m, _prefetched=prefetched,
         )  # fmt: skip
+
+    @strawberry.field(
+        description="Business status (see DocumentStatus: which values apply to which "
+        "documents). OVERDUE is derived: an invoice or bill past its due date with money owed."
+    )
+    def status(self, info: Info) -> DocumentStatus:
+        return DocumentStatus[ledger.shown_status(self._model, info.context.app.now().date())]
+
+    @strawberry.field(
+        description="Paid so far: payments settled through the network, and payments made "
+        "outside it that were recorded (ours) or confirmed (received)."
+    )
+    def amount_paid(self) -> Money:
+        return Money.from_paise(self._model.paid_paise)
+
+    @strawberry.field(
+        description="Still owed: the total less accepted credit notes and payments (never "
+        "below zero)."
+    )
+    async def amount_due(self, info: Info) -> Money:
+        credit = await payment_resolvers.credited(info.context, self._model.id)
+        return Money.from_paise(ledger.amount_due(self._model, credit))
+
+    @strawberry.field(
+        description="On its way: payments initiated or pending on the network for this document."
+    )
+    def amount_in_flight(self) -> Money:
+        return Money.from_paise(self._model.in_flight_paise)
+
+    @strawberry.field(description="The payments made towards it, oldest first.")
+    async def payments(
+        self, info: Info
+    ) -> list[Annotated[Payment, strawberry.lazy("schema.payment")]]:
+        from schema.payment import Payment
+
+        found = await payment_resolvers.of_document(info.context, self._model.id)
+        return [Payment.from_model(p) for p in found]
 
     # ``contact`` and ``lines`` are plain resolvers: from a page they answer from what the page
     # loaded at once (no awaitable per document); alone, they return the awaitable load.

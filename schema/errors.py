@@ -122,6 +122,21 @@ class UserErrorCode(enum.Enum):
         description="Too many attempts: locked out for `retryAfterSeconds`; the attempt was not "
         "made.",
     )
+    OVER_BALANCE = strawberry.enum_value(
+        "OVER_BALANCE",
+        description="The amount is more than what is due (payments on their way count).",
+    )
+    NOT_PAYABLE = strawberry.enum_value(
+        "NOT_PAYABLE",
+        description="The document cannot be paid (not an open bill or invoice, or void).",
+    )
+    KYC_NOT_APPROVED = strawberry.enum_value(
+        "KYC_NOT_APPROVED", description="The organisation's KYC must be approved first."
+    )
+    PAYMENT_IN_FLIGHT = strawberry.enum_value(
+        "PAYMENT_IN_FLIGHT",
+        description="A payment is on its way for this document: wait for it to settle or fail.",
+    )
 
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")

@@ -13,11 +13,13 @@ from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as document_resolvers
 from resolvers import organisation as resolvers
+from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from schema.account import Account
 from schema.contact import BulkOperation
 from schema.document import Document, DocumentKind, InboxStatus, PushStatus
 from schema.organisation import MembershipRole, Organisation
+from schema.payment import Payment, PaymentStatus
 
 
 @strawberry.enum(description="What happened in an organisation.")
@@ -86,6 +88,15 @@ class OrganisationEventKind(enum.Enum):
     )
     NETWORK_ACCESS_DECLINED = strawberry.enum_value(
         "NETWORK_ACCESS_DECLINED", description="A request for Bharat Connect access was declined."
+    )
+    PAYMENT_STATUS_CHANGED = strawberry.enum_value(
+        "PAYMENT_STATUS_CHANGED",
+        description="A payment was made or moved (see `payment`, `paymentStatus`, `reason`).",
+    )
+    PAYMENT_RECEIVED = strawberry.enum_value(
+        "PAYMENT_RECEIVED",
+        description="Money came in through the network, or a buyer reported paying outside it "
+        "(see `payment`).",
     )
 
 
@@ -161,6 +172,21 @@ class OrganisationEvent:
     def document_kind(self) -> DocumentKind | None:
         raw = self._model.data.get("documentKind")
         return DocumentKind[raw] if isinstance(raw, str) else None
+
+    @strawberry.field(
+        description="For payment events: the payment, as it is now (null once deleted)."
+    )
+    async def payment(self, info: strawberry.Info[Context, None]) -> Payment | None:
+        raw = self._model.data.get("paymentId")
+        if not isinstance(raw, str):
+            return None
+        found = await payment_resolvers.payment_by_id(info.context, uuid.UUID(raw))
+        return None if found is None else Payment.from_model(found)
+
+    @strawberry.field(description="For payment events: the status it moved to.")
+    def payment_status(self) -> PaymentStatus | None:
+        raw = self._model.data.get("paymentStatus")
+        return PaymentStatus[raw] if isinstance(raw, str) else None
 
     @strawberry.field(description="For bulk operation events: the operation, as it is now.")
     async def bulk_operation(self, info: strawberry.Info[Context, None]) -> BulkOperation | None:

@@ -14,6 +14,7 @@ from db.models import MembershipRole as MembershipRoleModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
 from db.repositories.document import DocumentFilter
+from db.repositories.payment import PaymentFilter
 
 if TYPE_CHECKING:
     from schema.invitation import Invitation
@@ -24,6 +25,7 @@ from resolvers import documents as document_resolvers
 from resolvers import invitations as invitation_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
+from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services import access as access_service
@@ -38,6 +40,7 @@ from schema.document import (
 )
 from schema.errors import UserError
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
+from schema.payment import Payment, PaymentDirection, PaymentStatus
 from schema.relay import After, Before, Connection, First, Last, Node, node_fields
 
 
@@ -161,6 +164,7 @@ class Organisation(Node):
             kind=None if kind is None else kind.name, status=None if status is None else status.name, date_from=date_from,
             date_to=date_to, direction=None if direction is None else direction.name,
             inbox_status=None if inbox_status is None else inbox_status.name,
+            today=info.context.app.now().date(),
         )  # fmt: skip
         page = await document_resolvers.page(
             info.context, self._model.id, first=first, after=after, last=last, before=before,
@@ -175,6 +179,44 @@ class Organisation(Node):
             lambda d: d.id,  # type: ignore[attr-defined]
             lambda d: Document.from_model(d, prefetched),  # type: ignore[arg-type]
         )
+
+    @strawberry.field(description="Payments made and received, oldest first, filtered.")
+    async def payments(
+        self,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        direction: Annotated[
+            PaymentDirection | None,
+            strawberry.argument(description="Only paid by you, or only to you."),
+        ] = None,
+        status: Annotated[
+            PaymentStatus | None, strawberry.argument(description="Only this status.")
+        ] = None,
+        contact_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only this contact's.")
+        ] = None,
+        document_id: Annotated[
+            strawberry.ID | None, strawberry.argument(description="Only those settling this.")
+        ] = None,
+        date_from: Annotated[
+            datetime_date | None, strawberry.argument(description="Paid on or after.")
+        ] = None,
+        date_to: Annotated[
+            datetime_date | None, strawberry.argument(description="Paid on or before.")
+        ] = None,
+    ) -> Connection[Payment]:
+        where = PaymentFilter(
+            direction=None if direction is None else direction.name,
+            status=None if status is None else status.name, date_from=date_from, date_to=date_to,
+        )  # fmt: skip
+        page = await payment_resolvers.page(
+            info.context, self._model.id, first=first, after=after, last=last, before=before,
+            where=where, contact_id=contact_id, document_id=document_id,
+        )  # fmt: skip
+        return Connection.build(page, lambda p: p.id, Payment.from_model)  # type: ignore[attr-defined,arg-type]
 
     @strawberry.field(description="The GST registrations the organisation holds.")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:

@@ -16,9 +16,11 @@ from db.models import Invitation as InvitationModel
 from db.models import Membership as MembershipModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
+from db.models import Payment as PaymentModel
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import organisation as organisation_resolvers
+from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
 from resolvers.ids import decode_typed_id
@@ -52,6 +54,7 @@ from schema.organisation import (
     NetworkAccessRequest,
     Organisation,
 )
+from schema.payment import Bank, Payment, PaymentsMutations
 from schema.relay import Node
 
 Info = strawberry.Info[Context, None]
@@ -76,6 +79,8 @@ def _to_node(found: object) -> Node | None:
         return Membership.from_model(found)
     if isinstance(found, InvitationModel):
         return Invitation.from_model(found)
+    if isinstance(found, PaymentModel):
+        return Payment.from_model(found)
     return None
 
 
@@ -120,6 +125,13 @@ class Query:
         found = await organisation_resolvers.by_global_id(info.context, id)
         return None if found is None else Organisation.from_model(found)
 
+    @strawberry.field(description="The banks the network offers for net banking.")
+    async def banks(self, info: Info) -> list[Bank]:
+        return [
+            Bank(code=b.code, name=b.name, ifsc_prefix=b.ifsc_prefix)
+            for b in await payment_resolvers.banks(info.context)
+        ]
+
 
 @strawberry.type(description="Change the service. Each field runs in its own transaction.")
 class Mutation(
@@ -132,6 +144,7 @@ class Mutation(
     ContactsMutations,
     DocumentsMutations,
     InboxMutations,
+    PaymentsMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""
 
@@ -179,6 +192,10 @@ class Subscription:
             list[DocumentKind] | None,
             strawberry.argument(description="Only events of documents of these kinds."),
         ] = None,
+        payment_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only events of this payment."),
+        ] = None,
     ) -> AsyncGenerator[OrganisationEvent, None]:
         wanted = None if kinds is None else {k.name for k in kinds}
         document_key = None
@@ -187,11 +204,18 @@ class Subscription:
             if document_key is None:
                 raise BadUserInputError("`documentId` is not a document id.")
         of_kinds = None if document_kinds is None else {k.name for k in document_kinds}
+        payment_key = None
+        if payment_id is not None:
+            payment_key = decode_typed_id(payment_id, "Payment")
+            if payment_key is None:
+                raise BadUserInputError("`paymentId` is not a payment id.")
         async for event in organisation_resolvers.events(info.context, organisation_id, after):
             if wanted is not None and event.kind not in wanted:
                 continue
             if document_key is not None and event.data.get("documentId") != str(document_key):
                 continue
             if of_kinds is not None and event.data.get("documentKind") not in of_kinds:
+                continue
+            if payment_key is not None and event.data.get("paymentId") != str(payment_key):
                 continue
             yield OrganisationEvent.from_model(event)

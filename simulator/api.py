@@ -40,6 +40,14 @@ from resolvers.services.network_wire import (
     listing_to_json,
     taxpayer_to_json,
 )
+from resolvers.services.payment_wire import (
+    bank_to_json,
+    card_to_json,
+    line_to_json,
+    order_from_json,
+    report_from_json,
+    state_to_json,
+)
 from simulator.network import SimulatedNetwork
 
 logger = logging.getLogger("bharat_connect.simulator.api")
@@ -196,8 +204,64 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
     async def kyc(body: dict[str, Any]) -> Any:
         return decision_to_json(await network.kyc_status(body["requestId"]))
 
+    def mine(body: dict[str, Any], b2b_id: str) -> bool:
+        try:
+            speaks_for(body, b2b_id)
+        except NetworkRefusedError:
+            return False
+        return True
+
+    async def pay(body: dict[str, Any]) -> Any:
+        order = order_from_json(body)
+        speaks_for(body, order.payer_b2b_id)
+        return state_to_json(await network.payment_initiate(order))
+
+    async def payment(body: dict[str, Any]) -> Any:
+        held = network.world.payments.get(body["networkId"])
+        if held is not None and not (mine(body, held.payer) or mine(body, held.payee)):
+            raise NetworkRefusedError("NOT_YOUR_PAYMENT", "This payment is not yours.")
+        return state_to_json(await network.payment_status(body["networkId"]))
+
+    async def report_offline(body: dict[str, Any]) -> None:
+        report = report_from_json(body)
+        speaks_for(body, report.payer_b2b_id)
+        await network.payment_report_offline(report)
+
+    async def answer_offline(body: dict[str, Any]) -> None:
+        speaks_for(body, field_str(body, "answererB2BId"))
+        received = body.get("received")
+        if not isinstance(received, bool):
+            msg = "received must be true or false"
+            raise WireError(msg)
+        await network.payment_answer_offline(
+            network_id=body["networkId"], answerer_b2b_id=field_str(body, "answererB2BId"),
+            received=received, remarks=field_opt_str(body, "remarks"),
+        )  # fmt: skip
+
+    async def settlements(body: dict[str, Any]) -> Any:
+        b2b_id = str(body.get("?b2bId", ""))
+        speaks_for(body, b2b_id)
+        lines = await network.settlement_report(b2b_id, str(body.get("?day", "")))
+        return {"lines": [line_to_json(line) for line in lines]}
+
+    async def banks(_body: dict[str, Any]) -> Any:
+        return {"banks": [bank_to_json(bank) for bank in await network.banks()]}
+
+    async def card(body: dict[str, Any]) -> Any:
+        found = await network.card_token(body["token"])
+        if not mine(body, found.holder_b2b_id):
+            raise NetworkRefusedError("CARD_TOKEN_INVALID", "No such card token.")
+        return card_to_json(found)
+
     return Router(
         routes=[
+            route("/payments", pay, "POST"),
+            route("/payments/{networkId}", payment, "GET"),
+            route("/payment-reports", report_offline, "POST"),
+            route("/payment-reports/{networkId}/answers", answer_offline, "POST"),
+            route("/settlements", settlements, "GET"),
+            route("/banks", banks, "GET"),
+            route("/cards/{token}", card, "GET"),
             route("/gstn/taxpayers/{gstin}", taxpayer, "GET"),
             route("/gstn/otp", send_otp, "POST"),
             route("/sms", send_sms, "POST"),

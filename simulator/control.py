@@ -14,6 +14,8 @@ and out.
 - ``POST /simulator/faults`` / ``GET`` / ``DELETE``: inject faults per operation.
 - ``POST /simulator/outage`` ``{"seconds": 60}`` / ``DELETE /simulator/outage``.
 - ``POST /simulator/advance`` ``{"seconds": 30}``: let time pass and run what fell due.
+- The payment rails (cards, external payments, reversals, settlement reports, failure rules):
+  :mod:`simulator.control_payments`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from resolvers.services import identifiers
+from simulator.control_payments import payment_control_routes
 from simulator.faults import FAULT_KINDS, OPERATIONS, Fault
 from simulator.network import SimulatedNetwork
 from simulator.world import DirectoryEntry, TaxpayerRecord
@@ -286,5 +289,6 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
             Route("/outage", outage, methods=["POST", "DELETE"]),
             Route("/advance", advance, methods=["POST"]),
+            *payment_control_routes(network),
         ]
     )

@@ -41,6 +41,13 @@ OPERATIONS = (
     "document_answer",
     "kyc_submit",
     "kyc_status",
+    "payment_initiate",
+    "payment_status",
+    "payment_report_offline",
+    "payment_answer_offline",
+    "settlement_report",
+    "banks",
+    "card_token",
     "deliver",
 )
 

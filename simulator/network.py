@@ -7,8 +7,8 @@ a seeded random, time from an injectable clock; :meth:`advance` moves a manual c
 whatever fell due, so tests never sleep. When serving, :meth:`run` ticks with real time.
 
 Laid out by domain: :mod:`simulator.gstn` (the GSTN portal and phones),
-:mod:`simulator.directory` (B2B IDs), :mod:`simulator.kyc`, :mod:`simulator.documents`, over
-the plumbing of :mod:`simulator.core`.
+:mod:`simulator.directory` (B2B IDs), :mod:`simulator.kyc`, :mod:`simulator.documents`,
+:mod:`simulator.payments` (the payment rails), over the plumbing of :mod:`simulator.core`.
 """
 
 from __future__ import annotations
@@ -18,9 +18,10 @@ from simulator.directory import Directory
 from simulator.documents import Documents
 from simulator.gstn import GstnPortal
 from simulator.kyc import KycReviews
+from simulator.payments import Payments
 
 __all__ = ["MAX_DELIVERY_ATTEMPTS", "REDELIVERY_SECONDS", "SimulatedNetwork"]
 
 
-class SimulatedNetwork(GstnPortal, Directory, KycReviews, Documents):
+class SimulatedNetwork(GstnPortal, Directory, KycReviews, Documents, Payments):
     """The network, the GSTN portal and the people's phones."""

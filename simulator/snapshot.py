@@ -11,12 +11,15 @@ from simulator.core import NetworkCore
 from simulator.faults import Fault, Faults
 from simulator.world import (
     Behaviour,
+    CardRecord,
     DeadLetter,
     DirectoryEntry,
+    NetworkPayment,
     Participant,
     Review,
     SentDocument,
     SentMessage,
+    SettlementRecord,
     TaxpayerRecord,
     World,
 )
@@ -62,6 +65,9 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "carried": [list(c) for c in world.carried],
             "deadLetters": [_row(d) for d in world.dead_letters],
             "participants": [_row(p) for p in world.participants.values()],
+            "payments": [_row(p) for p in world.payments.values()],
+            "cards": [_row(c) for c in world.cards.values()],
+            "settlements": [_row(s) for s in world.settlements],
             "behaviour": _row(world.behaviour),
         },
         # What was running when saved runs again after a restart.
@@ -102,6 +108,9 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
     world.carried = [(c[0], c[1]) for c in saved["carried"]]
     world.dead_letters = [DeadLetter(**d) for d in saved["deadLetters"]]
     world.participants = {p["api_key"]: Participant(**p) for p in saved.get("participants", [])}
+    world.payments = {p["network_id"]: NetworkPayment(**p) for p in saved.get("payments", [])}
+    world.cards = {c["token"]: CardRecord(**c) for c in saved.get("cards", [])}
+    world.settlements = [SettlementRecord(**s) for s in saved.get("settlements", [])]
     network.world = world
     network.restore_queue(
         [(due, order, task, args) for due, order, task, args in _back(data["queue"])]

@@ -92,6 +92,59 @@ class SentDocument:
     total_paise: int = 0
 
 
+@dataclass
+class NetworkPayment:
+    """A payment the network carries: debited from the payer into a virtual account, then
+    settled to the payee (or failed, or reversed after settling). An offline report has
+    ``method`` ``OFFLINE`` and moves REPORTED → RECEIVED | DENIED instead; nothing is debited."""
+
+    network_id: str
+    payer: str
+    payee: str
+    method: str
+    amount_paise: int
+    # [document network id, paise] pairs.
+    allocations: list[list[Any]]
+    state: str = "PENDING"
+    virtual_account: str = ""
+    virtual_ifsc: str = ""
+    utr: str | None = None
+    reason: str | None = None
+    created_on: str = ""
+    settled_on: str | None = None
+    # A digest of what was asked, to tell a retry from another payment under the same id.
+    fingerprint: str = ""
+    paid_on: str | None = None
+    mode: str | None = None
+    reference: str | None = None
+    remarks: str | None = None
+
+
+@dataclass(frozen=True)
+class CardRecord:
+    """A card in the token vault (the number itself is never kept)."""
+
+    token: str
+    holder: str
+    network: str
+    last4: str
+
+
+@dataclass(frozen=True)
+class SettlementRecord:
+    """One line of a participant's settlement report."""
+
+    line_id: str
+    b2b_id: str
+    day: str
+    direction: str
+    amount_paise: int
+    utr: str
+    virtual_account: str
+    payment_network_id: str
+    document_network_ids: list[str]
+
+
 @dataclass(frozen=True)
 class Participant:
     """An external business that calls the network's participant API itself, with its own API
@@ -119,6 +172,16 @@ class Behaviour:
     document_delivery_seconds: float = 1.0
     # How long the network service holds a call it times out (past the caller's own timeout).
     timeout_hold_seconds: float = 15.0
+    # How long a payment waits in its virtual account before it settles (or fails).
+    settlement_seconds: float = 5.0
+    # How payments fail: {"method": "UPI" | ... | "*", "reason": code, "rate": 0..1,
+    # "minPaise": n, "payer": B2B ID or ""}; the first rule that applies and fires decides.
+    payment_rules: list[dict[str, Any]] = field(default_factory=list)
+    # A UPI payment above this fails with LIMIT_EXCEEDED (₹1 lakh).
+    upi_limit_paise: int = 10_000_000
+    # How external payees answer offline payments reported to them, and after how long.
+    offline_answer: Literal["RECEIVED", "DENIED"] = "RECEIVED"
+    offline_answer_seconds: float = 30.0
 
 
 @dataclass
@@ -137,6 +200,9 @@ class World:
     dead_letters: list[DeadLetter] = field(default_factory=list)
     # External participants by API key.
     participants: dict[str, Participant] = field(default_factory=dict)
+    payments: dict[str, NetworkPayment] = field(default_factory=dict)
+    cards: dict[str, CardRecord] = field(default_factory=dict)
+    settlements: list[SettlementRecord] = field(default_factory=list)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:

@@ -14,6 +14,8 @@ from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import DocumentKind as StoredDocumentKind
 from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
+from db.models import PaymentMethod as StoredPaymentMethod
+from db.models import PaymentStatus as StoredPaymentStatus
 from db.models import PushStatus as StoredPushStatus
 from resolvers.services import (
     access,
@@ -23,16 +25,19 @@ from resolvers.services import (
     kyc,
     onboarding,
     organisations,
+    payments,
     pushes,
     tax,
 )
 from resolvers.services.errors import ErrorCode
+from resolvers.services.payments import events as payment_events
 from schema.document import DocumentKind, PushStatus, SupplyType
 from schema.errors import UserErrorCode
 from schema.event import OrganisationEventKind
 from schema.kyc import KycDocumentKind, KycStatus
 from schema.onboarding import B2BIdStatus, BusinessType
 from schema.organisation import MembershipRole
+from schema.payment import OfflinePaymentMode, PaymentMethod, PaymentStatus
 from schema.schema import SDL_PATH, build_schema, sdl
 
 
@@ -104,8 +109,13 @@ def test_schema_enums_mirror_the_service_enums() -> None:
         organisations.MEMBER_ROLE_CHANGED,
         organisations.ORGANISATION_CREATED,
         organisations.ORGANISATION_RENAMED,
+        payment_events.STATUS_CHANGED,
+        payment_events.RECEIVED,
     }
     assert {k.name for k in OrganisationEventKind} == kinds
+    assert [s.name for s in PaymentStatus] == [s.name for s in StoredPaymentStatus]
+    assert [m.name for m in PaymentMethod] == [m.name for m in StoredPaymentMethod]
+    assert tuple(m.name for m in OfflinePaymentMode) == payments.OFFLINE_MODES
 
 
 def test_introspection_can_be_switched_off() -> None:

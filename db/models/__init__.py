@@ -41,6 +41,16 @@ from db.models.organisation import (
     Organisation,
 )
 from db.models.outbox import InboundReceipt, OutboxMessage, OutboxStatus
+from db.models.payment import (
+    MatchStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentDirection,
+    PaymentMethod,
+    PaymentStatus,
+    ReconciliationDay,
+    SettlementEntry,
+)
 from db.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -71,6 +81,7 @@ __all__ = [
     "KycOwner",
     "KycProfile",
     "KycStatus",
+    "MatchStatus",
     "Membership",
     "MembershipRole",
     "NetworkAccessRequest",
@@ -83,6 +94,13 @@ __all__ = [
     "OtpPurpose",
     "OutboxMessage",
     "OutboxStatus",
+    "Payment",
+    "PaymentAllocation",
+    "PaymentDirection",
+    "PaymentMethod",
+    "PaymentStatus",
     "PushStatus",
+    "ReconciliationDay",
+    "SettlementEntry",
     "ThrottleCounter",
 ]

@@ -141,6 +141,10 @@ class Document(Base):
     igst_paise: Mapped[int] = mapped_column(BigInteger)
     rounding_paise: Mapped[int] = mapped_column(BigInteger)
     total_paise: Mapped[int] = mapped_column(BigInteger)
+    # Payments applied (settled online, recorded or confirmed offline), and payments on their
+    # way (initiated or pending): kept on the row, changed only under its lock.
+    paid_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    in_flight_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     status: Mapped[str] = mapped_column(String(20))
     push_status: Mapped[PushStatus] = mapped_column(
         Enum(PushStatus, native_enum=False, length=24), default=PushStatus.NOT_PUSHED

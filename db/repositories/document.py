@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -15,6 +15,7 @@ from db.models import (
     Direction,
     Document,
     DocumentHistory,
+    DocumentKind,
     DocumentLine,
     DocumentStatus,
     InboxTombstone,
@@ -176,6 +177,22 @@ class DocumentFilter:
     date_to: dt.date | None = None
     direction: str | None = None
     inbox_status: str | None = None
+    # Today (UTC): OVERDUE is derived from the due date, so a status filter needs it.
+    today: dt.date | None = None
+
+
+# Statuses an unpaid invoice or bill shows as OVERDUE once its due date has passed.
+OVERDUE_FROM = ("SENT", "OPEN", "PARTIALLY_PAID")
+
+
+def overdue(today: dt.date) -> ColumnElement[bool]:
+    """Invoices and bills past their due date with money outstanding."""
+    return and_(
+        Document.kind == DocumentKind.INVOICE,
+        Document.status.in_(OVERDUE_FROM),
+        Document.due_date < today,
+        Document.total_paise > Document.paid_paise,
+    )
 
 
 async def page(
@@ -190,8 +207,15 @@ async def page(
     stmt = select(Document).where(
         Document.organisation_id == organisation_id, Document.organisation_id.in_(mine)
     )
+    status = where.status
+    if status is not None and where.today is not None:
+        if status == "OVERDUE":
+            stmt = stmt.where(overdue(where.today))
+            status = None
+        elif status in OVERDUE_FROM:
+            stmt = stmt.where(not_(overdue(where.today)))
     equal = {
-        Document.kind: where.kind, Document.status: where.status,
+        Document.kind: where.kind, Document.status: status,
         Document.contact_id: where.contact_id, Document.direction: where.direction,
         Document.inbox_status: where.inbox_status,
     }  # fmt: skip

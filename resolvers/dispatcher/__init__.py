@@ -33,6 +33,7 @@ from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher import contacts as contact_handlers
 from resolvers.dispatcher import documents as document_handlers
 from resolvers.dispatcher import onboarding as onboarding_handlers
+from resolvers.dispatcher import payments as payment_handlers
 from resolvers.dispatcher.base import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_MAX_SECONDS,
@@ -48,7 +49,7 @@ from resolvers.dispatcher.base import (
     Work,
     hold_lease,
 )
-from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
+from resolvers.services import contacts, inbox, kyc, network_http, onboarding, payments, pushes
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 
 if TYPE_CHECKING:
@@ -63,6 +64,9 @@ logger = logging.getLogger("bharat_connect.dispatcher")
 GIVE_UP: dict[str, GiveUpHandler] = {
     pushes.PUSH_KIND: document_handlers.push_given_up,
     inbox.ANSWER_KIND: document_handlers.answer_given_up,
+    payments.SEND_KIND: payment_handlers.payment_unknown,
+    payments.POLL_KIND: payment_handlers.payment_unknown,
+    payments.REPORT_KIND: payment_handlers.report_given_up,
 }
 
 HANDLERS: dict[str, NetworkHandler] = {
@@ -74,6 +78,10 @@ HANDLERS: dict[str, NetworkHandler] = {
     pushes.PUSH_KIND: document_handlers.push_document,
     pushes.POLL_KIND: document_handlers.poll_document,
     inbox.ANSWER_KIND: document_handlers.answer_received,
+    payments.SEND_KIND: payment_handlers.send_payment,
+    payments.POLL_KIND: payment_handlers.poll_payment,
+    payments.REPORT_KIND: payment_handlers.report_offline,
+    payments.ANSWER_KIND: payment_handlers.answer_offline,
 }
 
 

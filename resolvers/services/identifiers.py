@@ -167,6 +167,25 @@ def mask_account(number: str) -> str:
     return "X" * (len(number) - 4) + number[-4:]
 
 
+_VPA = re.compile(r"^[a-z0-9][a-z0-9._-]{1,254}@[a-z][a-z0-9]{1,63}$")
+VPA_MAX = 50
+
+
+def check_vpa(raw: str) -> str:
+    """A UPI address ``name@handle`` (at most 50 characters), lower-cased."""
+    vpa = raw.strip().lower()
+    if len(vpa) > VPA_MAX or not _VPA.match(vpa):
+        msg = "A UPI address is name@handle (letters, digits, . _ -), at most 50 characters."
+        raise ValueError(msg)
+    return vpa
+
+
+def mask_vpa(vpa: str) -> str:
+    """``ra****@okaxis``: the first two characters and the handle."""
+    name, _, handle = vpa.partition("@")
+    return f"{name[:2]}{'*' * max(len(name) - 2, 2)}@{handle}"
+
+
 # --- B2B IDs (our rule, DOMAIN.md §2) -------------------------------------------------------
 
 B2B_ID_MIN, B2B_ID_MAX = 4, 50

@@ -101,12 +101,116 @@ class DocumentState:
     remarks: str | None = None
 
 
+InboundKind = Literal[
+    "B2B_ID_DECIDED",
+    "KYC_DECIDED",
+    "DOCUMENT_ANSWERED",
+    "DOCUMENT_RECEIVED",
+    "PAYMENT_UPDATED",
+    "PAYMENT_RECEIVED",
+    "PAYMENT_REPORTED",
+    "PAYMENT_REPORT_ANSWERED",
+]
+PaymentMethod = Literal["BANK_TRANSFER", "UPI", "CARD", "NET_BANKING"]
+PaymentNetworkState = Literal["PENDING", "SETTLED", "FAILED", "REVERSED", "UNKNOWN"]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The part of a payment that settles one document (by its network id), in paise."""
+
+    document_network_id: str
+    amount_paise: int
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """A payment through the network, from the payer's B2B ID to the payee's. ``network_id``
+    is made once by the payer and kept for every retry: the network debits a given id once.
+    ``source`` names where the money comes from: ``accountNumber`` and ``ifsc`` for a bank
+    transfer, ``vpa`` for UPI, ``cardToken`` for a card, ``bankCode`` for net banking."""
+
+    network_id: str
+    payer_b2b_id: str
+    payee_b2b_id: str
+    method: PaymentMethod
+    amount_paise: int
+    allocations: tuple[Allocation, ...]
+    source: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """Where a payment stands on the network: the virtual account the money went into, and
+    once settled the UTR and the settlement date (ISO); a failure's ``reason`` is a code
+    (``INSUFFICIENT_FUNDS``, ``UPI_DECLINED``, ``CARD_DECLINED``, ``LIMIT_EXCEEDED``,
+    ``BANK_DOWN``, ``VENDOR_ACCOUNT_INVALID``)."""
+
+    network_id: str
+    state: PaymentNetworkState
+    amount_paise: int = 0
+    virtual_account: str | None = None
+    virtual_ifsc: str | None = None
+    utr: str | None = None
+    reason: str | None = None
+    settled_on: str | None = None
+
+
+@dataclass(frozen=True)
+class OfflineReport:
+    """A payment made outside the network, reported by the payer to the payee (who confirms
+    or denies having received it)."""
+
+    network_id: str
+    payer_b2b_id: str
+    payee_b2b_id: str
+    amount_paise: int
+    allocations: tuple[Allocation, ...]
+    paid_on: str
+    mode: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    """One credit or debit of a participant on a day's settlement report."""
+
+    line_id: str
+    day: str
+    direction: Literal["CREDIT", "DEBIT"]
+    amount_paise: int
+    utr: str
+    virtual_account: str
+    payment_network_id: str
+    document_network_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A bank offered for net banking."""
+
+    code: str
+    name: str
+    ifsc_prefix: str
+
+
+@dataclass(frozen=True)
+class CardToken:
+    """A card in the network's token vault: never the number, only the token, the card
+    network and the last four digits, and whose card it is."""
+
+    token: str
+    holder_b2b_id: str
+    network: str
+    last4: str
+
+
 @dataclass(frozen=True)
 class InboundMessage:
     """A message the network sends us. ``message_id`` is unique: repeats are ignored."""
 
     message_id: str
-    kind: Literal["B2B_ID_DECIDED", "KYC_DECIDED", "DOCUMENT_ANSWERED", "DOCUMENT_RECEIVED"]
+    kind: InboundKind
     request_id: str
     approved: bool
     reason: str | None
@@ -177,3 +281,37 @@ class Network(Protocol):
 
     async def kyc_status(self, request_id: str) -> Decision:
         """Where a KYC review stands."""
+
+    async def payment_initiate(self, order: PaymentOrder) -> PaymentState:
+        """Debit the payer into a virtual account; the network settles to the payee later
+        (the payer hears ``PAYMENT_UPDATED``, a hosted payee ``PAYMENT_RECEIVED``). A repeat
+        of the same ``network_id`` debits nothing and answers where it stands. Refuses an
+        unknown payee (``PAYEE_NOT_FOUND``), a card token that is unknown or someone else's
+        (``CARD_TOKEN_INVALID``), an unknown bank (``BANK_NOT_FOUND``), a malformed source
+        (``SOURCE_INVALID``) and a repeat of the id with another payment
+        (``PAYMENT_ID_REUSED``)."""
+
+    async def payment_status(self, network_id: str) -> PaymentState:
+        """Where a payment stands (``UNKNOWN`` if the network never took it)."""
+
+    async def payment_report_offline(self, report: OfflineReport) -> None:
+        """Tell the payee of a payment made outside the network (a hosted payee hears
+        ``PAYMENT_REPORTED``); the payer hears the answer as ``PAYMENT_REPORT_ANSWERED``. A
+        repeat is a no-op."""
+
+    async def payment_answer_offline(
+        self, *, network_id: str, answerer_b2b_id: str, received: bool, remarks: str | None
+    ) -> None:
+        """The payee confirms (``received``) or denies an offline payment reported to it.
+        Refuses an unknown report (``PAYMENT_NOT_FOUND``), anyone but the payee
+        (``NOT_PAYEE``) and a second, different answer (``ALREADY_ANSWERED``)."""
+
+    async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:
+        """A participant's credits and debits settled on ``day`` (ISO date)."""
+
+    async def banks(self) -> list[Bank]:
+        """The banks offered for net banking."""
+
+    async def card_token(self, token: str) -> CardToken:
+        """A card token's holder, card network and last four digits; refuses an unknown
+        token (``CARD_TOKEN_INVALID``)."""

@@ -25,7 +25,10 @@ from urllib.parse import quote
 
 import httpx
 
+from resolvers.services import payment_wire
 from resolvers.services.network import (
+    Bank,
+    CardToken,
     Decision,
     DirectoryListing,
     DocumentMessage,
@@ -34,6 +37,10 @@ from resolvers.services.network import (
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,
+    OfflineReport,
+    PaymentOrder,
+    PaymentState,
+    SettlementLine,
     Taxpayer,
 )
 from resolvers.services.network_wire import (
@@ -232,4 +239,60 @@ class HttpNetwork:
         """Where a KYC review stands."""
         data = await self._call("GET", f"/kyc/{_segment(request_id)}")
         found: Decision = self._read(data, decision_from_json)
+        return found
+
+    async def payment_initiate(self, order: PaymentOrder) -> PaymentState:
+        """Take a payment (a repeat of the network id debits nothing)."""
+        data = await self._call(
+            "POST", "/payments", body=payment_wire.order_to_json(order),
+            idempotency_key=f"payment:{order.network_id}",
+        )  # fmt: skip
+        found: PaymentState = self._read(data, payment_wire.state_from_json)
+        return found
+
+    async def payment_status(self, network_id: str) -> PaymentState:
+        """Where a payment stands."""
+        data = await self._call("GET", f"/payments/{_segment(network_id)}")
+        found: PaymentState = self._read(data, payment_wire.state_from_json)
+        return found
+
+    async def payment_report_offline(self, report: OfflineReport) -> None:
+        """Report an offline payment to the payee."""
+        await self._call(
+            "POST", "/payment-reports", body=payment_wire.report_to_json(report),
+            idempotency_key=f"payment-report:{report.network_id}",
+        )  # fmt: skip
+
+    async def payment_answer_offline(
+        self, *, network_id: str, answerer_b2b_id: str, received: bool, remarks: str | None
+    ) -> None:
+        """Confirm or deny an offline payment reported to us."""
+        await self._call(
+            "POST", f"/payment-reports/{_segment(network_id)}/answers",
+            idempotency_key=f"payment-answer:{network_id}:{received}",
+            body={"answererB2BId": answerer_b2b_id, "received": received, "remarks": remarks},
+        )  # fmt: skip
+
+    async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:
+        """A participant's settlement lines of a day."""
+        data = await self._call("GET", "/settlements", params={"b2bId": b2b_id, "day": day})
+        lines = data.get("lines") if isinstance(data, dict) else None
+        if not isinstance(lines, list):
+            msg = "the network answered in an unexpected shape"
+            raise NetworkUnavailableError(msg)
+        return [self._read(line, payment_wire.line_from_json) for line in lines]
+
+    async def banks(self) -> list[Bank]:
+        """The banks offered for net banking."""
+        data = await self._call("GET", "/banks")
+        banks = data.get("banks") if isinstance(data, dict) else None
+        if not isinstance(banks, list):
+            msg = "the network answered in an unexpected shape"
+            raise NetworkUnavailableError(msg)
+        return [self._read(bank, payment_wire.bank_from_json) for bank in banks]
+
+    async def card_token(self, token: str) -> CardToken:
+        """A card token's holder and what may be shown of the card."""
+        data = await self._call("GET", f"/cards/{_segment(token)}")
+        found: CardToken = self._read(data, payment_wire.card_from_json)
         return found

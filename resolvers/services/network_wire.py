@@ -13,13 +13,14 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Literal, cast
+from typing import Any, Literal, cast, get_args
 
 from resolvers.services.network import (
     Decision,
     DirectoryListing,
     DocumentMessage,
     DocumentState,
+    InboundKind,
     InboundMessage,
     Taxpayer,
 )
@@ -30,7 +31,7 @@ SANDBOX_WEBHOOK_SECRET = "sandbox-webhook-secret-00000000000000000"  # noqa: S10
 TIMESTAMP_HEADER = "X-Network-Timestamp"
 SIGNATURE_HEADER = "X-Network-Signature"
 SIGNATURE_TOLERANCE_SECONDS = 300
-INBOUND_KINDS = ("B2B_ID_DECIDED", "KYC_DECIDED", "DOCUMENT_ANSWERED", "DOCUMENT_RECEIVED")
+INBOUND_KINDS: tuple[str, ...] = get_args(InboundKind)
 _DECISION_STATES = ("PENDING", "APPROVED", "REJECTED", "UNKNOWN")
 _DOCUMENT_STATES = ("DELIVERED", "ACCEPTED", "REJECTED", "RETURNED", "UNKNOWN")
 _TAXPAYER_STATES = ("ACTIVE", "CANCELLED", "SUSPENDED")
@@ -140,10 +141,7 @@ def inbound_from_json(data: Any) -> InboundMessage:
     if not isinstance(approved, bool):
         msg = "approved must be true or false"
         raise WireError(msg)
-    kind = cast(
-        Literal["B2B_ID_DECIDED", "KYC_DECIDED", "DOCUMENT_ANSWERED", "DOCUMENT_RECEIVED"],
-        _choice(data, "kind", INBOUND_KINDS),
-    )
+    kind = cast(InboundKind, _choice(data, "kind", INBOUND_KINDS))
     return InboundMessage(
         message_id=message_id,
         kind=kind,

@@ -66,6 +66,7 @@ def network_id(kind: DocumentKind) -> str:
 
 DELIVERING = {PushStatus.PUSH_INITIATED, PushStatus.AWAITING_RESPONSE, PushStatus.ACCEPTED}
 ORDERS = {DocumentKind.SALES_ORDER, DocumentKind.PURCHASE_ORDER}
+PAID_STATUSES = {DocumentStatus.PAID, DocumentStatus.PARTIALLY_PAID}
 
 
 def business_status(document: Document) -> str:
@@ -73,6 +74,8 @@ def business_status(document: Document) -> str:
     (orders) while on its way or accepted; DRAFT when not delivered (never pushed, refused by
     the network, or rejected or returned by the receiver); a void or closed one stays so."""
     if document.status in {DocumentStatus.VOID, DocumentStatus.CLOSED}:
+        return document.status
+    if document.paid_paise > 0 and document.status in PAID_STATUSES:
         return document.status
     if document.push_status not in DELIVERING:
         return DocumentStatus.DRAFT

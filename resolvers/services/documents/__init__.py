@@ -363,6 +363,10 @@ async def void(
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document of yours.")
     if document.status == DocumentStatus.VOID:
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void already.")
+    if document.in_flight_paise or document.paid_paise:
+        raise UserInputError.one(
+            ErrorCode.PAYMENT_IN_FLIGHT, field, "This document has payments: it cannot be voided."
+        )
     if document.push_status not in EDITABLE:
         raise UserInputError.one(
             ErrorCode.ALREADY_DONE, field,

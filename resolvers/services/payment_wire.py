@@ -1,0 +1,186 @@
+"""The payment rails' part of the network's wire format (camelCase JSON, money in paise)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, cast
+
+from resolvers.services.network import (
+    Allocation,
+    Bank,
+    CardToken,
+    OfflineReport,
+    PaymentMethod,
+    PaymentNetworkState,
+    PaymentOrder,
+    PaymentState,
+    SettlementLine,
+)
+from resolvers.services.network_wire import (
+    WireError,
+    field_int,
+    field_object,
+    field_opt_str,
+    field_str,
+)
+
+METHODS = ("BANK_TRANSFER", "UPI", "CARD", "NET_BANKING")
+STATES = ("PENDING", "SETTLED", "FAILED", "REVERSED", "UNKNOWN")
+MAX_ALLOCATIONS = 100
+
+
+def _choice(data: Mapping[str, Any], key: str, allowed: tuple[str, ...]) -> str:
+    value = field_str(data, key)
+    if value not in allowed:
+        msg = f"{key} must be one of {', '.join(allowed)}"
+        raise WireError(msg)
+    return value
+
+
+def _object(data: Any, what: str) -> Mapping[str, Any]:
+    if not isinstance(data, dict):
+        msg = f"{what} is a JSON object"
+        raise WireError(msg)
+    return data
+
+
+def allocations_to_json(allocations: tuple[Allocation, ...]) -> list[dict[str, Any]]:
+    """Allocations as JSON."""
+    return [
+        {"documentNetworkId": a.document_network_id, "amountPaise": a.amount_paise}
+        for a in allocations
+    ]
+
+
+def allocations_from_json(data: Any) -> tuple[Allocation, ...]:
+    """Allocations, read (1 to 100 of them)."""
+    if not isinstance(data, list) or not 1 <= len(data) <= MAX_ALLOCATIONS:
+        msg = f"allocations is a list of 1 to {MAX_ALLOCATIONS} objects"
+        raise WireError(msg)
+    return tuple(
+        Allocation(field_str(item, "documentNetworkId"), field_int(item, "amountPaise"))
+        for item in (_object(x, "an allocation") for x in data)
+    )
+
+
+def order_to_json(order: PaymentOrder) -> dict[str, Any]:
+    """A payment order as JSON."""
+    return {
+        "networkId": order.network_id, "payerB2BId": order.payer_b2b_id,
+        "payeeB2BId": order.payee_b2b_id, "method": order.method,
+        "amountPaise": order.amount_paise, "allocations": allocations_to_json(order.allocations),
+        "source": dict(order.source),
+    }  # fmt: skip
+
+
+def order_from_json(data: Any) -> PaymentOrder:
+    """A payment order, read."""
+    body = _object(data, "a payment")
+    source = field_object(body, "source")
+    if not all(isinstance(v, str) for v in source.values()):
+        msg = "source holds strings"
+        raise WireError(msg)
+    return PaymentOrder(
+        network_id=field_str(body, "networkId"), payer_b2b_id=field_str(body, "payerB2BId"),
+        payee_b2b_id=field_str(body, "payeeB2BId"),
+        method=cast(PaymentMethod, _choice(body, "method", METHODS)),
+        amount_paise=field_int(body, "amountPaise"),
+        allocations=allocations_from_json(body.get("allocations")), source=source,
+    )  # fmt: skip
+
+
+def state_to_json(state: PaymentState) -> dict[str, Any]:
+    """Where a payment stands, as JSON."""
+    return {
+        "networkId": state.network_id, "state": state.state, "amountPaise": state.amount_paise,
+        "virtualAccount": state.virtual_account, "virtualIfsc": state.virtual_ifsc,
+        "utr": state.utr, "reason": state.reason, "settledOn": state.settled_on,
+    }  # fmt: skip
+
+
+def state_from_json(data: Any) -> PaymentState:
+    """Where a payment stands, read."""
+    body = _object(data, "a payment state")
+    return PaymentState(
+        network_id=field_str(body, "networkId"),
+        state=cast(PaymentNetworkState, _choice(body, "state", STATES)),
+        amount_paise=field_int(body, "amountPaise"),
+        virtual_account=field_opt_str(body, "virtualAccount"),
+        virtual_ifsc=field_opt_str(body, "virtualIfsc"), utr=field_opt_str(body, "utr"),
+        reason=field_opt_str(body, "reason"), settled_on=field_opt_str(body, "settledOn"),
+    )  # fmt: skip
+
+
+def report_to_json(report: OfflineReport) -> dict[str, Any]:
+    """An offline payment report as JSON."""
+    return {
+        "networkId": report.network_id, "payerB2BId": report.payer_b2b_id,
+        "payeeB2BId": report.payee_b2b_id, "amountPaise": report.amount_paise,
+        "allocations": allocations_to_json(report.allocations), "paidOn": report.paid_on,
+        "mode": report.mode, "reference": report.reference,
+    }  # fmt: skip
+
+
+def report_from_json(data: Any) -> OfflineReport:
+    """An offline payment report, read."""
+    body = _object(data, "a payment report")
+    return OfflineReport(
+        network_id=field_str(body, "networkId"), payer_b2b_id=field_str(body, "payerB2BId"),
+        payee_b2b_id=field_str(body, "payeeB2BId"), amount_paise=field_int(body, "amountPaise"),
+        allocations=allocations_from_json(body.get("allocations")),
+        paid_on=field_str(body, "paidOn"), mode=field_str(body, "mode"),
+        reference=field_opt_str(body, "reference"),
+    )  # fmt: skip
+
+
+def line_to_json(line: SettlementLine) -> dict[str, Any]:
+    """A settlement line as JSON."""
+    return {
+        "lineId": line.line_id, "day": line.day, "direction": line.direction,
+        "amountPaise": line.amount_paise, "utr": line.utr,
+        "virtualAccount": line.virtual_account, "paymentNetworkId": line.payment_network_id,
+        "documentNetworkIds": list(line.document_network_ids),
+    }  # fmt: skip
+
+
+def line_from_json(data: Any) -> SettlementLine:
+    """A settlement line, read."""
+    body = _object(data, "a settlement line")
+    documents = body.get("documentNetworkIds")
+    if not isinstance(documents, list) or not all(isinstance(d, str) for d in documents):
+        msg = "documentNetworkIds is a list of strings"
+        raise WireError(msg)
+    return SettlementLine(
+        line_id=field_str(body, "lineId"), day=field_str(body, "day"),
+        direction=cast(Literal["CREDIT", "DEBIT"], _choice(body, "direction", ("CREDIT", "DEBIT"))),
+        amount_paise=field_int(body, "amountPaise"), utr=field_str(body, "utr"),
+        virtual_account=field_str(body, "virtualAccount"),
+        payment_network_id=field_str(body, "paymentNetworkId"),
+        document_network_ids=tuple(documents),
+    )  # fmt: skip
+
+
+def bank_to_json(bank: Bank) -> dict[str, Any]:
+    """A bank as JSON."""
+    return {"code": bank.code, "name": bank.name, "ifscPrefix": bank.ifsc_prefix}
+
+
+def bank_from_json(data: Any) -> Bank:
+    """A bank, read."""
+    body = _object(data, "a bank")
+    return Bank(field_str(body, "code"), field_str(body, "name"), field_str(body, "ifscPrefix"))
+
+
+def card_to_json(card: CardToken) -> dict[str, Any]:
+    """A card token as JSON."""
+    return {"token": card.token, "holderB2BId": card.holder_b2b_id, "network": card.network,
+            "last4": card.last4}  # fmt: skip
+
+
+def card_from_json(data: Any) -> CardToken:
+    """A card token, read."""
+    body = _object(data, "a card")
+    return CardToken(
+        field_str(body, "token"), field_str(body, "holderB2BId"), field_str(body, "network"),
+        field_str(body, "last4"),
+    )  # fmt: skip

@@ -1,0 +1,127 @@
+"""What a document owes: its paid and in-flight amounts (kept on the row, changed only under
+its lock), credit notes against it, and the business status that follows.
+
+amount due = total - accepted credit notes - paid. A new payment may allocate at most the
+amount due less what other payments on their way already allocate (``in_flight_paise``).
+OVERDUE is never stored: it is derived from the due date and the clock when shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Sequence
+
+from sqlalchemy import func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import (
+    Direction,
+    Document,
+    DocumentHistory,
+    DocumentKind,
+    DocumentStatus,
+    InboxStatus,
+    PushStatus,
+)
+from db.repositories import event as event_repo
+from db.unit_of_work import UnitOfWork
+from resolvers.services import pushes
+
+PAYABLE_KINDS = {DocumentKind.INVOICE, DocumentKind.DEBIT_NOTE}
+# A bill (received invoice) can be paid once accepted; our invoice once delivered.
+PAYABLE_STATUSES = {
+    DocumentStatus.OPEN,
+    DocumentStatus.SENT,
+    DocumentStatus.PARTIALLY_PAID,
+}
+
+
+async def credited(
+    session: AsyncSession, document_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, int]:
+    """Accepted credit notes against each document, in paise (one query)."""
+    if not document_ids:
+        return {}
+    rows = await session.execute(
+        select(Document.reference_id, func.sum(Document.total_paise))
+        .where(
+            Document.reference_id.in_(document_ids),
+            Document.kind == DocumentKind.CREDIT_NOTE,
+            Document.status != DocumentStatus.VOID,
+            or_(
+                Document.push_status == PushStatus.ACCEPTED,
+                Document.inbox_status == InboxStatus.ACCEPTED,
+            ),
+        )
+        .group_by(Document.reference_id)
+    )
+    return {ref: int(total) for ref, total in rows.all() if ref is not None}
+
+
+def amount_due(document: Document, credit: int) -> int:
+    """What is still owed (never below 0)."""
+    return max(document.total_paise - credit - document.paid_paise, 0)
+
+
+def shown_status(document: Document, today: dt.date) -> str:
+    """The business status as shown: an unpaid invoice or bill past its due date is
+    OVERDUE."""
+    if (
+        document.kind == DocumentKind.INVOICE
+        and document.status in {"SENT", "OPEN", "PARTIALLY_PAID"}
+        and document.due_date is not None
+        and document.due_date < today
+        and document.total_paise > document.paid_paise
+    ):
+        return DocumentStatus.OVERDUE
+    return document.status
+
+
+def _status(document: Document, credit: int) -> str:
+    if document.status == DocumentStatus.VOID:
+        return document.status
+    if document.paid_paise > 0:
+        if document.total_paise - credit - document.paid_paise <= 0:
+            return DocumentStatus.PAID
+        return DocumentStatus.PARTIALLY_PAID
+    if document.status not in pushes.PAID_STATUSES:
+        return document.status
+    if document.direction == Direction.OUTGOING:
+        document.status = DocumentStatus.SENT
+        return pushes.business_status(document)
+    return DocumentStatus.OPEN
+
+
+async def change(
+    uow: UnitOfWork,
+    document: Document,
+    *,
+    now: dt.datetime,
+    paid: int = 0,
+    in_flight: int = 0,
+    detail: str | None = None,
+) -> None:
+    """Add ``paid`` and ``in_flight`` (either may be negative) to a locked document; its
+    status follows, with a history entry and an event when it moves."""
+    document.paid_paise += paid
+    document.in_flight_paise += in_flight
+    if not paid:
+        return
+    credit = (await credited(uow.session, [document.id])).get(document.id, 0)
+    before = document.status
+    document.status = _status(document, credit)
+    document.updated_at = now
+    if document.status == before:
+        return
+    uow.session.add(
+        DocumentHistory(
+            document_id=document.id, action=document.status, detail=detail, by_network=True,
+            at=now,
+        )
+    )  # fmt: skip
+    await event_repo.append(
+        uow, organisation_id=document.organisation_id, kind=pushes.STATUS_CHANGED,
+        data={"documentId": str(document.id), "documentKind": document.kind.value,
+              "status": document.status},
+    )  # fmt: skip

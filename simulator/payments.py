@@ -1,0 +1,414 @@
+"""The payment rails: virtual accounts, settlement (or failure) after a delay, UTRs, reversals,
+the card token vault, the bank list, offline payment reports and the settlement reports.
+
+Money is conserved: a payment is debited once (per network id) when the network takes it and
+ends SETTLED, FAILED (the debit returned) or REVERSED (settled, then returned by the bank);
+:meth:`Payments.ledger` adds it up.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from resolvers.services import identifiers
+from resolvers.services.network import (
+    Bank,
+    CardToken,
+    NetworkRefusedError,
+    OfflineReport,
+    PaymentOrder,
+    PaymentState,
+    SettlementLine,
+)
+from simulator.core import NetworkCore
+from simulator.world import CardRecord, NetworkPayment, SettlementRecord
+
+BANKS = (
+    Bank("SBIN", "State Bank of India", "SBIN"),
+    Bank("HDFC", "HDFC Bank", "HDFC"),
+    Bank("ICIC", "ICICI Bank", "ICIC"),
+    Bank("UTIB", "Axis Bank", "UTIB"),
+    Bank("KKBK", "Kotak Mahindra Bank", "KKBK"),
+    Bank("PUNB", "Punjab National Bank", "PUNB"),
+    Bank("BARB", "Bank of Baroda", "BARB"),
+)
+# The network's partner bank, where virtual accounts are held.
+PARTNER_IFSC = "BCNB0000001"
+FAILURE_REASONS = (
+    "INSUFFICIENT_FUNDS",
+    "UPI_DECLINED",
+    "CARD_DECLINED",
+    "LIMIT_EXCEEDED",
+    "BANK_DOWN",
+    "VENDOR_ACCOUNT_INVALID",
+)
+CARD_NETWORKS = (("34", "AMEX"), ("37", "AMEX"), ("36", "DINERS"), ("4", "VISA"),
+                 ("5", "MASTERCARD"), ("6", "RUPAY"))  # fmt: skip
+
+
+def _luhn(number: str) -> bool:
+    total = 0
+    for index, char in enumerate(reversed(number)):
+        digit = int(char)
+        if index % 2:
+            digit = digit * 2 - 9 if digit > 4 else digit * 2
+        total += digit
+    return total % 10 == 0
+
+
+def _fingerprint(value: Any) -> str:
+    return hashlib.sha256(json.dumps(value, sort_keys=True).encode()).hexdigest()
+
+
+def payment_state(payment: NetworkPayment) -> PaymentState:
+    """What the network tells about a payment."""
+    return PaymentState(
+        payment.network_id, payment.state,  # type: ignore[arg-type]
+        payment.amount_paise, payment.virtual_account or None, payment.virtual_ifsc or None,
+        payment.utr, payment.reason, payment.settled_on,
+    )  # fmt: skip
+
+
+class Payments(NetworkCore):
+    """The payment rails."""
+
+    def _digits(self, count: int) -> str:
+        return "".join(self.random.choices("0123456789", k=count))
+
+    def _utr(self, method: str, payer_bank: str) -> str:
+        """NEFT: bank code + 12 characters (16); UPI, card and net banking: a 12-digit RRN."""
+        if method == "BANK_TRANSFER":
+            return payer_bank[:4].upper().ljust(4, "X") + self._digits(12)
+        return self._digits(12)
+
+    def _participant(self, b2b_id: str, role: str) -> str:
+        entry = self.world.directory.get(b2b_id.lower())
+        if entry is None or entry.state != "APPROVED":
+            raise NetworkRefusedError(
+                f"{role}_NOT_FOUND", f"No business on the network has the {role.lower()}'s B2B ID."
+            )
+        return entry.b2b_id
+
+    def _check_source(self, order: PaymentOrder) -> str:
+        """The payer's bank code (for the UTR), once the source is checked."""
+        source = order.source
+        if order.method == "BANK_TRANSFER":
+            try:
+                identifiers.check_bank_account(source.get("accountNumber", ""))
+                return identifiers.check_ifsc(source.get("ifsc", ""))[:4]
+            except ValueError as exc:
+                raise NetworkRefusedError("SOURCE_INVALID", str(exc)) from None
+        if order.method == "UPI":
+            try:
+                identifiers.check_vpa(source.get("vpa", ""))
+            except ValueError as exc:
+                raise NetworkRefusedError("SOURCE_INVALID", str(exc)) from None
+            return "UPIX"
+        if order.method == "CARD":
+            card = self.world.cards.get(source.get("cardToken", ""))
+            if card is None or card.holder.lower() != order.payer_b2b_id.lower():
+                raise NetworkRefusedError(
+                    "CARD_TOKEN_INVALID", "The card token is unknown or not the payer's."
+                )
+            return "CARD"
+        if order.method == "NET_BANKING":
+            code = source.get("bankCode", "")
+            if not any(bank.code == code for bank in BANKS):
+                raise NetworkRefusedError("BANK_NOT_FOUND", "No such bank for net banking.")
+            return code
+        raise NetworkRefusedError("SOURCE_INVALID", "Unknown payment method.")
+
+    def _day(self) -> str:
+        return self.clock.now().date().isoformat()
+
+    async def payment_initiate(self, order: PaymentOrder) -> PaymentState:
+        """Take a payment: debit the payer into a new virtual account; settle later."""
+        fault = await self.enter("payment_initiate")
+        asked = _fingerprint(
+            [order.payer_b2b_id.lower(), order.payee_b2b_id.lower(), order.method,
+             order.amount_paise, [[a.document_network_id, a.amount_paise]
+                                  for a in order.allocations]]
+        )  # fmt: skip
+        held = self.world.payments.get(order.network_id)
+        if held is not None:
+            if held.fingerprint != asked:
+                raise NetworkRefusedError(
+                    "PAYMENT_ID_REUSED", "This payment id was used for another payment."
+                )
+            self.after(fault, "payment_initiate")
+            return payment_state(held)
+        payer = self._participant(order.payer_b2b_id, "PAYER")
+        payee = self._participant(order.payee_b2b_id, "PAYEE")
+        if order.amount_paise <= 0 or sum(a.amount_paise for a in order.allocations) != (
+            order.amount_paise
+        ):
+            raise NetworkRefusedError(
+                "AMOUNT_INVALID", "The allocations must add up to the payment's amount."
+            )
+        bank = self._check_source(order)
+        payment = NetworkPayment(
+            order.network_id, payer, payee, order.method, order.amount_paise,
+            [[a.document_network_id, a.amount_paise] for a in order.allocations],
+            virtual_account="BCVA" + self._digits(12), virtual_ifsc=PARTNER_IFSC,
+            created_on=self._day(), fingerprint=asked, utr=None,
+        )  # fmt: skip
+        # The UTR is made now (from the seed) and shown once the money moves on.
+        payment.reference = self._utr(order.method, bank)
+        self.world.payments[order.network_id] = payment
+        self.changed()
+        self.schedule(
+            self.world.behaviour.settlement_seconds, "settle", network_id=order.network_id
+        )
+        self.after(fault, "payment_initiate")
+        return payment_state(payment)
+
+    def _failure(self, payment: NetworkPayment) -> str | None:
+        behaviour = self.world.behaviour
+        if payment.method == "UPI" and payment.amount_paise > behaviour.upi_limit_paise:
+            return "LIMIT_EXCEEDED"
+        for rule in behaviour.payment_rules:
+            if rule.get("method", "*") not in {"*", payment.method}:
+                continue
+            if payment.amount_paise < int(rule.get("minPaise", 0)):
+                continue
+            if rule.get("payer") and str(rule["payer"]).lower() != payment.payer.lower():
+                continue
+            if self.random.random() < float(rule.get("rate", 1.0)):
+                return str(rule.get("reason", "BANK_DOWN"))
+        return None
+
+    async def _task_settle(self, network_id: str) -> None:
+        """Move the money on to the payee (or return it to the payer, with the reason)."""
+        payment = self.world.payments.get(network_id)
+        if payment is None or payment.state != "PENDING":
+            return
+        reason = self._failure(payment)
+        if reason is not None:
+            payment.state, payment.reason = "FAILED", reason
+        else:
+            payment.state, payment.settled_on = "SETTLED", self._day()
+            payment.utr = payment.reference
+            self._report_lines(payment, reversal=False)
+        self.changed()
+        self._tell(payment)
+
+    def _report_lines(self, payment: NetworkPayment, *, reversal: bool) -> None:
+        """The payer's debit and the payee's credit (reversed for a reversal)."""
+        assert payment.utr is not None
+        documents = [str(a[0]) for a in payment.allocations]
+        sides = ((payment.payer, "CREDIT"), (payment.payee, "DEBIT")) if reversal else (
+            (payment.payer, "DEBIT"), (payment.payee, "CREDIT"))  # fmt: skip
+        for b2b_id, direction in sides:
+            tag = "R" if reversal else "S"
+            self.world.settlements.append(
+                SettlementRecord(
+                    f"{payment.network_id}-{tag}-{direction[0]}", b2b_id, self._day(), direction,
+                    payment.amount_paise, payment.utr, payment.virtual_account,
+                    payment.network_id, documents,
+                )
+            )  # fmt: skip
+
+    def _hosted(self, b2b_id: str) -> bool:
+        entry = self.world.directory.get(b2b_id.lower())
+        return entry is not None and entry.hosted
+
+    def _tell(self, payment: NetworkPayment) -> None:
+        """The hosted payer hears where its payment stands; a hosted payee hears of money
+        received (or reversed)."""
+        data = {
+            "networkId": payment.network_id, "state": payment.state,
+            "amountPaise": payment.amount_paise, "utr": payment.utr,
+            "virtualAccount": payment.virtual_account, "virtualIfsc": payment.virtual_ifsc,
+            "settledOn": payment.settled_on, "method": payment.method,
+            "payerB2BId": payment.payer, "payeeB2BId": payment.payee,
+            "allocations": [{"documentNetworkId": a[0], "amountPaise": a[1]}
+                            for a in payment.allocations],
+        }  # fmt: skip
+        if self._hosted(payment.payer):
+            self.send(
+                self.message(
+                    "PAYMENT_UPDATED", payment.network_id, approved=payment.state == "SETTLED",
+                    reason=payment.reason, data=data,
+                )
+            )  # fmt: skip
+        if self._hosted(payment.payee) and payment.state in {"SETTLED", "REVERSED"}:
+            self.send(
+                self.message(
+                    "PAYMENT_RECEIVED", payment.network_id, approved=payment.state == "SETTLED",
+                    reason=payment.reason, data=data,
+                )
+            )  # fmt: skip
+
+    def reverse(self, network_id: str, reason: str = "RETURNED_BY_BANK") -> NetworkPayment:
+        """The bank returns a settled payment (control API)."""
+        payment = self.world.payments.get(network_id)
+        if payment is None or payment.state != "SETTLED":
+            msg = "only a settled payment can be reversed"
+            raise ValueError(msg)
+        payment.state, payment.reason = "REVERSED", reason
+        self._report_lines(payment, reversal=True)
+        self.changed()
+        self._tell(payment)
+        return payment
+
+    async def payment_status(self, network_id: str) -> PaymentState:
+        """Where a payment stands."""
+        fault = await self.enter("payment_status")
+        held = self.world.payments.get(network_id)
+        self.after(fault, "payment_status")
+        if held is None or held.method == "OFFLINE":
+            return PaymentState(network_id, "UNKNOWN")
+        return payment_state(held)
+
+    # --- offline payments ------------------------------------------------------------------
+
+    async def payment_report_offline(self, report: OfflineReport) -> None:
+        """Carry an offline payment's report to the payee."""
+        fault = await self.enter("payment_report_offline")
+        if report.network_id in self.world.payments:
+            self.after(fault, "payment_report_offline")
+            return
+        payer = self._participant(report.payer_b2b_id, "PAYER")
+        payee = self._participant(report.payee_b2b_id, "PAYEE")
+        payment = NetworkPayment(
+            report.network_id, payer, payee, "OFFLINE", report.amount_paise,
+            [[a.document_network_id, a.amount_paise] for a in report.allocations],
+            state="REPORTED", created_on=self._day(), paid_on=report.paid_on, mode=report.mode,
+            reference=report.reference,
+        )  # fmt: skip
+        self.world.payments[report.network_id] = payment
+        self.changed()
+        if self._hosted(payee):
+            self.schedule(0, "hand_over_report", network_id=report.network_id)
+        else:
+            self.schedule(
+                self.world.behaviour.offline_answer_seconds, "answer_report",
+                network_id=report.network_id,
+                received=self.world.behaviour.offline_answer == "RECEIVED",
+            )  # fmt: skip
+        self.after(fault, "payment_report_offline")
+
+    async def _task_hand_over_report(self, network_id: str) -> None:
+        payment = self.world.payments[network_id]
+        self.send(
+            self.message(
+                "PAYMENT_REPORTED", network_id, approved=True, reason=None,
+                data={
+                    "networkId": network_id, "payerB2BId": payment.payer,
+                    "payeeB2BId": payment.payee, "amountPaise": payment.amount_paise,
+                    "paidOn": payment.paid_on, "mode": payment.mode,
+                    "reference": payment.reference,
+                    "allocations": [{"documentNetworkId": a[0], "amountPaise": a[1]}
+                                    for a in payment.allocations],
+                },
+            )
+        )  # fmt: skip
+
+    async def _task_answer_report(
+        self, network_id: str, received: bool, remarks: str | None = None
+    ) -> None:
+        payment = self.world.payments.get(network_id)
+        if payment is None or payment.state != "REPORTED":
+            return
+        payment.state = "RECEIVED" if received else "DENIED"
+        payment.remarks = remarks
+        self.changed()
+        if self._hosted(payment.payer):
+            self.send(
+                self.message(
+                    "PAYMENT_REPORT_ANSWERED", network_id, approved=received, reason=remarks,
+                    data={"networkId": network_id, "received": received},
+                )
+            )  # fmt: skip
+
+    async def payment_answer_offline(
+        self, *, network_id: str, answerer_b2b_id: str, received: bool, remarks: str | None
+    ) -> None:
+        """The payee answers an offline payment report; the payer is told."""
+        fault = await self.enter("payment_answer_offline")
+        payment = self.world.payments.get(network_id)
+        if payment is None or payment.method != "OFFLINE":
+            raise NetworkRefusedError("PAYMENT_NOT_FOUND", "The network holds no such report.")
+        if payment.payee.lower() != answerer_b2b_id.lower():
+            raise NetworkRefusedError("NOT_PAYEE", "Only the payee answers a payment report.")
+        answer = "RECEIVED" if received else "DENIED"
+        if payment.state != "REPORTED":
+            if payment.state == answer:
+                self.after(fault, "payment_answer_offline")
+                return
+            raise NetworkRefusedError("ALREADY_ANSWERED", "This report was answered already.")
+        payment.state = answer
+        payment.remarks = remarks
+        self.changed()
+        if self._hosted(payment.payer):
+            self.send(
+                self.message(
+                    "PAYMENT_REPORT_ANSWERED", network_id, approved=received, reason=remarks,
+                    data={"networkId": network_id, "received": received},
+                )
+            )  # fmt: skip
+        self.after(fault, "payment_answer_offline")
+
+    # --- reports, banks, cards -------------------------------------------------------------
+
+    async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:
+        """A participant's settlement lines of ``day``."""
+        fault = await self.enter("settlement_report")
+        lines = [
+            SettlementLine(
+                r.line_id,
+                r.day,
+                r.direction,  # type: ignore[arg-type]
+                r.amount_paise,
+                r.utr,
+                r.virtual_account,
+                r.payment_network_id,
+                tuple(r.document_network_ids),
+            )
+            for r in self.world.settlements
+            if r.b2b_id.lower() == b2b_id.lower() and r.day == day
+        ]
+        self.after(fault, "settlement_report")
+        return lines
+
+    async def banks(self) -> list[Bank]:
+        """The banks offered for net banking."""
+        fault = await self.enter("banks")
+        self.after(fault, "banks")
+        return list(BANKS)
+
+    def tokenize_card(self, number: str, holder_b2b_id: str) -> CardRecord:
+        """Put a test card in the vault: its token (the number is not kept)."""
+        digits = "".join(number.split())
+        if not (12 <= len(digits) <= 19 and digits.isdigit() and _luhn(digits)):
+            msg = "not a card number (12 to 19 digits passing the Luhn check)"
+            raise ValueError(msg)
+        holder = self._participant(holder_b2b_id, "HOLDER")
+        network = next((n for prefix, n in CARD_NETWORKS if digits.startswith(prefix)), "RUPAY")
+        token = "tok_" + self.new_id("").lower()[:24]
+        card = CardRecord(token, holder, network, digits[-4:])
+        self.world.cards[token] = card
+        self.changed()
+        return card
+
+    async def card_token(self, token: str) -> CardToken:
+        """A card token's holder and what may be shown of the card."""
+        fault = await self.enter("card_token")
+        card = self.world.cards.get(token)
+        if card is None:
+            raise NetworkRefusedError("CARD_TOKEN_INVALID", "No such card token.")
+        self.after(fault, "card_token")
+        return CardToken(card.token, card.holder, card.network, card.last4)
+
+    def ledger(self) -> dict[str, int]:
+        """Paise by where the money ended: every debit is in exactly one of PENDING, SETTLED,
+        FAILED or REVERSED (offline reports move no money)."""
+        totals = {"DEBITED": 0, "PENDING": 0, "SETTLED": 0, "FAILED": 0, "REVERSED": 0}
+        for payment in self.world.payments.values():
+            if payment.method == "OFFLINE":
+                continue
+            totals["DEBITED"] += payment.amount_paise
+            totals[payment.state] += payment.amount_paise
+        return totals

@@ -1,0 +1,110 @@
+"""Payments under the network's faults, out-of-order messages, failures and reversals: each
+ends in the right state, and nothing is debited or applied twice."""
+
+from __future__ import annotations
+
+import pytest
+
+from resolvers.context import AppState
+from resolvers.dispatcher import Dispatcher
+from simulator.faults import Fault, FaultKind
+from simulator.network import SimulatedNetwork
+from tests.conftest import Api
+from tests.paying import PAYMENT, accepted_bill, owed, pay, settle
+
+
+async def _status(api: Api, member: object, payment_id: str) -> dict[str, object]:
+    found: dict[str, object] = (
+        await api.ok(PAYMENT, {"id": payment_id}, token=member.token)  # type: ignore[attr-defined]
+    )["node"]
+    return found
+
+
+FAULTS: list[FaultKind] = ["TIMEOUT_DONE", "TIMEOUT_NOT_DONE", "DUPLICATE", "DELAY", "OUTAGE"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_faults_on_sending_end_settled_with_one_debit(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState, fault: FaultKind
+) -> None:
+    seller, _, buyer, buyer_org, invoice, bill = await accepted_bill(
+        api, simulator, dispatcher, state
+    )
+    made = await pay(api, buyer, buyer_org, [(bill, "118000")])
+    simulator.faults.add("payment_initiate", Fault(fault, seconds=0.01 if fault == "DELAY" else 1))
+    simulator.faults.add("deliver", Fault("DUPLICATE"), 4)
+    for _ in range(6):  # retries back off; the network settles meanwhile
+        await settle(simulator, dispatcher)
+        await simulator.advance(120)
+        dispatcher.circuit_open_until = None
+    payment = await _status(api, buyer, made["payment"]["id"])
+    assert payment["status"] == "SETTLED", payment
+    assert simulator.ledger() == {
+        "DEBITED": 11_800_000, "PENDING": 0, "SETTLED": 11_800_000, "FAILED": 0, "REVERSED": 0,
+    }  # fmt: skip
+    assert (await owed(api, buyer, bill))["amountPaid"] == {"amount": "118000.00"}
+    invoice_now = await owed(api, seller, invoice)
+    assert (invoice_now["status"], invoice_now["amountPaid"], len(invoice_now["payments"])) == (
+        "PAID", {"amount": "118000.00"}, 1,
+    )  # fmt: skip
+
+
+async def test_settlement_heard_before_the_pending_answer(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    made = await pay(api, buyer, buyer_org, [(bill, "1000")])
+    # The network takes the payment but its answer is lost; it settles and says so first.
+    simulator.faults.add("payment_initiate", Fault("TIMEOUT_DONE"))
+    await dispatcher.run_once()
+    assert (await _status(api, buyer, made["payment"]["id"]))["status"] == "INITIATED"
+    await simulator.advance(10)
+    settled = await _status(api, buyer, made["payment"]["id"])
+    assert settled["status"] == "SETTLED"
+    # The retry asks first, finds it settled, and changes nothing.
+    await simulator.advance(60)
+    await dispatcher.run_once()
+    assert simulator.ledger()["DEBITED"] == 100_000
+    bill_now = await owed(api, buyer, bill)
+    assert (bill_now["status"], bill_now["amountPaid"], bill_now["amountInFlight"]) == (
+        "PARTIALLY_PAID", {"amount": "1000.00"}, {"amount": "0.00"},
+    )  # fmt: skip
+
+
+async def test_a_failed_payment_frees_the_bill_and_a_reversal_undoes_a_settled_one(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    seller, _, buyer, buyer_org, invoice, bill = await accepted_bill(
+        api, simulator, dispatcher, state
+    )
+    # UPI is limited to ₹1 lakh a payment.
+    failed = await pay(api, buyer, buyer_org, [(bill, "118000")], method="UPI", vpa="kaveri@okaxis")
+    assert failed["payment"]["source"]["vpa"] == "ka****@okaxis"
+    await settle(simulator, dispatcher)
+    found = await _status(api, buyer, failed["payment"]["id"])
+    assert (found["status"], found["failureReason"]) == ("FAILED", "LIMIT_EXCEEDED")
+    bill_now = await owed(api, buyer, bill)
+    assert (bill_now["status"], bill_now["amountInFlight"]) == ("OPEN", {"amount": "0.00"})
+    simulator.world.behaviour.payment_rules = [
+        {"method": "NET_BANKING", "reason": "BANK_DOWN", "rate": 1.0}
+    ]
+    down = await pay(api, buyer, buyer_org, [(bill, "500")], method="NET_BANKING", bankCode="SBIN")
+    await settle(simulator, dispatcher)
+    assert (await _status(api, buyer, down["payment"]["id"]))["failureReason"] == "BANK_DOWN"
+    card = simulator.tokenize_card("5555555555554444", "kaveri-components")
+    paid = await pay(api, buyer, buyer_org, [(bill, "118000")], method="CARD", cardToken=card.token)
+    assert paid["payment"]["source"]["cardNetwork"] == "MASTERCARD"
+    assert paid["payment"]["source"]["cardLast4"] == "4444"
+    await settle(simulator, dispatcher)
+    settled = await _status(api, buyer, paid["payment"]["id"])
+    assert settled["status"] == "SETTLED"
+    assert len(str(settled["utr"])) == 12
+    assert (await owed(api, seller, invoice))["status"] == "PAID"
+    simulator.reverse(str(settled["networkId"]))
+    await simulator.advance(1)
+    reversed_ = await _status(api, buyer, paid["payment"]["id"])
+    assert (reversed_["status"], reversed_["failureReason"]) == ("REVERSED", "RETURNED_BY_BANK")
+    assert (await owed(api, buyer, bill))["status"] == "OPEN"
+    invoice_now = await owed(api, seller, invoice)
+    assert (invoice_now["status"], invoice_now["amountPaid"]) == ("SENT", {"amount": "0.00"})
+    assert simulator.ledger()["REVERSED"] == 11_800_000
