@@ -13,6 +13,7 @@ from resolvers.onboarding import b2b_id_by_id
 from resolvers.organisation import by_id as organisation_by_id
 from resolvers.organisation import membership_by_id
 from resolvers.payments import payment_by_id
+from resolvers.reconciliation import settlement_line_by_id
 
 MAX_NODES = 100
 
@@ -44,4 +45,6 @@ async def node(context: Context, global_id: str) -> object:
         return await invitation_by_id(context, key)
     if type_name == "Payment":
         return await payment_by_id(context, key)
+    if type_name == "SettlementLine":
+        return await settlement_line_by_id(context, key)
     return None

@@ -18,6 +18,7 @@ from db.repositories.payment import PaymentFilter
 
 if TYPE_CHECKING:
     from schema.invitation import Invitation
+    from schema.reconciliation import Reconciliation
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
@@ -26,6 +27,7 @@ from resolvers import invitations as invitation_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
 from resolvers import payments as payment_resolvers
+from resolvers import reconciliation as reconciliation_resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services import access as access_service
@@ -217,6 +219,20 @@ class Organisation(Node):
             where=where, contact_id=contact_id, document_id=document_id,
         )  # fmt: skip
         return Connection.build(page, lambda p: p.id, Payment.from_model)  # type: ignore[attr-defined,arg-type]
+
+    @strawberry.field(
+        description="The network's settlement reports over a range of days (at most 366) "
+        "matched to payments."
+    )
+    def reconciliation(
+        self,
+        date_from: Annotated[datetime_date, strawberry.argument(description="The first day.")],
+        date_to: Annotated[datetime_date, strawberry.argument(description="The last day.")],
+    ) -> Annotated[Reconciliation, strawberry.lazy("schema.reconciliation")]:
+        from schema.reconciliation import Reconciliation
+
+        view = reconciliation_resolvers.window(self._model.id, date_from, date_to)
+        return Reconciliation(date_from=date_from, date_to=date_to, _view=view)
 
     @strawberry.field(description="The GST registrations the organisation holds.")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:

@@ -17,6 +17,7 @@ from db.models import Membership as MembershipModel
 from db.models import NetworkAccessRequest as AccessRequestModel
 from db.models import Organisation as OrganisationModel
 from db.models import Payment as PaymentModel
+from db.models import SettlementEntry as SettlementEntryModel
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import organisation as organisation_resolvers
@@ -55,6 +56,7 @@ from schema.organisation import (
     Organisation,
 )
 from schema.payment import Bank, Payment, PaymentsMutations
+from schema.reconciliation import ReconciliationMutations, SettlementLine
 from schema.relay import Node
 
 Info = strawberry.Info[Context, None]
@@ -81,6 +83,8 @@ def _to_node(found: object) -> Node | None:
         return Invitation.from_model(found)
     if isinstance(found, PaymentModel):
         return Payment.from_model(found)
+    if isinstance(found, SettlementEntryModel):
+        return SettlementLine.from_model(found)
     return None
 
 
@@ -145,6 +149,7 @@ class Mutation(
     DocumentsMutations,
     InboxMutations,
     PaymentsMutations,
+    ReconciliationMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""
 

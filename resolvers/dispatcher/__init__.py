@@ -51,6 +51,7 @@ from resolvers.dispatcher.base import (
 )
 from resolvers.services import contacts, inbox, kyc, network_http, onboarding, payments, pushes
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
+from resolvers.services.payments import reconciliation
 
 if TYPE_CHECKING:
     from resolvers.context import AppState
@@ -82,6 +83,7 @@ HANDLERS: dict[str, NetworkHandler] = {
     payments.POLL_KIND: payment_handlers.poll_payment,
     payments.REPORT_KIND: payment_handlers.report_offline,
     payments.ANSWER_KIND: payment_handlers.answer_offline,
+    reconciliation.FETCH_KIND: payment_handlers.fetch_settlements,
 }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -35,8 +35,9 @@ from resolvers.services.network import (
     OfflineReport,
     PaymentOrder,
     PaymentState,
+    SettlementLine,
 )
-from resolvers.services.payments import applying, events
+from resolvers.services.payments import applying, events, reconciliation
 
 logger = logging.getLogger("bharat_connect.dispatcher")
 
@@ -226,4 +227,19 @@ async def answer_offline(network: Network, work: Work) -> Reschedule | None:
         )  # fmt: skip
     except NetworkRefusedError as exc:
         logger.warning("answer to payment report %s refused: %s", payload["networkId"], exc.reason)
+    return None
+
+
+async def fetch_settlements(network: Network, work: Work) -> Reschedule | None:
+    """Fetch a day's settlement reports (one per B2B ID of ours) and match them."""
+    payload = work.message.payload
+    organisation_id = uuid.UUID(str(payload["organisationId"]))
+    day = date.fromisoformat(str(payload["day"]))
+    async with work.read() as uow:
+        b2b_ids = await reconciliation.our_b2b_ids(uow, organisation_id)
+    lines: list[SettlementLine] = []
+    for b2b_id in b2b_ids:
+        lines.extend(await network.settlement_report(b2b_id, day.isoformat()))
+    async with work.write() as uow:
+        await reconciliation.record_report(uow, organisation_id, day, lines, work.now)
     return None

@@ -32,7 +32,7 @@ from resolvers.services.accounts import Viewer
 from resolvers.services.documents import clean_reason
 from resolvers.services.errors import ErrorCode, UserInputError
 from resolvers.services.network import PaymentState
-from resolvers.services.payments import ANSWER_KIND, OFFLINE_MODES, events, ledger
+from resolvers.services.payments import ANSWER_KIND, OFFLINE_MODES, events, ledger, reconciliation
 
 logger = logging.getLogger("bharat_connect.payments")
 
@@ -92,6 +92,10 @@ async def apply_state(
             else:
                 await ledger.change(uow, bill, now=now, paid=-paise,
                                     detail="A payment was reversed by the bank.")  # fmt: skip
+    if payment.status == PaymentStatus.SETTLED:
+        await reconciliation.settled_on(
+            uow, payment.organisation_id, payment.settled_on or now.date()
+        )
     await events.status_changed(uow, payment)
     return True
 
@@ -222,6 +226,8 @@ async def payment_received(
             apply=status == PaymentStatus.SETTLED,
         )  # fmt: skip
         payment.failure_reason = reason if status == PaymentStatus.REVERSED else None
+        if status == PaymentStatus.SETTLED:
+            await reconciliation.settled_on(uow, organisation_id, payment.settled_on or now.date())
         return
     if state.state == "REVERSED" and payment.status == PaymentStatus.SETTLED:
         payment.status, payment.failure_reason, payment.updated_at = (
