@@ -17,7 +17,7 @@ from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from schema.account import Account
 from schema.contact import BulkOperation
-from schema.document import Document, DocumentKind, InboxStatus, PushStatus
+from schema.document import Document, DocumentKind, DocumentStatus, InboxStatus, PushStatus
 from schema.organisation import MembershipRole, Organisation
 from schema.payment import Payment, PaymentStatus
 
@@ -162,6 +162,14 @@ class OrganisationEvent:
     def push_status(self) -> PushStatus | None:
         raw = self._model.data.get("pushStatus")
         return PushStatus[raw] if isinstance(raw, str) else None
+
+    @strawberry.field(
+        description="For document events: the business status it moved to, when payments "
+        "moved it (PARTIALLY_PAID, PAID, or back)."
+    )
+    def document_status(self) -> DocumentStatus | None:
+        raw = self._model.data.get("status")
+        return DocumentStatus[raw] if isinstance(raw, str) else None
 
     @strawberry.field(description="For received documents: the inbox status it moved to.")
     def inbox_status(self) -> InboxStatus | None:

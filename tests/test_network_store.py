@@ -6,7 +6,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from resolvers.services.network import DocumentMessage, InboundMessage
+from resolvers.services.network import (
+    Allocation,
+    DocumentMessage,
+    InboundMessage,
+    PaymentOrder,
+)
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, demo_world
 from simulator.faults import Fault
@@ -28,6 +33,32 @@ async def _busy_network(clock: ManualClock) -> SimulatedNetwork:
     )  # fmt: skip
     network.faults.add("send_sms", Fault("REFUSE", "DND"), times=2, after_calls=1)
     await network.send_sms("9000000000", "Code 123456")
+    card = network.tokenize_card("4111111111111111", "ganga-steel")
+    for network_id in ("P1", "P2"):
+        await network.payment_initiate(
+            PaymentOrder(
+                network_id,
+                "ganga-steel",
+                "tapti-foods",
+                "CARD",
+                500,
+                (Allocation("N1", 500),),
+                {"cardToken": card.token},
+            )  # fmt: skip
+        )
+    await network.advance(10)
+    network.reverse("P1")
+    await network.payment_initiate(
+        PaymentOrder(
+            "P3",
+            "ganga-steel",
+            "tapti-foods",
+            "UPI",
+            700,
+            (Allocation("N1", 700),),
+            {"vpa": "ganga@okaxis"},
+        )  # fmt: skip
+    )
     return network
 
 
@@ -55,6 +86,10 @@ async def test_the_whole_state_comes_back(tmp_path: Path) -> None:
     await restored.advance(120)
     assert restored.world.reviews["R1"].state == "APPROVED"
     assert restored.world.documents["N1"].state == "ACCEPTED"
+    assert restored.world.payments["P3"].state == "SETTLED"
+    assert restored.ledger() == {
+        "DEBITED": 1700, "PENDING": 0, "SETTLED": 1200, "FAILED": 0, "REVERSED": 500,
+    }  # fmt: skip
 
 
 async def test_a_delivery_interrupted_by_a_crash_is_made_again(tmp_path: Path) -> None:

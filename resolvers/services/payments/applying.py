@@ -189,6 +189,7 @@ async def _book_incoming(
     )  # fmt: skip
     uow.session.add(payment)
     await uow.session.flush()
+    await events.received(uow, payment)
     for position, (document, paise) in enumerate(ours):
         uow.session.add(
             PaymentAllocation(
@@ -199,7 +200,6 @@ async def _book_incoming(
         if apply:
             await ledger.change(uow, document, now=now, paid=paise,
                                 detail="Paid through Bharat Connect.")  # fmt: skip
-    await events.received(uow, payment)
     return payment
 
 
