@@ -44,7 +44,7 @@ async def _busy_network(clock: ManualClock) -> SimulatedNetwork:
                 500,
                 (Allocation("N1", 500),),
                 {"cardToken": card.token},
-            )  # fmt: skip
+            )
         )
     await network.advance(10)
     network.reverse("P1")
@@ -57,7 +57,7 @@ async def _busy_network(clock: ManualClock) -> SimulatedNetwork:
             700,
             (Allocation("N1", 700),),
             {"vpa": "ganga@okaxis"},
-        )  # fmt: skip
+        )
     )
     return network
 

@@ -65,7 +65,7 @@ async def test_refusals_and_faults_on_payments(net: Harness) -> None:  # noqa: F
                 100,
                 (Allocation("X", 100),),
                 {"vpa": "a@okaxis"},
-            )  # fmt: skip
+            )
         )
     assert nobody.value.reason == "PAYEE_NOT_FOUND"
     with pytest.raises(NetworkRefusedError) as card:
