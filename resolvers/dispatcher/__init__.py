@@ -49,7 +49,8 @@ from resolvers.dispatcher.base import (
     Work,
     hold_lease,
 )
-from resolvers.services import contacts, inbox, kyc, network_http, onboarding, payments, pushes
+from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
+from resolvers.services import payments as payment_service
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 from resolvers.services.payments import reconciliation
 
@@ -65,9 +66,9 @@ logger = logging.getLogger("bharat_connect.dispatcher")
 GIVE_UP: dict[str, GiveUpHandler] = {
     pushes.PUSH_KIND: document_handlers.push_given_up,
     inbox.ANSWER_KIND: document_handlers.answer_given_up,
-    payments.SEND_KIND: payment_handlers.payment_unknown,
-    payments.POLL_KIND: payment_handlers.payment_unknown,
-    payments.REPORT_KIND: payment_handlers.report_given_up,
+    payment_service.SEND_KIND: payment_handlers.payment_unknown,
+    payment_service.POLL_KIND: payment_handlers.payment_unknown,
+    payment_service.REPORT_KIND: payment_handlers.report_given_up,
 }
 
 HANDLERS: dict[str, NetworkHandler] = {
@@ -79,10 +80,10 @@ HANDLERS: dict[str, NetworkHandler] = {
     pushes.PUSH_KIND: document_handlers.push_document,
     pushes.POLL_KIND: document_handlers.poll_document,
     inbox.ANSWER_KIND: document_handlers.answer_received,
-    payments.SEND_KIND: payment_handlers.send_payment,
-    payments.POLL_KIND: payment_handlers.poll_payment,
-    payments.REPORT_KIND: payment_handlers.report_offline,
-    payments.ANSWER_KIND: payment_handlers.answer_offline,
+    payment_service.SEND_KIND: payment_handlers.send_payment,
+    payment_service.POLL_KIND: payment_handlers.poll_payment,
+    payment_service.REPORT_KIND: payment_handlers.report_offline,
+    payment_service.ANSWER_KIND: payment_handlers.answer_offline,
     reconciliation.FETCH_KIND: payment_handlers.fetch_settlements,
 }
 

@@ -1,0 +1,122 @@
+"""Exactly once on PostgreSQL: concurrent payments with one key, concurrent payments over a
+bill's balance, two dispatchers, and crashes on either side of the network call."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select
+
+from db.models import Payment, PaymentDirection
+from resolvers.context import AppState
+from resolvers.dispatcher import Dispatcher
+from resolvers.dispatcher import payments as payment_handlers
+from simulator.faults import Fault
+from simulator.network import SimulatedNetwork
+from tests.conftest import Api
+from tests.paying import accepted_bill, owed, pay
+
+pytestmark = pytest.mark.postgres_only
+
+K = 8
+
+
+async def _outgoing(state: AppState) -> int:
+    async with state.db.read() as session:
+        query = select(func.count()).where(Payment.direction == PaymentDirection.OUTGOING)
+        return int(await session.scalar(query) or 0)
+
+
+async def _drain(simulator: SimulatedNetwork, state: AppState) -> None:
+    """Two dispatchers work the outbox together until the network has settled everything."""
+    first, second = Dispatcher(state, simulator), Dispatcher(state, simulator)
+    for _ in range(4):
+        await asyncio.gather(first.run_once(), second.run_once())
+        await simulator.advance(simulator.world.behaviour.settlement_seconds + 60)
+
+
+async def test_one_key_sent_k_times_at_once_pays_once(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    simulator.faults.add("payment_initiate", Fault("DELAY", seconds=0.02), times=K)
+    results = await asyncio.gather(
+        *(pay(api, buyer, buyer_org, [(bill, "5000")], idempotencyKey="same") for _ in range(K))
+    )
+    assert {r["payment"]["id"] for r in results} == {results[0]["payment"]["id"]}
+    await _drain(simulator, state)
+    assert await _outgoing(state) == 1
+    assert simulator.ledger()["DEBITED"] == simulator.ledger()["SETTLED"] == 500_000
+    assert (await owed(api, buyer, bill))["amountPaid"] == {"amount": "5000.00"}
+
+
+async def test_k_payments_over_the_balance_at_once_never_over_allocate(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    seller, _, buyer, buyer_org, invoice, bill = await accepted_bill(
+        api, simulator, dispatcher, state
+    )
+    results = await asyncio.gather(
+        *(pay(api, buyer, buyer_org, [(bill, "20000")]) for _ in range(K))
+    )
+    taken = [r for r in results if r["payment"] is not None]
+    refused = [r["userErrors"][0]["code"] for r in results if r["payment"] is None]
+    assert len(taken) == 5  # 5 × ₹20,000 fit in ₹1,18,000; a sixth would not
+    assert refused == ["OVER_BALANCE"] * (K - 5)
+    await _drain(simulator, state)
+    assert simulator.ledger()["SETTLED"] == 10_000_000
+    assert len(simulator.world.payments) == 5
+    bill_now = await owed(api, buyer, bill)
+    assert (bill_now["status"], bill_now["amountDue"], bill_now["amountInFlight"]) == (
+        "PARTIALLY_PAID", {"amount": "18000.00"}, {"amount": "0.00"},
+    )  # fmt: skip
+    assert (await owed(api, seller, invoice))["amountPaid"] == {"amount": "100000.00"}
+
+
+class ProcessKilledError(BaseException):
+    """Stands for the process dying mid-work: nothing catches it, nothing is committed."""
+
+
+async def test_a_crash_before_or_after_the_send_still_debits_once(
+    api: Api,
+    simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+    state: AppState,
+    monkeypatch: Any,
+) -> None:
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    # Killed after the commit, before the send: the payment waits in the outbox.
+    real_order = payment_handlers._order
+
+    async def die_before_send(*args: Any) -> Any:
+        monkeypatch.setattr(payment_handlers, "_order", real_order)
+        raise ProcessKilledError
+
+    monkeypatch.setattr(payment_handlers, "_order", die_before_send)
+    before = await pay(api, buyer, buyer_org, [(bill, "1000")])
+    with pytest.raises(ProcessKilledError):
+        await Dispatcher(state, simulator).run_once()
+    assert simulator.world.payments == {}
+    # Killed after the network took it, before the outcome was written.
+    real_record = payment_handlers._record
+
+    async def die_after_send(*args: Any) -> None:
+        monkeypatch.setattr(payment_handlers, "_record", real_record)
+        raise ProcessKilledError
+
+    await simulator.advance(state.settings.outbox_lease_seconds + 1)  # the lease runs out
+    monkeypatch.setattr(payment_handlers, "_record", die_after_send)
+    with pytest.raises(ProcessKilledError):
+        await Dispatcher(state, simulator).run_once()
+    assert len(simulator.world.payments) == 1  # taken by the network
+    await simulator.advance(state.settings.outbox_lease_seconds + 1)
+    await _drain(simulator, state)
+    assert len(simulator.world.payments) == 1
+    assert simulator.ledger()["SETTLED"] == 100_000
+    found = await api.ok(
+        "query($id: ID!) { node(id: $id) { ... on Payment { status } } }",
+        {"id": before["payment"]["id"]}, token=buyer.token,
+    )  # fmt: skip
+    assert found["node"]["status"] == "SETTLED"
