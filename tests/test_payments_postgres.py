@@ -63,7 +63,7 @@ async def test_k_payments_over_the_balance_at_once_never_over_allocate(
     )
     taken = [r for r in results if r["payment"] is not None]
     refused = [r["userErrors"][0]["code"] for r in results if r["payment"] is None]
-    assert len(taken) == 5  # 5 × ₹20,000 fit in ₹1,18,000; a sixth would not
+    assert len(taken) == 5  # five payments of ₹20,000 fit in ₹1,18,000; a sixth would not
     assert refused == ["OVER_BALANCE"] * (K - 5)
     await _drain(simulator, state)
     assert simulator.ledger()["SETTLED"] == 10_000_000
