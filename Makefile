@@ -9,7 +9,7 @@ STAMP := $(VENV)/.setup-stamp
 ASSETS := server/graphiql/node_modules/.package-lock.json
 JS_CLIENT := tests/js/node_modules/.package-lock.json
 
-.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres schema bench bench-statements clean
+.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres schema bench bench-statements bench-payments clean
 
 setup: $(STAMP) $(ASSETS)
 
@@ -59,6 +59,10 @@ bench: setup
 
 bench-statements: setup
 	$(PY) -m bench.run
+
+# Only the payments part of the benchmark (merged into bench/results.json).
+bench-payments: setup
+	$(PY) -m bench.payments
 
 clean:
 	rm -rf $(VENV) server/graphiql/node_modules tests/js/node_modules var .mypy_cache .ruff_cache .pytest_cache

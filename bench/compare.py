@@ -13,6 +13,9 @@ interleaved rounds (medians of ``BENCH_ROUNDS``, at least 3):
   its delivery (p50/p99) with ``BENCH_SUBSCRIBERS`` (1,000) subscribers on one worker;
 - the write path on one worker against the in-process network (``bench/writes.py``): invoices
   created, pushed and answered per second, one by one and in bulk;
+- paying bills (``bench/payments.py``): ``BENCH_PAYMENTS`` (1,000) bills paid one payment each
+  and as many in payments of 100 bills, through the outbox until the network settles them:
+  payments (bills) settled per second and SQL statements per payment;
 - the API's cold start (spawn to healthy) and idle memory.
 
 Prints a table and writes ``bench/results.json`` ({"metrics": {name: {value, unit, baseline,
@@ -46,6 +49,7 @@ CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
 SUBSCRIBERS = int(os.environ.get("BENCH_SUBSCRIBERS", "1000"))
 WRITES = int(os.environ.get("BENCH_WRITES", "200"))
+PAYMENTS = int(os.environ.get("BENCH_PAYMENTS", "1000"))
 PASSWORD = "Bench-Password-2026"
 
 
@@ -226,6 +230,10 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
         from bench import writes
 
         one_by_one, bulk = await writes.measure(database_url, WRITES)
+        print(f"paying {PAYMENTS} bills one by one and {PAYMENTS} in bulk ...", file=sys.stderr)
+        from bench import payments
+
+        paid = await payments.measure(database_url, PAYMENTS)
     finally:
         for process in processes:
             process.terminate()
@@ -253,6 +261,7 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
     metrics[f"event_delivery_p99_at_{SUBSCRIBERS}"] = _metric(subscribers[2], "ms", None)
     metrics["write_path_one_by_one"] = _metric(one_by_one, "documents/s", None)
     metrics["write_path_bulk"] = _metric(bulk, "documents/s", None)
+    metrics.update(payments.metrics(*paid))
     metrics["cold_start"] = _metric(cold_start, "s", None)
     metrics["idle_rss"] = _metric(idle_rss, "MiB", None)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"

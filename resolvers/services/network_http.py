@@ -295,6 +295,9 @@ class HttpNetwork:
 
     async def card_token(self, token: str) -> CardToken:
         """A card token's holder and what may be shown of the card."""
-        data = await self._call("GET", f"/cards/{_segment(token)}")
+        digest = hashlib.sha256(token.encode()).hexdigest()[:32]
+        data = await self._call(
+            "POST", "/card-lookups", body={"token": token}, idempotency_key=f"card:{digest}"
+        )
         found: CardToken = self._read(data, payment_wire.card_from_json)
         return found
