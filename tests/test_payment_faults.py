@@ -108,3 +108,59 @@ async def test_a_failed_payment_frees_the_bill_and_a_reversal_undoes_a_settled_o
     invoice_now = await owed(api, seller, invoice)
     assert (invoice_now["status"], invoice_now["amountPaid"]) == ("SENT", {"amount": "0.00"})
     assert simulator.ledger()["REVERSED"] == 11_800_000
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_faults_on_every_other_payment_operation_end_right(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState, fault: FaultKind
+) -> None:
+    from tests.paying import CONFIRM, PAYMENTS
+
+    seller, seller_org, buyer, buyer_org, _, bill = await accepted_bill(
+        api, simulator, dispatcher, state
+    )
+
+    async def drive() -> None:
+        for _ in range(8):
+            await dispatcher.run_once()
+            await simulator.advance(120)
+            dispatcher.circuit_open_until = None
+
+    for operation in ("payment_status", "payment_report_offline", "payment_answer_offline",
+                      "settlement_report"):  # fmt: skip
+        simulator.faults.add(operation, Fault(fault, seconds=0.01 if fault == "DELAY" else 5))
+    simulator.faults.add("payment_initiate", Fault("TIMEOUT_NOT_DONE"))  # the retry asks first
+    online = await pay(api, buyer, buyer_org, [(bill, "100000")])
+    offline = await api.ok(
+        """mutation($i: PaymentRecordOfflineInput!) { paymentRecordOffline(input: $i) {
+        payment { id } } }""",
+        {"i": {"organisationId": buyer_org, "paidOn": "2026-11-24", "mode": "CASH",
+               "allocations": [{"documentId": bill, "amount": "18000"}]}},
+        token=buyer.token,
+    )  # fmt: skip
+    await drive()
+    received = await api.ok(PAYMENTS, {"o": seller_org, "s": "AWAITING_CONFIRMATION"},
+                            token=seller.token)  # fmt: skip
+    [report] = [e["node"] for e in received["organisation"]["payments"]["edges"]]
+    await api.ok(CONFIRM, {"i": {"paymentId": report["id"]}}, token=seller.token)
+    await drive()
+    assert (await _status(api, buyer, online["payment"]["id"]))["status"] == "SETTLED"
+    ours = await _status(api, buyer, offline["paymentRecordOffline"]["payment"]["id"])
+    assert ours["status"] == "CONFIRMED"
+    assert simulator.ledger()["DEBITED"] == simulator.ledger()["SETTLED"] == 10_000_000
+    assert (await owed(api, buyer, bill))["status"] == "PAID"
+    day = state.now().date().isoformat()
+    await api.ok(
+        """mutation($i: ReconciliationFetchInput!) { reconciliationFetch(input: $i) {
+        day { day } } }""", {"i": {"organisationId": buyer_org, "day": day}}, token=buyer.token,
+    )  # fmt: skip
+    await drive()
+    await drive()
+    view = await api.ok(
+        """query($o: ID!) { organisation(id: $o) { reconciliation(dateFrom: "2026-11-01",
+        dateTo: "2027-10-31") { summary { matched unmatchedLines unmatchedPayments } } } }""",
+        {"o": buyer_org}, token=buyer.token,
+    )  # fmt: skip
+    assert view["organisation"]["reconciliation"]["summary"] == {
+        "matched": 1, "unmatchedLines": 0, "unmatchedPayments": 0,
+    }  # fmt: skip

@@ -3,6 +3,8 @@ and external businesses paying our invoices through the simulator's control API.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import httpx
@@ -22,7 +24,7 @@ from tests.paying import (
     accepted_bill,
     owed,
 )
-from tests.trading import CONTACT, LINK, PUSH, SHARMA_TRADERS, document, onboard
+from tests.trading import ACCEPT, CONTACT, LINK, PUSH, SHARMA_TRADERS, document, onboard
 
 
 async def _record(api: Api, member: Member, org: str, bill: str, amount: str) -> dict[str, Any]:
@@ -179,3 +181,31 @@ async def test_an_external_customer_pays_our_invoice(
     assert (await owed(api, seller, invoice))["status"] == "PAID"
     await dispatcher.run_once()
     assert simulator.world.payments[offline.json()["networkId"]].state == "RECEIVED"
+
+
+async def test_we_pay_an_external_vendor(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    from resolvers.services.network_wire import document_from_json
+    from tests.paying import approve_kyc, pay, settle
+    from tests.test_readme import README
+
+    owner, org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
+    body = re.search(r"sandbox-ganga-steel-key.*?-d '(.*?)'\n", README.read_text(), re.DOTALL)
+    assert body is not None
+    await simulator.document_send(document_from_json(json.loads(body.group(1))))
+    await simulator.advance(5)
+    [bill] = [e["node"] for e in (await api.ok(
+        """query($o: ID!) { organisation(id: $o) { documents(direction: INCOMING) {
+        edges { node { id } } } } }""", {"o": org}, token=owner.token,
+    ))["organisation"]["documents"]["edges"]]  # fmt: skip
+    await api.ok(ACCEPT, {"i": {"documentId": bill["id"]}}, token=owner.token)
+    await dispatcher.run_once()
+    await approve_kyc(state, org)
+    made = await pay(api, owner, org, [(bill["id"], "1180.00")], method="NET_BANKING",
+                     bankCode="HDFC")  # fmt: skip
+    assert made["userErrors"] == []
+    await settle(simulator, dispatcher)
+    assert (await owed(api, owner, bill["id"]))["status"] == "PAID"
+    [held] = simulator.world.payments.values()
+    assert (held.payee, held.state, held.amount_paise) == ("ganga-steel", "SETTLED", 118_000)

@@ -135,3 +135,24 @@ async def test_unmatched_and_partial_lines_and_matching_by_hand(
     stranger = await api.sign_up("stranger")
     foreign = await _try(api, UNMATCH, {"i": {"lineId": strange, "reason": "x"}}, stranger)
     assert foreign["reconciliationUnmatch"]["userErrors"][0]["code"] == "NOT_FOUND"
+
+
+async def test_a_line_is_matched_by_amount_day_and_documents_when_ids_differ(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    made = await pay(api, buyer, buyer_org, [(bill, "1000")])
+    await settle(simulator, dispatcher)
+    network_id = made["payment"]["networkId"]
+    simulator.world.settlements = [
+        dataclasses.replace(r, payment_network_id="PAYOTHERREF", utr="SBIN000000000009")
+        if r.payment_network_id == network_id else r
+        for r in simulator.world.settlements
+    ]  # fmt: skip
+    day = state.now().date().isoformat()
+    await api.ok(FETCH, {"i": {"organisationId": buyer_org, "day": day}}, token=buyer.token)
+    await dispatcher.run_once()
+    view = await _view(api, buyer, buyer_org, day)
+    [line] = [e["node"] for e in view["lines"]["edges"]]
+    assert (line["matchStatus"], line["payment"]) == ("MATCHED", {"id": made["payment"]["id"]})
+    assert view["unmatchedPayments"] == []

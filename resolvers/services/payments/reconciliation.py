@@ -1,11 +1,13 @@
 """Reconciliation (DOMAIN.md section 6): the network's settlement reports, fetched per day
 (after each day with a settlement, and on demand), matched to our payments.
 
-A line is matched by the network payment id first, then by UTR; equal amounts are MATCHED, a
-different amount is PARTIAL with the difference shown (never silently accepted); a line with
-no payment is UNMATCHED, as is (on the payment side) a settled payment the report of its
-settlement day lacks. People match an unmatched line by hand (MANUAL, with a reason) and undo
-it. A line is kept once, by the network's line id: fetching a report twice changes nothing.
+A line is matched by the network payment id first, then by UTR, then by amount, day and
+counterparty (a payment of that amount settled that day for one of the line's documents);
+equal amounts are MATCHED, a different amount is PARTIAL with the difference shown (never
+silently accepted); a line with no payment is UNMATCHED, as is (on the payment side) a
+settled payment the report of its settlement day lacks. People match an unmatched line by
+hand (MANUAL, with a reason) and undo it. A line is kept once, by the network's line id:
+fetching a report twice changes nothing.
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from sqlalchemy import Select, and_, exists, select
 
 from db.models import (
     B2BIdStatus,
+    Document,
     MatchStatus,
     Payment,
+    PaymentAllocation,
     PaymentMethod,
     PaymentStatus,
     ReconciliationDay,
@@ -104,6 +108,23 @@ async def _payment_for(
         found = await uow.session.scalar(
             select(Payment)
             .where(Payment.organisation_id == organisation_id, Payment.utr == line.utr)
+            .limit(1)
+        )
+    if found is None and line.document_network_ids:
+        # Then by amount, day and counterparty: a settled payment of that amount and day,
+        # not matched yet, that settles one of the line's documents.
+        found = await uow.session.scalar(
+            select(Payment)
+            .join(PaymentAllocation, PaymentAllocation.payment_id == Payment.id)
+            .join(Document, Document.id == PaymentAllocation.document_id)
+            .where(
+                Payment.organisation_id == organisation_id,
+                Payment.amount_paise == line.amount_paise,
+                Payment.settled_on == dt.date.fromisoformat(line.day),
+                Document.network_id.in_(list(line.document_network_ids)),
+                ~exists().where(SettlementEntry.payment_id == Payment.id),
+            )
+            .order_by(Payment.id)
             .limit(1)
         )
     return found
