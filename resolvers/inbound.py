@@ -3,20 +3,44 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from sqlalchemy import select
+
+from db.models import FinancingRequest
 from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
-from resolvers.services import inbox, kyc, onboarding, pushes
+from db.unit_of_work import UnitOfWork
+from resolvers.services import financing, financing_wire, inbox, kyc, onboarding, pushes
 from resolvers.services.network import InboundMessage
+from resolvers.services.network_wire import WireError
 from resolvers.services.payments import applying as payments
 
 if TYPE_CHECKING:
     from resolvers.context import AppState
 
 logger = logging.getLogger("bharat_connect.inbound")
+
+
+async def _financing(uow: UnitOfWork, message: InboundMessage, now: datetime) -> None:
+    """A financing request moved on the network (the message carries its whole state)."""
+    try:
+        held = financing_wire.state_from_json(dict(message.data))
+    except WireError as exc:
+        logger.warning("dropped a malformed financing message: %s", exc)
+        return
+    request = await uow.session.scalar(
+        select(FinancingRequest)
+        .where(FinancingRequest.network_id == held.request_id)
+        .with_for_update()
+    )
+    if request is None:
+        logger.warning("financing message for an unknown request %s", held.request_id)
+        return
+    await financing.apply_state(uow, request, held, now)
 
 
 async def handle(state: AppState, message: InboundMessage) -> None:
@@ -76,5 +100,7 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             await payments.payment_reported(uow, message.data, now)
         elif message.kind == "PAYMENT_REPORT_ANSWERED":
             await payments.report_answered(uow, message.data, message.reason, now)
+        elif message.kind in {"FINANCING_BID", "FINANCING_UPDATED"}:
+            await _financing(uow, message, now)
         else:
             logger.warning("ignored inbound message of unknown kind %s", message.kind)

@@ -33,6 +33,8 @@ from resolvers.services.network import (
     DirectoryListing,
     DocumentMessage,
     DocumentState,
+    FinancingOrder,
+    FinancingState,
     InboundHandler,
     Network,
     NetworkError,
@@ -146,6 +148,23 @@ class _StandIn:
     async def payment_answer_offline(self, **_kwargs: Any) -> None:
         """Changes on the network go through the outbox, never from a request."""
         raise NotImplementedError
+
+    async def financing_request(self, order: FinancingOrder) -> FinancingState:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def financing_accept(self, **_kwargs: Any) -> FinancingState:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def financing_cancel(self, **_kwargs: Any) -> FinancingState:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def financing_status(self, request_id: str) -> FinancingState:
+        """Recorded."""
+        found: FinancingState = self._answer("financing_status", (request_id,))
+        return found
 
     async def payment_status(self, network_id: str) -> PaymentState:
         """Recorded."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from resolvers import financing
 from resolvers.access import request_by_id
 from resolvers.account import account_by_id
 from resolvers.contacts import contact_by_id, operation_by_id
@@ -47,4 +48,8 @@ async def node(context: Context, global_id: str) -> object:
         return await payment_by_id(context, key)
     if type_name == "SettlementLine":
         return await settlement_line_by_id(context, key)
+    if type_name == "FinancingRequest":
+        return await financing.request_by_id(context, key)
+    if type_name == "FinancingBid":
+        return await financing.bid_by_id(context, key)
     return None

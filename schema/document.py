@@ -14,6 +14,7 @@ from db.models import DocumentLine as LineModel
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as resolvers
+from resolvers import financing as financing_resolvers
 from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
@@ -34,6 +35,7 @@ from schema.money import Money
 from schema.relay import Node
 
 if TYPE_CHECKING:
+    from schema.financing import FinancingRequest
     from schema.payment import Payment
 
 Info = strawberry.Info[Context, None]
@@ -227,6 +229,20 @@ class Document(Node):
     )
     def amount_in_flight(self) -> Money:
         return Money.from_paise(self._model.in_flight_paise)
+
+    @strawberry.field(
+        description="For your invoices: its latest financing request (null if none, and for "
+        "members who may not see financing)."
+    )
+    async def financing(
+        self, info: Info
+    ) -> Annotated[FinancingRequest, strawberry.lazy("schema.financing")] | None:
+        from schema.financing import FinancingRequest
+
+        if self._model.direction.value != "OUTGOING":
+            return None
+        found = await financing_resolvers.of_invoice(info.context, self._model.id)
+        return None if found is None else FinancingRequest.from_model(found)
 
     @strawberry.field(description="The payments made towards it, oldest first.")
     async def payments(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import uuid
 from datetime import datetime
+from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
@@ -12,6 +13,7 @@ from db.models import OrganisationEvent as OrganisationEventModel
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as document_resolvers
+from resolvers import financing as financing_resolvers
 from resolvers import organisation as resolvers
 from resolvers import payments as payment_resolvers
 from resolvers.context import Context
@@ -20,6 +22,9 @@ from schema.contact import BulkOperation
 from schema.document import Document, DocumentKind, DocumentStatus, InboxStatus, PushStatus
 from schema.organisation import MembershipRole, Organisation
 from schema.payment import Payment, PaymentStatus
+
+if TYPE_CHECKING:
+    from schema.financing import FinancingRequest, FinancingStatus
 
 
 @strawberry.enum(description="What happened in an organisation.")
@@ -92,6 +97,15 @@ class OrganisationEventKind(enum.Enum):
     PAYMENT_STATUS_CHANGED = strawberry.enum_value(
         "PAYMENT_STATUS_CHANGED",
         description="A payment was made or moved (see `payment`, `paymentStatus`, `reason`).",
+    )
+    FINANCING_STATUS_CHANGED = strawberry.enum_value(
+        "FINANCING_STATUS_CHANGED",
+        description="A financing request moved, or one of its bids expired or was withdrawn "
+        "(see `financingRequest`, `financingStatus`).",
+    )
+    FINANCING_BID_RECEIVED = strawberry.enum_value(
+        "FINANCING_BID_RECEIVED",
+        description="A financier bid on a financing request (see `financingRequest`).",
     )
     PAYMENT_RECEIVED = strawberry.enum_value(
         "PAYMENT_RECEIVED",
@@ -190,6 +204,30 @@ class OrganisationEvent:
             return None
         found = await payment_resolvers.payment_by_id(info.context, uuid.UUID(raw))
         return None if found is None else Payment.from_model(found)
+
+    @strawberry.field(
+        description="For financing events: the request, as it is now (null for members who "
+        "may not see financing)."
+    )
+    async def financing_request(
+        self, info: strawberry.Info[Context, None]
+    ) -> Annotated[FinancingRequest, strawberry.lazy("schema.financing")] | None:
+        from schema.financing import FinancingRequest
+
+        raw = self._model.data.get("financingRequestId")
+        if not isinstance(raw, str):
+            return None
+        found = await financing_resolvers.request_by_id(info.context, uuid.UUID(raw))
+        return None if found is None else FinancingRequest.from_model(found)
+
+    @strawberry.field(description="For financing events: the status it moved to.")
+    def financing_status(
+        self,
+    ) -> Annotated[FinancingStatus, strawberry.lazy("schema.financing")] | None:
+        from schema.financing import FinancingStatus
+
+        raw = self._model.data.get("financingStatus")
+        return FinancingStatus[raw] if isinstance(raw, str) else None
 
     @strawberry.field(description="For payment events: the status it moved to.")
     def payment_status(self) -> PaymentStatus | None:

@@ -17,12 +17,14 @@ from db.repositories.document import DocumentFilter
 from db.repositories.payment import PaymentFilter
 
 if TYPE_CHECKING:
+    from schema.financing import FinancingRequest, FinancingStatus
     from schema.invitation import Invitation
     from schema.reconciliation import Reconciliation
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as document_resolvers
+from resolvers import financing as financing_resolvers
 from resolvers import invitations as invitation_resolvers
 from resolvers import onboarding as onboarding_resolvers
 from resolvers import organisation as resolvers
@@ -233,6 +235,30 @@ class Organisation(Node):
 
         view = reconciliation_resolvers.window(self._model.id, date_from, date_to)
         return Reconciliation(date_from=date_from, date_to=date_to, _view=view)
+
+    @strawberry.field(
+        description="Financing requests, oldest first (empty for members who may not see "
+        "financing: owners, admins and members with Bharat Connect access may)."
+    )
+    async def financing_requests(
+        self,
+        info: strawberry.Info[Context, None],
+        first: First = None,
+        after: After = None,
+        last: Last = None,
+        before: Before = None,
+        status: Annotated[
+            Annotated[FinancingStatus, strawberry.lazy("schema.financing")] | None,
+            strawberry.argument(description="Only this status (OVERDUE: not a stored status)."),
+        ] = None,
+    ) -> Connection[Annotated[FinancingRequest, strawberry.lazy("schema.financing")]]:
+        from schema.financing import FinancingRequest
+
+        page = await financing_resolvers.page(
+            info.context, self._model.id, first=first, after=after, last=last, before=before,
+            status=None if status is None or status.name == "OVERDUE" else status.name,
+        )  # fmt: skip
+        return Connection.build(page, lambda r: r.id, FinancingRequest.from_model)  # type: ignore[attr-defined,arg-type]
 
     @strawberry.field(description="The GST registrations the organisation holds.")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:

@@ -12,6 +12,8 @@ from db.models import B2BId as B2BIdModel
 from db.models import BulkOperation as BulkOperationModel
 from db.models import Contact as ContactModel
 from db.models import Document as DocumentModel
+from db.models import FinancingBidRecord as FinancingBidModel
+from db.models import FinancingRequest as FinancingRequestModel
 from db.models import Invitation as InvitationModel
 from db.models import Membership as MembershipModel
 from db.models import NetworkAccessRequest as AccessRequestModel
@@ -37,6 +39,7 @@ from schema.contact import (
 )
 from schema.document import Document, DocumentKind
 from schema.event import OrganisationEvent, OrganisationEventKind
+from schema.financing import FinancingBid, FinancingMutations, FinancingRequest
 from schema.invitation import Invitation
 from schema.mutations.access import AccessMutations
 from schema.mutations.accounts import AccountsMutations
@@ -85,6 +88,10 @@ def _to_node(found: object) -> Node | None:
         return Payment.from_model(found)
     if isinstance(found, SettlementEntryModel):
         return SettlementLine.from_model(found)
+    if isinstance(found, FinancingRequestModel):
+        return FinancingRequest.from_model(found)
+    if isinstance(found, FinancingBidModel):
+        return FinancingBid.from_model(found)
     return None
 
 
@@ -150,6 +157,7 @@ class Mutation(
     InboxMutations,
     PaymentsMutations,
     ReconciliationMutations,
+    FinancingMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""
 
@@ -201,6 +209,10 @@ class Subscription:
             strawberry.ID | None,
             strawberry.argument(description="Only events of this payment."),
         ] = None,
+        financing_request_id: Annotated[
+            strawberry.ID | None,
+            strawberry.argument(description="Only events of this financing request."),
+        ] = None,
     ) -> AsyncGenerator[OrganisationEvent, None]:
         wanted = None if kinds is None else {k.name for k in kinds}
         document_key = None
@@ -214,6 +226,11 @@ class Subscription:
             payment_key = decode_typed_id(payment_id, "Payment")
             if payment_key is None:
                 raise BadUserInputError("`paymentId` is not a payment id.")
+        financing_key = None
+        if financing_request_id is not None:
+            financing_key = decode_typed_id(financing_request_id, "FinancingRequest")
+            if financing_key is None:
+                raise BadUserInputError("`financingRequestId` is not a financing request id.")
         async for event in organisation_resolvers.events(info.context, organisation_id, after):
             if wanted is not None and event.kind not in wanted:
                 continue
@@ -222,5 +239,9 @@ class Subscription:
             if of_kinds is not None and event.data.get("documentKind") not in of_kinds:
                 continue
             if payment_key is not None and event.data.get("paymentId") != str(payment_key):
+                continue
+            if financing_key is not None and event.data.get("financingRequestId") != str(
+                financing_key
+            ):
                 continue
             yield OrganisationEvent.from_model(event)

@@ -23,6 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
+from resolvers.services import financing_wire
 from resolvers.services.network import (
     NetworkRefusedError,
     NetworkTimeoutError,
@@ -254,8 +255,37 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             raise NetworkRefusedError("CARD_TOKEN_INVALID", "No such card token.")
         return card_to_json(found)
 
+    async def finance(body: dict[str, Any]) -> Any:
+        order = financing_wire.order_from_json(body)
+        speaks_for(body, order.vendor_b2b_id)
+        return financing_wire.state_to_json(await network.financing_request(order))
+
+    async def financing_held(body: dict[str, Any]) -> Any:
+        held = network.world.financing.get(body["requestId"])
+        if held is not None and not mine(body, held.vendor):
+            raise NetworkRefusedError("NOT_VENDOR", "This request is not yours.")
+        return financing_wire.state_to_json(await network.financing_status(body["requestId"]))
+
+    async def accept_bid(body: dict[str, Any]) -> Any:
+        vendor = field_str(body, "vendorB2BId")
+        speaks_for(body, vendor)
+        state = await network.financing_accept(
+            request_id=body["requestId"], bid_id=field_str(body, "bidId"), vendor_b2b_id=vendor
+        )
+        return financing_wire.state_to_json(state)
+
+    async def cancel_financing(body: dict[str, Any]) -> Any:
+        vendor = field_str(body, "vendorB2BId")
+        speaks_for(body, vendor)
+        state = await network.financing_cancel(request_id=body["requestId"], vendor_b2b_id=vendor)
+        return financing_wire.state_to_json(state)
+
     return Router(
         routes=[
+            route("/financing", finance, "POST"),
+            route("/financing/{requestId}", financing_held, "GET"),
+            route("/financing/{requestId}/acceptances", accept_bid, "POST"),
+            route("/financing/{requestId}/cancellation", cancel_financing, "POST"),
             route("/payments", pay, "POST"),
             route("/payments/{networkId}", payment, "GET"),
             route("/payment-reports", report_offline, "POST"),

@@ -15,7 +15,7 @@ and out.
 - ``POST /simulator/outage`` ``{"seconds": 60}`` / ``DELETE /simulator/outage``.
 - ``POST /simulator/advance`` ``{"seconds": 30}``: let time pass and run what fell due.
 - The payment rails (cards, external payments, reversals, settlement reports, failure rules):
-  :mod:`simulator.control_payments`.
+  :mod:`simulator.control_payments`; financiers: :mod:`simulator.control_financing`.
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from resolvers.services import identifiers
+from simulator.control_financing import financing_control_routes
 from simulator.control_payments import payment_control_routes
 from simulator.faults import FAULT_KINDS, OPERATIONS, Fault
 from simulator.network import SimulatedNetwork
@@ -290,5 +291,6 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             Route("/outage", outage, methods=["POST", "DELETE"]),
             Route("/advance", advance, methods=["POST"]),
             *payment_control_routes(network),
+            *financing_control_routes(network),
         ]
     )

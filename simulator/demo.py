@@ -4,6 +4,7 @@ characters), some holding several B2B IDs, some private, one without GSTN API ac
 from __future__ import annotations
 
 from resolvers.services.identifiers import gstin_check_character
+from simulator.financing_world import Financier
 from simulator.world import DirectoryEntry, Participant, TaxpayerRecord, World
 
 
@@ -101,4 +102,13 @@ def demo_world() -> World:
     ):  # fmt: skip
         key = f"sandbox-{name}-key"
         world.participants[key] = Participant(name, key, gstin_of)
+    # Financiers with their own appetite (one never answers).
+    for financier in (
+        Financier("deccan-capital", "Deccan Capital", min_rate_bp=1100, max_rate_bp=1400,
+                  fee_paise=50_000, answer_seconds=20),
+        Financier("ganga-factors", "Ganga Factors", max_paise=500_000_000, min_rate_bp=1300,
+                  max_rate_bp=1600, fee_paise=25_000, answer_seconds=40, share=0.9),
+        Financier("silent-finance", "Silent Finance", never_answers=True),
+    ):  # fmt: skip
+        world.financiers[financier.financier_id] = financier
     return world

@@ -48,6 +48,10 @@ OPERATIONS = (
     "settlement_report",
     "banks",
     "card_token",
+    "financing_request",
+    "financing_accept",
+    "financing_cancel",
+    "financing_status",
     "deliver",
 )
 

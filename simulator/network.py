@@ -8,7 +8,8 @@ whatever fell due, so tests never sleep. When serving, :meth:`run` ticks with re
 
 Laid out by domain: :mod:`simulator.gstn` (the GSTN portal and phones),
 :mod:`simulator.directory` (B2B IDs), :mod:`simulator.kyc`, :mod:`simulator.documents`,
-:mod:`simulator.payments` (the payment rails), over the plumbing of :mod:`simulator.core`.
+:mod:`simulator.payments` (the payment rails), :mod:`simulator.financing`, over the plumbing of
+:mod:`simulator.core`.
 """
 
 from __future__ import annotations

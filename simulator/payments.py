@@ -22,7 +22,7 @@ from resolvers.services.network import (
     PaymentState,
     SettlementLine,
 )
-from simulator.core import NetworkCore
+from simulator.financing import Financing
 from simulator.world import CardRecord, NetworkPayment, SettlementRecord
 
 BANKS = (
@@ -71,7 +71,7 @@ def payment_state(payment: NetworkPayment) -> PaymentState:
     )  # fmt: skip
 
 
-class Payments(NetworkCore):
+class Payments(Financing):
     """The payment rails."""
 
     def _digits(self, count: int) -> str:
@@ -191,6 +191,9 @@ class Payments(NetworkCore):
             payment.state, payment.settled_on = "SETTLED", self._day()
             payment.utr = payment.reference
             self._report_lines(payment, reversal=False)
+            for document_network_id, paise in payment.allocations:
+                # A financed invoice's payment repays its financier first.
+                self.route_repayment(str(document_network_id), int(paise))
         self.changed()
         self._tell(payment)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from simulator.core import NetworkCore
 from simulator.faults import Fault, Faults
+from simulator.financing_world import Financier, FinancingRecord
 from simulator.world import (
     Behaviour,
     CardRecord,
@@ -68,6 +69,8 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "payments": [_row(p) for p in world.payments.values()],
             "cards": [_row(c) for c in world.cards.values()],
             "settlements": [_row(s) for s in world.settlements],
+            "financiers": [_row(f) for f in world.financiers.values()],
+            "financing": [_row(r) for r in world.financing.values()],
             "behaviour": _row(world.behaviour),
         },
         # What was running when saved runs again after a restart.
@@ -111,6 +114,8 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
     world.payments = {p["network_id"]: NetworkPayment(**p) for p in saved.get("payments", [])}
     world.cards = {c["token"]: CardRecord(**c) for c in saved.get("cards", [])}
     world.settlements = [SettlementRecord(**s) for s in saved.get("settlements", [])]
+    world.financiers = {f["financier_id"]: Financier(**f) for f in saved.get("financiers", [])}
+    world.financing = {r["request_id"]: FinancingRecord(**r) for r in saved.get("financing", [])}
     network.world = world
     network.restore_queue(
         [(due, order, task, args) for due, order, task, args in _back(data["queue"])]

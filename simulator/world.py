@@ -120,6 +120,9 @@ class NetworkPayment:
     remarks: str | None = None
 
 
+from simulator.financing_world import Financier, FinancingRecord  # noqa: E402
+
+
 @dataclass(frozen=True)
 class CardRecord:
     """A card in the token vault (the number itself is never kept)."""
@@ -179,6 +182,9 @@ class Behaviour:
     payment_rules: list[dict[str, Any]] = field(default_factory=list)
     # A UPI payment above this fails with LIMIT_EXCEEDED (₹1 lakh).
     upi_limit_paise: int = 10_000_000
+    # How long financiers may bid on a request, and how long a disbursal takes.
+    bidding_seconds: float = 120.0
+    disbursal_seconds: float = 10.0
     # How external payees answer offline payments reported to them, and after how long.
     offline_answer: Literal["RECEIVED", "DENIED"] = "RECEIVED"
     offline_answer_seconds: float = 30.0
@@ -203,6 +209,8 @@ class World:
     payments: dict[str, NetworkPayment] = field(default_factory=dict)
     cards: dict[str, CardRecord] = field(default_factory=dict)
     settlements: list[SettlementRecord] = field(default_factory=list)
+    financiers: dict[str, Financier] = field(default_factory=dict)
+    financing: dict[str, FinancingRecord] = field(default_factory=dict)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:

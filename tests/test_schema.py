@@ -11,6 +11,8 @@ from graphql import (
 )
 
 from db.models import B2BIdStatus as StoredB2BIdStatus
+from db.models import BidStatus as StoredBidStatus
+from db.models import FinancingStatus as StoredFinancingStatus
 from db.models import DocumentKind as StoredDocumentKind
 from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
@@ -20,6 +22,7 @@ from db.models import PushStatus as StoredPushStatus
 from resolvers.services import (
     access,
     contacts,
+    financing,
     identifiers,
     inbox,
     kyc,
@@ -34,6 +37,7 @@ from resolvers.services.payments import events as payment_events
 from schema.document import DocumentKind, PushStatus, SupplyType
 from schema.errors import UserErrorCode
 from schema.event import OrganisationEventKind
+from schema.financing import FinancingBidStatus, FinancingStatus
 from schema.kyc import KycDocumentKind, KycStatus
 from schema.onboarding import B2BIdStatus, BusinessType
 from schema.organisation import MembershipRole
@@ -111,11 +115,17 @@ def test_schema_enums_mirror_the_service_enums() -> None:
         organisations.ORGANISATION_RENAMED,
         payment_events.STATUS_CHANGED,
         payment_events.RECEIVED,
+        financing.STATUS_CHANGED,
+        financing.BID_RECEIVED,
     }
     assert {k.name for k in OrganisationEventKind} == kinds
     assert [s.name for s in PaymentStatus] == [s.name for s in StoredPaymentStatus]
     assert [m.name for m in PaymentMethod] == [m.name for m in StoredPaymentMethod]
     assert tuple(m.name for m in OfflinePaymentMode) == payments.OFFLINE_MODES
+    assert [s.name for s in FinancingStatus if s.name != "OVERDUE"] == [
+        s.name for s in StoredFinancingStatus
+    ]
+    assert [s.name for s in FinancingBidStatus] == [s.name for s in StoredBidStatus]
 
 
 def test_introspection_can_be_switched_off() -> None:

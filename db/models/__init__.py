@@ -22,6 +22,14 @@ from db.models.document import (
     PushStatus,
 )
 from db.models.event import OrganisationEvent
+from db.models.financing import (
+    BidStatus,
+    FinancingBidRecord,
+    FinancingHistory,
+    FinancingInvoice,
+    FinancingRequest,
+    FinancingStatus,
+)
 from db.models.idempotency import IdempotencyRecord
 from db.models.invitation import Invitation, InvitationStatus
 from db.models.kyc import KycDocument, KycOwner, KycProfile, KycStatus
@@ -59,6 +67,7 @@ __all__ = [
     "Account",
     "B2BId",
     "B2BIdStatus",
+    "BidStatus",
     "BulkItemStatus",
     "BulkOperation",
     "BulkOperationItem",
@@ -70,6 +79,11 @@ __all__ = [
     "DocumentKind",
     "DocumentLine",
     "DocumentStatus",
+    "FinancingBidRecord",
+    "FinancingHistory",
+    "FinancingInvoice",
+    "FinancingRequest",
+    "FinancingStatus",
     "GstTreatment",
     "IdempotencyRecord",
     "InboundReceipt",

@@ -32,6 +32,7 @@ from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher import contacts as contact_handlers
 from resolvers.dispatcher import documents as document_handlers
+from resolvers.dispatcher import financing as financing_handlers
 from resolvers.dispatcher import onboarding as onboarding_handlers
 from resolvers.dispatcher import payments as payment_handlers
 from resolvers.dispatcher.base import (
@@ -49,7 +50,7 @@ from resolvers.dispatcher.base import (
     Work,
     hold_lease,
 )
-from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
+from resolvers.services import contacts, financing, inbox, kyc, network_http, onboarding, pushes
 from resolvers.services import payments as payment_service
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 from resolvers.services.payments import reconciliation
@@ -85,6 +86,10 @@ HANDLERS: dict[str, NetworkHandler] = {
     payment_service.REPORT_KIND: payment_handlers.report_offline,
     payment_service.ANSWER_KIND: payment_handlers.answer_offline,
     reconciliation.FETCH_KIND: payment_handlers.fetch_settlements,
+    financing.REQUEST_KIND: financing_handlers.send_request,
+    financing.ACCEPT_KIND: financing_handlers.accept_bid,
+    financing.CANCEL_KIND: financing_handlers.cancel_request,
+    financing.POLL_KIND: financing_handlers.poll_request,
 }
 
 

@@ -110,6 +110,8 @@ InboundKind = Literal[
     "PAYMENT_RECEIVED",
     "PAYMENT_REPORTED",
     "PAYMENT_REPORT_ANSWERED",
+    "FINANCING_BID",
+    "FINANCING_UPDATED",
 ]
 PaymentMethod = Literal["BANK_TRANSFER", "UPI", "CARD", "NET_BANKING"]
 PaymentNetworkState = Literal["PENDING", "SETTLED", "FAILED", "REVERSED", "UNKNOWN"]
@@ -203,6 +205,51 @@ class CardToken:
     holder_b2b_id: str
     network: str
     last4: str
+
+
+@dataclass(frozen=True)
+class FinancingOrder:
+    """A vendor's request for funds against accepted invoices (what was due on each, in
+    paise). ``request_id`` is made once; the network takes it once."""
+
+    request_id: str
+    vendor_b2b_id: str
+    invoices: tuple[Allocation, ...]
+    amount_paise: int
+    tenor_days: int | None = None
+
+
+@dataclass(frozen=True)
+class FinancingBid:
+    """A financier's bid: the principal it offers, its annual rate in basis points, its flat
+    fee, the tenor, until when it may be accepted (ISO time) and its state (``LIVE``,
+    ``EXPIRED``, ``WITHDRAWN``, ``ACCEPTED``, ``DECLINED``)."""
+
+    bid_id: str
+    financier_id: str
+    financier_name: str
+    amount_paise: int
+    rate_bp: int
+    fee_paise: int
+    tenor_days: int
+    expires_at: str
+    state: str
+
+
+@dataclass(frozen=True)
+class FinancingState:
+    """Where a financing request stands on the network, with its bids."""
+
+    request_id: str
+    state: str
+    bids: tuple[FinancingBid, ...] = ()
+    accepted_bid_id: str | None = None
+    disbursed_paise: int = 0
+    disbursal_utr: str | None = None
+    disbursed_on: str | None = None
+    owed_paise: int = 0
+    repaid_paise: int = 0
+    reason: str | None = None
 
 
 @dataclass(frozen=True)
@@ -315,3 +362,23 @@ class Network(Protocol):
     async def card_token(self, token: str) -> CardToken:
         """A card token's holder, card network and last four digits; refuses an unknown
         token (``CARD_TOKEN_INVALID``)."""
+
+    async def financing_request(self, order: FinancingOrder) -> FinancingState:
+        """Pass a request to the financiers (their bids come as ``FINANCING_BID``; the close of
+        bidding, the disbursal and repayments as ``FINANCING_UPDATED``, each with the whole
+        state). A repeat changes nothing. Refuses invoices the network does not hold as the
+        vendor's and accepted (``INVOICE_NOT_ACCEPTED``) or in another open request
+        (``ALREADY_FINANCED``)."""
+
+    async def financing_accept(
+        self, *, request_id: str, bid_id: str, vendor_b2b_id: str
+    ) -> FinancingState:
+        """Accept a live bid (the others are declined); the financier disburses later. A
+        repeat is a no-op; refuses a bid that is not live (``BID_EXPIRED``,
+        ``BID_WITHDRAWN``, ...) and a request no longer open to bids (``NOT_BIDDING``)."""
+
+    async def financing_cancel(self, *, request_id: str, vendor_b2b_id: str) -> FinancingState:
+        """Withdraw a request before a bid is accepted (``NOT_BIDDING`` after)."""
+
+    async def financing_status(self, request_id: str) -> FinancingState:
+        """Where a request stands (``UNKNOWN`` if never taken)."""

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import httpx
 
-from resolvers.services import payment_wire
+from resolvers.services import financing_wire, payment_wire
 from resolvers.services.network import (
     Bank,
     CardToken,
@@ -33,6 +33,8 @@ from resolvers.services.network import (
     DirectoryListing,
     DocumentMessage,
     DocumentState,
+    FinancingOrder,
+    FinancingState,
     InboundHandler,
     NetworkRefusedError,
     NetworkTimeoutError,
@@ -300,4 +302,40 @@ class HttpNetwork:
             "POST", "/card-lookups", body={"token": token}, idempotency_key=f"card:{digest}"
         )
         found: CardToken = self._read(data, payment_wire.card_from_json)
+        return found
+
+    async def financing_request(self, order: FinancingOrder) -> FinancingState:
+        """Pass a financing request to the financiers."""
+        data = await self._call(
+            "POST", "/financing", body=financing_wire.order_to_json(order),
+            idempotency_key=f"financing:{order.request_id}",
+        )  # fmt: skip
+        found: FinancingState = self._read(data, financing_wire.state_from_json)
+        return found
+
+    async def financing_accept(
+        self, *, request_id: str, bid_id: str, vendor_b2b_id: str
+    ) -> FinancingState:
+        """Accept a bid."""
+        data = await self._call(
+            "POST", f"/financing/{_segment(request_id)}/acceptances",
+            body={"bidId": bid_id, "vendorB2BId": vendor_b2b_id},
+            idempotency_key=f"financing-accept:{request_id}:{bid_id}",
+        )  # fmt: skip
+        found: FinancingState = self._read(data, financing_wire.state_from_json)
+        return found
+
+    async def financing_cancel(self, *, request_id: str, vendor_b2b_id: str) -> FinancingState:
+        """Withdraw a request."""
+        data = await self._call(
+            "POST", f"/financing/{_segment(request_id)}/cancellation",
+            body={"vendorB2BId": vendor_b2b_id}, idempotency_key=f"financing-cancel:{request_id}",
+        )  # fmt: skip
+        found: FinancingState = self._read(data, financing_wire.state_from_json)
+        return found
+
+    async def financing_status(self, request_id: str) -> FinancingState:
+        """Where a request stands."""
+        data = await self._call("GET", f"/financing/{_segment(request_id)}")
+        found: FinancingState = self._read(data, financing_wire.state_from_json)
         return found
