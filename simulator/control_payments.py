@@ -12,7 +12,8 @@
 - ``GET  /simulator/settlements?b2bId=&day=``: a participant's settlement report.
 - ``GET  /simulator/payment-behaviour`` / ``PUT``: settlement delay, failure rules
   (``paymentRules``: ``[{"method", "reason", "rate", "minPaise", "payer"}]``), the UPI limit,
-  and how external payees answer offline reports.
+  and how external payees answer offline reports; also financing's bidding window and
+  disbursal delay (``biddingSeconds``, ``disbursalSeconds``).
 """
 
 from __future__ import annotations
@@ -176,6 +177,10 @@ def payment_control_routes(network: SimulatedNetwork) -> list[Route]:
                     offline_answer_seconds=float(
                         body.get("offlineAnswerSeconds", current.offline_answer_seconds)
                     ),
+                    bidding_seconds=float(body.get("biddingSeconds", current.bidding_seconds)),
+                    disbursal_seconds=float(
+                        body.get("disbursalSeconds", current.disbursal_seconds)
+                    ),
                 )
             except (TypeError, ValueError) as exc:
                 return _error(str(exc))
@@ -187,7 +192,9 @@ def payment_control_routes(network: SimulatedNetwork) -> list[Route]:
             {"settlementSeconds": current.settlement_seconds,
              "paymentRules": current.payment_rules, "upiLimitPaise": current.upi_limit_paise,
              "offlineAnswer": current.offline_answer,
-             "offlineAnswerSeconds": current.offline_answer_seconds}
+             "offlineAnswerSeconds": current.offline_answer_seconds,
+             "biddingSeconds": current.bidding_seconds,
+             "disbursalSeconds": current.disbursal_seconds}
         )  # fmt: skip
 
     return [

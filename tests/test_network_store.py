@@ -9,6 +9,7 @@ from pathlib import Path
 from resolvers.services.network import (
     Allocation,
     DocumentMessage,
+    FinancingOrder,
     InboundMessage,
     PaymentOrder,
 )
@@ -59,6 +60,10 @@ async def _busy_network(clock: ManualClock) -> SimulatedNetwork:
             {"vpa": "ganga@okaxis"},
         )
     )
+    await network.advance(40)  # Tapti accepts N1: it can be financed
+    await network.financing_request(
+        FinancingOrder("F1", "ganga-steel", (Allocation("N1", 100),), 100_000, 30)
+    )
     return network
 
 
@@ -87,6 +92,10 @@ async def test_the_whole_state_comes_back(tmp_path: Path) -> None:
     assert restored.world.reviews["R1"].state == "APPROVED"
     assert restored.world.documents["N1"].state == "ACCEPTED"
     assert restored.world.payments["P3"].state == "SETTLED"
+    # The financiers' bids, scheduled before the save, came after it.
+    assert {b["financierId"] for b in restored.world.financing["F1"].bids} == {
+        "deccan-capital", "ganga-factors",
+    }  # fmt: skip
     assert restored.ledger() == {
         "DEBITED": 1700, "PENDING": 0, "SETTLED": 1200, "FAILED": 0, "REVERSED": 500,
     }  # fmt: skip

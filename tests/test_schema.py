@@ -12,8 +12,8 @@ from graphql import (
 
 from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import BidStatus as StoredBidStatus
-from db.models import FinancingStatus as StoredFinancingStatus
 from db.models import DocumentKind as StoredDocumentKind
+from db.models import FinancingStatus as StoredFinancingStatus
 from db.models import KycStatus as StoredKycStatus
 from db.models import MembershipRole as StoredRole
 from db.models import PaymentMethod as StoredPaymentMethod

@@ -50,7 +50,8 @@ from resolvers.dispatcher.base import (
     Work,
     hold_lease,
 )
-from resolvers.services import contacts, financing, inbox, kyc, network_http, onboarding, pushes
+from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
+from resolvers.services import financing as financing_service
 from resolvers.services import payments as payment_service
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 from resolvers.services.payments import reconciliation
@@ -86,10 +87,10 @@ HANDLERS: dict[str, NetworkHandler] = {
     payment_service.REPORT_KIND: payment_handlers.report_offline,
     payment_service.ANSWER_KIND: payment_handlers.answer_offline,
     reconciliation.FETCH_KIND: payment_handlers.fetch_settlements,
-    financing.REQUEST_KIND: financing_handlers.send_request,
-    financing.ACCEPT_KIND: financing_handlers.accept_bid,
-    financing.CANCEL_KIND: financing_handlers.cancel_request,
-    financing.POLL_KIND: financing_handlers.poll_request,
+    financing_service.REQUEST_KIND: financing_handlers.send_request,
+    financing_service.ACCEPT_KIND: financing_handlers.accept_bid,
+    financing_service.CANCEL_KIND: financing_handlers.cancel_request,
+    financing_service.POLL_KIND: financing_handlers.poll_request,
 }
 
 
