@@ -278,3 +278,35 @@ async def test_faults_on_financing_operations_end_disbursed_once(
     await drive()
     assert (await _node(api, seller, request["id"]))["status"] == "DISBURSED"
     assert len(simulator.world.financing) == 1
+
+
+async def test_the_control_api_steers_the_financiers(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState,
+    control: Any,
+) -> None:  # fmt: skip
+    seller, seller_org, _, _, invoice, _ = await _financeable(api, simulator, dispatcher, state)
+    listed = (await control.get("/simulator/financiers")).json()
+    assert [f["financierId"] for f in listed] == [
+        "deccan-capital", "ganga-factors", "silent-finance",
+    ]  # fmt: skip
+    bad = await control.put("/simulator/financiers/ganga-factors", json={"minRateBp": 2000})
+    assert bad.status_code == 400
+    quiet = await control.put("/simulator/financiers/ganga-factors", json={"neverAnswers": True})
+    assert quiet.json()["neverAnswers"] is True
+    assert (await control.put("/simulator/financiers/nobody", json={})).status_code == 404
+    request = (await _request(api, seller, seller_org, [invoice], "1000"))["request"]
+    await dispatcher.run_once()
+    await simulator.advance(60)
+    [bid] = (await _node(api, seller, request["id"]))["bids"]
+    network_bid = simulator.world.financing[request["networkId"]].bids[0]["bidId"]
+    withdrawn = await control.post(
+        f"/simulator/financing/{request['networkId']}/bids/{network_bid}/withdraw"
+    )
+    assert withdrawn.status_code == 200
+    await simulator.advance(1)
+    assert (await _node(api, seller, request["id"]))["bids"][0]["status"] == "WITHDRAWN"
+    assert (await control.post(
+        f"/simulator/financing/{request['networkId']}/bids/{network_bid}/explode"
+    )).status_code == 404  # fmt: skip
+    [held] = (await control.get("/simulator/financing")).json()
+    assert held["requestId"] == request["networkId"]
