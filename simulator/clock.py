@@ -34,3 +34,7 @@ class ManualClock:
     def advance(self, seconds: float) -> None:
         """Move time forward."""
         self._now += timedelta(seconds=seconds)
+
+    def rewind(self, to: datetime) -> None:
+        """Set the time back (between tests, so that each starts at the same moment)."""
+        self._now = to

@@ -125,13 +125,17 @@ def dispatcher(state: AppState) -> Dispatcher:
 
 
 @pytest.fixture(autouse=True)
-async def _empty_tables(state: AppState, simulator: SimulatedNetwork) -> AsyncIterator[None]:
-    """Every test starts with the demo world and leaves the database empty (servers it
-    started wrote to it too)."""
+async def _empty_tables(
+    state: AppState, simulator: SimulatedNetwork, clock: ManualClock
+) -> AsyncIterator[None]:
+    """Every test starts with the demo world at the same moment, and leaves the database empty
+    (servers it started wrote to it too)."""
     simulator.reset(demo_world())
     if state.dispatcher is not None:
         state.dispatcher.circuit_open_until = None
+    started = clock.now()
     yield
+    clock.rewind(started)
     async with state.db.engine.begin() as connection:
         if state.db.dialect == "postgresql":
             names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
