@@ -21,10 +21,9 @@ from db.pagination import Page
 from db.repositories import document as repo
 from resolvers import mutation
 from resolvers.context import Context
-from resolvers.errors import BadUserInputError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
-from resolvers.pagination import list_size, page_request
+from resolvers.pagination import argument_id, list_size, page_request
 from resolvers.services import documents, inbox, pushes
 from resolvers.services.documents import DocumentIn
 
@@ -57,10 +56,9 @@ async def page(
     viewer = await context.require_viewer()
     request = page_request(first, after, last, before)
     if contact_id is not None:
-        contact_key = decode_typed_id(contact_id, "Contact")
-        if contact_key is None:
-            raise BadUserInputError("`contactId` is not a contact id.")
-        where = dataclasses.replace(where, contact_id=contact_key)
+        where = dataclasses.replace(
+            where, contact_id=argument_id(contact_id, "Contact", "contactId")
+        )
     async with context.app.db.read() as session:
         return await repo.page(session, viewer.account_id, organisation_id, request, where)
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import re
+import uuid
+
 from db.pagination import PageRequest
 from resolvers.errors import BadUserInputError
-from resolvers.ids import decode_cursor
+from resolvers.ids import decode_cursor, decode_typed_id
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100
@@ -40,3 +43,16 @@ def list_size(name: str, size: int) -> int:
         msg = f"`{name}` must be between 0 and {MAX_PAGE_SIZE}."
         raise BadUserInputError(msg)
     return size
+
+
+def argument_id(value: str | None, type_name: str, argument: str) -> uuid.UUID | None:
+    """The key a filter argument's global id names (``None`` when not given); a malformed id,
+    or one of another type, is a ``BAD_USER_INPUT`` error naming the argument."""
+    if value is None:
+        return None
+    key = decode_typed_id(value, type_name)
+    if key is None:
+        what = re.sub(r"(?<!^)(?=[A-Z][a-z])", " ", type_name).lower()
+        msg = f"`{argument}` is not a {what} id."
+        raise BadUserInputError(msg)
+    return key

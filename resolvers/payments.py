@@ -10,10 +10,10 @@ from db.pagination import Page
 from db.repositories import payment as repo
 from resolvers import mutation, network_calls
 from resolvers.context import Context
-from resolvers.errors import BadUserInputError, NetworkUnavailableError
+from resolvers.errors import NetworkUnavailableError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
-from resolvers.pagination import page_request
+from resolvers.pagination import argument_id, page_request
 from resolvers.services import payments
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import Bank, NetworkError, NetworkTimeoutError
@@ -121,16 +121,10 @@ async def page(
     """One page of payments (``contact_id`` and ``document_id`` are global ids)."""
     viewer = await context.require_viewer()
     request = page_request(first, after, last, before)
-    if contact_id is not None:
-        contact_key = decode_typed_id(contact_id, "Contact")
-        if contact_key is None:
-            raise BadUserInputError("`contactId` is not a contact id.")
-        where = dataclasses.replace(where, contact_id=contact_key)
-    if document_id is not None:
-        document_key = decode_typed_id(document_id, "Document")
-        if document_key is None:
-            raise BadUserInputError("`documentId` is not a document id.")
-        where = dataclasses.replace(where, document_id=document_key)
+    where = dataclasses.replace(
+        where, contact_id=argument_id(contact_id, "Contact", "contactId"),
+        document_id=argument_id(document_id, "Document", "documentId"),
+    )  # fmt: skip
     async with context.app.db.read() as session:
         return await repo.page(session, viewer.account_id, organisation_id, request, where)
 

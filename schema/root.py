@@ -26,9 +26,9 @@ from resolvers import organisation as organisation_resolvers
 from resolvers import payments as payment_resolvers
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError
-from resolvers.ids import decode_typed_id
 from resolvers.node import MAX_NODES
 from resolvers.node import node as resolve_node
+from resolvers.pagination import argument_id
 from schema.account import (
     Account,
     Viewer,
@@ -215,33 +215,21 @@ class Subscription:
         ] = None,
     ) -> AsyncGenerator[OrganisationEvent, None]:
         wanted = None if kinds is None else {k.name for k in kinds}
-        document_key = None
-        if document_id is not None:
-            document_key = decode_typed_id(document_id, "Document")
-            if document_key is None:
-                raise BadUserInputError("`documentId` is not a document id.")
         of_kinds = None if document_kinds is None else {k.name for k in document_kinds}
-        payment_key = None
-        if payment_id is not None:
-            payment_key = decode_typed_id(payment_id, "Payment")
-            if payment_key is None:
-                raise BadUserInputError("`paymentId` is not a payment id.")
-        financing_key = None
-        if financing_request_id is not None:
-            financing_key = decode_typed_id(financing_request_id, "FinancingRequest")
-            if financing_key is None:
-                raise BadUserInputError("`financingRequestId` is not a financing request id.")
+        # Only the events whose data names these objects.
+        named = {
+            "documentId": argument_id(document_id, "Document", "documentId"),
+            "paymentId": argument_id(payment_id, "Payment", "paymentId"),
+            "financingRequestId": argument_id(
+                financing_request_id, "FinancingRequest", "financingRequestId"
+            ),
+        }
+        match = {key: str(value) for key, value in named.items() if value is not None}
         async for event in organisation_resolvers.events(info.context, organisation_id, after):
             if wanted is not None and event.kind not in wanted:
                 continue
-            if document_key is not None and event.data.get("documentId") != str(document_key):
-                continue
             if of_kinds is not None and event.data.get("documentKind") not in of_kinds:
                 continue
-            if payment_key is not None and event.data.get("paymentId") != str(payment_key):
-                continue
-            if financing_key is not None and event.data.get("financingRequestId") != str(
-                financing_key
-            ):
+            if any(event.data.get(key) != value for key, value in match.items()):
                 continue
             yield OrganisationEvent.from_model(event)

@@ -315,14 +315,18 @@ class Payments(Financing):
         payment = self.world.payments.get(network_id)
         if payment is None or payment.state != "REPORTED":
             return
+        self._answered(payment, received, remarks)
+
+    def _answered(self, payment: NetworkPayment, received: bool, remarks: str | None) -> None:
+        """The payee answered a report: the payer hears it."""
         payment.state = "RECEIVED" if received else "DENIED"
         payment.remarks = remarks
         self.changed()
         if self._hosted(payment.payer):
             self.send(
                 self.message(
-                    "PAYMENT_REPORT_ANSWERED", network_id, approved=received, reason=remarks,
-                    data={"networkId": network_id, "received": received},
+                    "PAYMENT_REPORT_ANSWERED", payment.network_id, approved=received,
+                    reason=remarks, data={"networkId": payment.network_id, "received": received},
                 )
             )  # fmt: skip
 
@@ -342,16 +346,7 @@ class Payments(Financing):
                 self.after(fault, "payment_answer_offline")
                 return
             raise NetworkRefusedError("ALREADY_ANSWERED", "This report was answered already.")
-        payment.state = answer
-        payment.remarks = remarks
-        self.changed()
-        if self._hosted(payment.payer):
-            self.send(
-                self.message(
-                    "PAYMENT_REPORT_ANSWERED", network_id, approved=received, reason=remarks,
-                    data={"networkId": network_id, "received": received},
-                )
-            )  # fmt: skip
+        self._answered(payment, received, remarks)
         self.after(fault, "payment_answer_offline")
 
     # --- reports, banks, cards -------------------------------------------------------------

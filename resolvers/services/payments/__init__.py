@@ -269,6 +269,16 @@ async def create(
         created_at=now, updated_at=now,
     )  # fmt: skip
     await _source(network, payment=payment, online=online, own_b2b_id=own, kyc=kyc)
+    await _book(uow, viewer, payment, bills, now=now, applied=False, send=SEND_KIND)
+    return payment
+
+
+async def _book(
+    uow: UnitOfWork, viewer: Viewer, payment: Payment, bills: list[tuple[Document, int]], *,
+    now: dt.datetime, applied: bool, send: str | None,
+) -> None:  # fmt: skip
+    """Keep a new payment and what it allocates to each (locked) bill: counted paid at once
+    (``applied``) or on its way; queue ``send`` for the network after commit."""
     uow.session.add(payment)
     await uow.session.flush()
     for position, (bill, paise) in enumerate(bills):
@@ -277,13 +287,16 @@ async def create(
                 payment_id=payment.id, document_id=bill.id, position=position, amount_paise=paise
             )
         )
-        await ledger.change(uow, bill, now=now, in_flight=paise)
+        if applied:
+            await ledger.change(uow, bill, now=now, paid=paise, detail="Paid outside the network.")
+        else:
+            await ledger.change(uow, bill, now=now, in_flight=paise)
     await events.status_changed(uow, payment, actor=viewer.account_id)
-    await outbox_repo.add(
-        uow.session, organisation_id=organisation_id, kind=SEND_KIND,
-        payload={"paymentId": str(payment.id)}, due=now,
-    )  # fmt: skip
-    return payment
+    if send is not None:
+        await outbox_repo.add(
+            uow.session, organisation_id=payment.organisation_id, kind=send,
+            payload={"paymentId": str(payment.id)}, due=now,
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -347,19 +360,7 @@ async def record_offline(
         paid_on=details.paid_on, offline_mode=mode, reference=reference,
         created_by_account_id=viewer.account_id, created_at=now, updated_at=now,
     )  # fmt: skip
-    uow.session.add(payment)
-    await uow.session.flush()
-    for position, (bill, paise) in enumerate(bills):
-        uow.session.add(
-            PaymentAllocation(
-                payment_id=payment.id, document_id=bill.id, position=position, amount_paise=paise
-            )
-        )
-        await ledger.change(uow, bill, now=now, paid=paise, detail="Paid outside the network.")
-    await events.status_changed(uow, payment, actor=viewer.account_id)
-    if reported:
-        await outbox_repo.add(
-            uow.session, organisation_id=organisation_id, kind=REPORT_KIND,
-            payload={"paymentId": str(payment.id)}, due=now,
-        )  # fmt: skip
+    await _book(
+        uow, viewer, payment, bills, now=now, applied=True, send=REPORT_KIND if reported else None
+    )
     return payment

@@ -301,14 +301,22 @@ async def confirm(
     for document, paise in await _bills(uow, payment):
         await ledger.change(uow, document, now=now, paid=paise,
                             detail="Payment received outside the network, confirmed.")  # fmt: skip
+    await _answer(uow, viewer, payment, received=True, remarks=None, now=now)
+    return payment
+
+
+async def _answer(
+    uow: UnitOfWork, viewer: Viewer, payment: Payment, *, received: bool, remarks: str | None,
+    now: dt.datetime,
+) -> None:  # fmt: skip
+    """The seller's answer: an event now, the buyer told through the network after commit."""
     await events.status_changed(uow, payment, actor=viewer.account_id)
     await outbox_repo.add(
         uow.session, organisation_id=payment.organisation_id, kind=ANSWER_KIND,
         payload={"networkId": payment.network_id, "organisationId": str(payment.organisation_id),
-                 "received": True, "remarks": None},
+                 "received": received, "remarks": remarks},
         due=now,
     )  # fmt: skip
-    return payment
 
 
 async def deny(
@@ -323,13 +331,7 @@ async def deny(
         first = exc.errors[0]
         raise UserInputError.one(first.code, ("input", "remarks"), first.message) from None
     payment.status = PaymentStatus.DENIED
-    await events.status_changed(uow, payment, actor=viewer.account_id)
-    await outbox_repo.add(
-        uow.session, organisation_id=payment.organisation_id, kind=ANSWER_KIND,
-        payload={"networkId": payment.network_id, "organisationId": str(payment.organisation_id),
-                 "received": False, "remarks": cleaned},
-        due=now,
-    )  # fmt: skip
+    await _answer(uow, viewer, payment, received=False, remarks=cleaned, now=now)
     await uow.session.delete(payment)
     await uow.session.flush()
     return payment
