@@ -310,3 +310,26 @@ async def test_the_control_api_steers_the_financiers(
     )).status_code == 404  # fmt: skip
     [held] = (await control.get("/simulator/financing")).json()
     assert held["requestId"] == request["networkId"]
+
+
+@pytest.mark.parametrize("fault", FAULTS)
+async def test_faults_on_cancelling_still_withdraw_the_request(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState,
+    fault: FaultKind,
+) -> None:  # fmt: skip
+    seller, seller_org, _, _, invoice, _ = await _financeable(api, simulator, dispatcher, state)
+    request = (await _request(api, seller, seller_org, [invoice], "1000"))["request"]
+    await dispatcher.run_once()
+    simulator.faults.add("financing_cancel", Fault(fault, seconds=0.01 if fault == "DELAY" else 5))
+    cancelled = await _call(api, CANCEL, {"i": {"requestId": request["id"]}}, seller)
+    assert cancelled["financingRequestCancel"]["request"]["status"] == "CANCELLED"
+    for _ in range(6):
+        await dispatcher.run_once()
+        await simulator.advance(120)
+        dispatcher.circuit_open_until = None
+    held = simulator.world.financing[request["networkId"]]
+    assert held.state == "CANCELLED"
+    assert {b["state"] for b in held.bids} <= {"DECLINED"}  # bids that came meanwhile
+    ours = await _node(api, seller, request["id"])
+    assert ours["status"] == "CANCELLED"
+    assert {b["status"] for b in ours["bids"]} <= {"DECLINED"}

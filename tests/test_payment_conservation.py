@@ -3,6 +3,7 @@ reversed, once, and what the service shows agrees with the network."""
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 from sqlalchemy import select
@@ -32,6 +33,8 @@ async def test_money_is_conserved_over_random_seeds_and_faults(
         {"method": "CARD", "cardToken": card.token},
         {"method": "NET_BANKING", "bankCode": "ICIC"},
     ]
+    # Two dispatchers share the outbox (on PostgreSQL with SKIP LOCKED, as two workers would).
+    first, second = Dispatcher(state, simulator), Dispatcher(state, simulator)
     for seed in range(SEEDS):
         chance = random.Random(seed)
         simulator.random.seed(seed)
@@ -48,15 +51,15 @@ async def test_money_is_conserved_over_random_seeds_and_faults(
             made = await pay(api, buyer, buyer_org, [(bill, rupees)], **chance.choice(methods))
             assert made["userErrors"] == [], made
         for _ in range(40):
-            await dispatcher.run_once()
+            await asyncio.gather(first.run_once(), second.run_once())
             await simulator.advance(120)
-            dispatcher.circuit_open_until = None
+            first.circuit_open_until = second.circuit_open_until = None
             settled = [p for p in simulator.world.payments.values() if p.state == "SETTLED"]
             if settled and chance.random() < 0.1:
                 simulator.reverse(chance.choice(settled).network_id)
         simulator.faults.clear()
         for _ in range(5):
-            await dispatcher.run_once()
+            await asyncio.gather(first.run_once(), second.run_once())
             await simulator.advance(3600)
         ledger = simulator.ledger()
         assert ledger["PENDING"] == 0, (seed, ledger)

@@ -393,6 +393,10 @@ async def _apply_bid(
     except ValueError:
         return
     held = known.get(bid.bid_id)
+    if request.status not in {FinancingStatus.REQUESTED, FinancingStatus.BIDDING} and (
+        state == BidStatus.LIVE
+    ):
+        state = BidStatus.DECLINED  # it came after the vendor decided
     if held is None:
         held = FinancingBidRecord(
             request_id=request.id, network_bid_id=bid.bid_id[:40],
@@ -406,7 +410,11 @@ async def _apply_bid(
         history(uow, request, "BID_RECEIVED", now, detail=f"{held.financier_name} bid.")
         await _event(uow, request, BID_RECEIVED, bidId=str(held.id))
         return
-    if held.status == BidStatus.LIVE and state in {BidStatus.EXPIRED, BidStatus.WITHDRAWN}:
+    if held.status == BidStatus.LIVE and state in {
+        BidStatus.EXPIRED,
+        BidStatus.WITHDRAWN,
+        BidStatus.DECLINED,
+    }:
         held.status = state
         history(uow, request, f"BID_{state.value}", now, detail=f"{held.financier_name}.")
         await _event(uow, request, STATUS_CHANGED, bidId=str(held.id))
