@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from db.models import Payment, PaymentDirection
+from db.models import OutboxMessage, OutboxStatus, Payment, PaymentDirection
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.dispatcher import payments as payment_handlers
@@ -120,3 +120,31 @@ async def test_a_crash_before_or_after_the_send_still_debits_once(
         {"id": before["payment"]["id"]}, token=buyer.token,
     )  # fmt: skip
     assert found["node"]["status"] == "SETTLED"
+
+
+async def test_one_day_fetched_twice_at_once_keeps_each_line_once(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    from db.models import SettlementEntry
+
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    await asyncio.gather(*(pay(api, buyer, buyer_org, [(bill, "100")]) for _ in range(3)))
+    await _drain(simulator, state)
+    day = state.now().date().isoformat()
+    fetch = """mutation($i: ReconciliationFetchInput!) { reconciliationFetch(input: $i) {
+        userErrors { code } } }"""
+    for _ in range(2):
+        await api.ok(fetch, {"i": {"organisationId": buyer_org, "day": day}}, token=buyer.token)
+    await asyncio.gather(*(Dispatcher(state, simulator).run_once() for _ in range(2)))
+    async with state.db.read() as session:
+        lines = await session.scalar(select(func.count()).select_from(SettlementEntry))
+    assert lines == 3  # the three payments' debits on Kaveri's report, once each
+    async with state.db.read() as session:
+        fetches = (
+            await session.scalars(
+                select(OutboxMessage).where(OutboxMessage.kind == "settlement.fetch")
+            )
+        ).all()
+    on_demand = [m for m in fetches if m.status == OutboxStatus.DONE]
+    assert len(on_demand) == 2  # both fetches finished, neither failed on the other's lines
+    assert all(m.last_error is None for m in on_demand)

@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Sequence
 
 from sqlalchemy import Select, and_, exists, select
+from sqlalchemy.exc import IntegrityError
 
 from db.models import (
     B2BIdStatus,
@@ -62,12 +63,25 @@ async def queue_fetch(
     )  # fmt: skip
 
 
-async def settled_on(uow: UnitOfWork, organisation_id: uuid.UUID, day: dt.date) -> None:
-    """A payment settled on ``day``: its report is fetched once the day is over."""
+async def _day_row(uow: UnitOfWork, organisation_id: uuid.UUID, day: dt.date) -> bool:
+    """Make the day's row; whether this transaction made it (a concurrent one may have: its
+    insert wins and this one carries on, in a savepoint, without it)."""
     if await uow.session.get(ReconciliationDay, (organisation_id, day)) is not None:
+        return False
+    try:
+        async with uow.session.begin_nested():
+            uow.session.add(ReconciliationDay(organisation_id=organisation_id, day=day))
+            await uow.session.flush()
+    except IntegrityError:
+        return False
+    return True
+
+
+async def settled_on(uow: UnitOfWork, organisation_id: uuid.UUID, day: dt.date) -> None:
+    """A payment settled on ``day``: its report is fetched once the day is over (queued once
+    per organisation and day)."""
+    if not await _day_row(uow, organisation_id, day):
         return
-    uow.session.add(ReconciliationDay(organisation_id=organisation_id, day=day))
-    await uow.session.flush()
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), tzinfo=dt.UTC)
     await queue_fetch(uow, organisation_id, day, end + DAILY_DELAY)
 
@@ -79,12 +93,10 @@ async def request_fetch(
     await contacts.require_network_ready(uow, viewer, organisation_id, ("input", "organisationId"))
     if not GST_START <= day <= now.date():
         raise UserInputError.one(ErrorCode.INVALID, ("input", "day"), "Choose a day up to today.")
-    record = await uow.session.get(ReconciliationDay, (organisation_id, day))
-    if record is None:
-        record = ReconciliationDay(organisation_id=organisation_id, day=day)
-        uow.session.add(record)
-        await uow.session.flush()
+    await _day_row(uow, organisation_id, day)
     await queue_fetch(uow, organisation_id, day, now)
+    record = await uow.session.get(ReconciliationDay, (organisation_id, day))
+    assert record is not None
     return record
 
 
@@ -137,7 +149,11 @@ async def record_report(
     lines: Sequence[SettlementLine],
     now: dt.datetime,
 ) -> int:
-    """Keep a day's report and match its new lines; returns how many lines were new."""
+    """Keep a day's report and match its new lines; returns how many lines were new. The
+    day's row is locked first, so two fetches of one day keep each line once."""
+    await _day_row(uow, organisation_id, day)
+    record = await uow.session.get(ReconciliationDay, (organisation_id, day), with_for_update=True)
+    assert record is not None
     known = set(
         (
             await uow.session.scalars(
@@ -172,10 +188,6 @@ async def record_report(
             )
         )  # fmt: skip
         new += 1
-    record = await uow.session.get(ReconciliationDay, (organisation_id, day), with_for_update=True)
-    if record is None:
-        record = ReconciliationDay(organisation_id=organisation_id, day=day)
-        uow.session.add(record)
     record.fetched_at = now
     record.lines = (record.lines or 0) + new
     return new
