@@ -40,7 +40,9 @@ async def _financing(uow: UnitOfWork, message: InboundMessage, now: datetime) ->
     if request is None:
         logger.warning("financing message for an unknown request %s", held.request_id)
         return
-    await financing.apply_state(uow, request, held, now)
+    await financing.apply_state(
+        uow, request, held, now, source=f"network message {message.message_id}"
+    )
 
 
 async def handle(state: AppState, message: InboundMessage) -> None:

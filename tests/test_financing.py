@@ -21,7 +21,7 @@ REQUEST_FIELDS = """id status amount { amount } tenorDays networkId disbursed { 
     invoices { amountDue { amount } invoice { id } }
     bids { id financierName amount { amount } annualRate fee { amount } tenorDays
            interest { amount } repayment { amount } status }
-    acceptedBid { id } history { action byNetwork }"""
+    acceptedBid { id } history { action detail byNetwork }"""
 CREATE = (
     "mutation($i: FinancingRequestCreateInput!) { financingRequestCreate(input: $i) { request { "
     + REQUEST_FIELDS
@@ -135,7 +135,9 @@ async def test_the_whole_cycle_with_the_interest_worked_by_hand(
     assert (await owed(api, seller, invoice))["status"] == "PAID"
     assert (await owed(api, buyer, bill))["status"] == "PAID"
     assert [h["action"] for h in done["history"]][:2] == ["REQUESTED", "BIDDING"]
-    assert "SETTLED" in [h["action"] for h in done["history"]]
+    settled = next(h for h in done["history"] if h["action"] == "SETTLED")
+    assert settled["byNetwork"] and "network message MSG" in settled["detail"]
+    assert done["history"][0]["byNetwork"] is False  # the vendor's own request
 
 
 async def test_a_partial_payment_routes_in_part_and_a_late_one_is_overdue(

@@ -57,14 +57,16 @@ async def _order(uow: UnitOfWork, request: FinancingRequest) -> FinancingOrder |
     )
 
 
-async def _record(work: Work, state: FinancingState, *, watch: bool = False) -> None:
+async def _record(
+    work: Work, state: FinancingState, *, watch: bool = False, source: str = "the network's answer"
+) -> None:
     """Apply what the network holds; ``watch``: ask again later while the request is open
     (one chain of enquiries per request: the send starts it, each enquiry queues the next)."""
     async with work.write() as uow:
         request = await uow.session.get(FinancingRequest, _request_id(work), with_for_update=True)
         if request is None:
             return
-        await financing.apply_state(uow, request, state, work.now)
+        await financing.apply_state(uow, request, state, work.now, source=source)
         if watch and request.status in WATCH:
             # Disbursed requests wait for the buyer's payment: asked about once a day.
             seconds = (
@@ -105,7 +107,7 @@ async def send_request(network: Network, work: Work) -> Reschedule | None:
     if work.message.attempts > 1:
         held = await network.financing_status(order.request_id)
         if held.state != "UNKNOWN":
-            await _record(work, held, watch=True)
+            await _record(work, held, watch=True, source="status enquiry")
             return None
     try:
         state = await network.financing_request(order)
@@ -149,7 +151,7 @@ async def accept_bid(network: Network, work: Work) -> Reschedule | None:
                               detail=f"The network refused the bid: {exc.reason}")  # fmt: skip
             await financing.status_event(uow, request)
         held = await network.financing_status(network_id)
-        await _record(work, held)
+        await _record(work, held, source="status enquiry")
         return None
     await _record(work, state)
     return None
@@ -179,5 +181,5 @@ async def poll_request(network: Network, work: Work) -> Reschedule | None:
         network_id = request.network_id
     held = await network.financing_status(network_id)
     if held.state != "UNKNOWN":
-        await _record(work, held, watch=True)
+        await _record(work, held, watch=True, source="status enquiry")
     return None

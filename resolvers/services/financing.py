@@ -384,8 +384,8 @@ async def _bids(uow: UnitOfWork, request_id: uuid.UUID) -> list[FinancingBidReco
 
 
 async def _apply_bid(
-    uow: UnitOfWork, request: FinancingRequest, bid: FinancingBid,
-    known: dict[str, FinancingBidRecord], now: dt.datetime,
+    uow: UnitOfWork, request: FinancingRequest, bid: FinancingBid, *,
+    known: dict[str, FinancingBidRecord], now: dt.datetime, source: str,
 ) -> None:  # fmt: skip
     try:
         state = BidStatus(bid.state)
@@ -407,7 +407,7 @@ async def _apply_bid(
         uow.session.add(held)
         await uow.session.flush()
         known[bid.bid_id] = held
-        history(uow, request, "BID_RECEIVED", now, detail=f"{held.financier_name} bid.")
+        history(uow, request, "BID_RECEIVED", now, detail=f"{held.financier_name} bid ({source}).")
         await _event(uow, request, BID_RECEIVED, bidId=str(held.id))
         return
     if held.status == BidStatus.LIVE and state in {
@@ -416,21 +416,24 @@ async def _apply_bid(
         BidStatus.DECLINED,
     }:
         held.status = state
-        history(uow, request, f"BID_{state.value}", now, detail=f"{held.financier_name}.")
+        history(uow, request, f"BID_{state.value}", now,
+                detail=f"{held.financier_name} ({source}).")  # fmt: skip
         await _event(uow, request, STATUS_CHANGED, bidId=str(held.id))
 
 
 async def apply_state(
-    uow: UnitOfWork, request: FinancingRequest, state: FinancingState, now: dt.datetime
-) -> None:
-    """Apply what the network holds for a (locked) request, once."""
+    uow: UnitOfWork, request: FinancingRequest, state: FinancingState, now: dt.datetime, *,
+    source: str,
+) -> None:  # fmt: skip
+    """Apply what the network holds for a (locked) request, once; ``source`` (which network
+    message, or a status enquiry) goes into the history."""
     known = {b.network_bid_id: b for b in await _bids(uow, request.id)}
     for bid in state.bids:
-        await _apply_bid(uow, request, bid, known, now)
+        await _apply_bid(uow, request, bid, known=known, now=now, source=source)
     if request.repaid_paise < state.repaid_paise:
         request.repaid_paise = state.repaid_paise
-        history(uow, request, "REPAYMENT_ROUTED", now,
-                detail=f"{state.repaid_paise} of {state.owed_paise} paise repaid.")  # fmt: skip
+        repaid = f"{state.repaid_paise} of {state.owed_paise} paise repaid ({source})."
+        history(uow, request, "REPAYMENT_ROUTED", now, detail=repaid)
     allowed = _FROM.get(state.state)
     if allowed is None or request.status not in allowed:
         return
@@ -456,5 +459,6 @@ async def apply_state(
         tenor = next((b.tenor_days for b in known.values() if b.id == request.accepted_bid_id),
                      request.tenor_days or 0)  # fmt: skip
         request.repayment_due_on = request.disbursed_on + dt.timedelta(days=tenor)
-    history(uow, request, state.state, now, detail=request.reason)
+    detail = f"{request.reason} ({source})" if request.reason else f"({source})"
+    history(uow, request, state.state, now, detail=detail[:500])
     await _event(uow, request, STATUS_CHANGED)
