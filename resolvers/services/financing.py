@@ -51,7 +51,7 @@ from resolvers.services.errors import (
     UserInputError,
 )
 from resolvers.services.network import FinancingBid, FinancingState
-from resolvers.services.payments import ledger
+from resolvers.services.payments import ledger, paise_of
 
 REQUEST_KIND = "financing.request"
 ACCEPT_KIND = "financing.accept"
@@ -162,15 +162,6 @@ async def status_event(uow: UnitOfWork, request: FinancingRequest) -> None:
     await _event(uow, request, STATUS_CHANGED)
 
 
-def _paise(amount: decimal.Decimal) -> int:
-    field = ("input", "amount")
-    if not amount.is_finite() or amount <= 0:
-        raise UserInputError.one(ErrorCode.INVALID, field, "The amount must be more than 0.")
-    if amount != amount.quantize(Decimal("0.01")):
-        raise UserInputError.one(ErrorCode.INVALID, field, "At most 2 decimals (whole paise).")
-    return int(amount * 100)
-
-
 async def _open_requests_holding(
     uow: UnitOfWork, document_ids: Sequence[uuid.UUID]
 ) -> set[uuid.UUID]:
@@ -274,7 +265,7 @@ async def create(
         raise UserInputError.one(
             ErrorCode.INVALID, ("input", "tenorDays"), f"A tenor is 1 to {MAX_TENOR_DAYS} days."
         )
-    paise = _paise(amount)
+    paise = paise_of(amount, ("input", "amount"))
     invoices = await _invoices(uow, organisation_id, invoice_ids)
     if paise > sum(due for _, due in invoices):
         raise UserInputError.one(

@@ -35,7 +35,7 @@ from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories import payment as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, idempotency, identifiers, pushes
+from resolvers.services import contacts, idempotency, identifiers, pushes, tax
 from resolvers.services.accounts import Viewer
 from resolvers.services.documents.inputs import GST_START
 from resolvers.services.errors import ErrorCode, UserInputError
@@ -77,7 +77,8 @@ def network_id() -> str:
     return "PAY" + "".join(secrets.choice(alphabet) for _ in range(32))
 
 
-def _paise(amount: decimal.Decimal, field: tuple[str, ...]) -> int:
+def paise_of(amount: decimal.Decimal, field: tuple[str, ...]) -> int:
+    """A positive rupee amount in whole paise (at most 2 decimals, at most ₹10,000 crore)."""
     if not amount.is_finite() or amount <= 0:
         raise UserInputError.one(ErrorCode.INVALID, field, "The amount must be more than 0.")
     if amount != amount.quantize(decimal.Decimal("0.01")):
@@ -100,7 +101,7 @@ async def _bills(
         raise UserInputError.one(ErrorCode.REQUIRED, field, "Name at least one bill.")
     if len(allocations) > MAX_ALLOCATIONS:
         raise UserInputError.one(ErrorCode.TOO_MANY, field, f"At most {MAX_ALLOCATIONS} bills.")
-    amounts = [_paise(a.amount, (*field, str(i), "amount")) for i, a in enumerate(allocations)]
+    amounts = [paise_of(a.amount, (*field, str(i), "amount")) for i, a in enumerate(allocations)]
     ids = [a.document_id for a in allocations]
     for index, document_id in enumerate(ids):
         if document_id is None:
@@ -140,18 +141,13 @@ async def _bills(
         if paise > available:
             raise UserInputError.one(
                 ErrorCode.OVER_BALANCE, (*field, str(index), "amount"),
-                f"At most {pushes_rupees(max(available, 0))} can be paid on this bill now "
+                f"At most ₹{tax.rupees(max(available, 0))} can be paid on this bill now "
                 "(payments on their way count).",
             )  # fmt: skip
         bills.append((bill, paise))
     contact = await uow.session.get(Contact, vendor)
     assert contact is not None
     return bills, contact
-
-
-def pushes_rupees(paise: int) -> str:
-    """₹ and the amount with two decimals."""
-    return f"₹{paise // 100}.{paise % 100:02d}"
 
 
 async def _source(
