@@ -131,8 +131,9 @@ class Dispatcher:
     async def _handle(self, claimed: Claimed, now: datetime) -> None:
         handler = self.handlers[claimed.kind]
         token = network_http.request_id.set(f"outbox-{claimed.id.hex}")
+        work = Work(self.state, claimed, now)
         try:
-            result = await handler(Work(self.state, claimed, now))
+            result = await handler(work)
         except LeaseLostError:
             logger.warning("outbox message %s was taken over by another worker", claimed.id)
             return
@@ -153,6 +154,8 @@ class Dispatcher:
             return
         finally:
             network_http.request_id.reset(token)
+        if work.settled and result is None:
+            return  # the handler's last write settled it
         await self._settle(claimed, now, result=result)
 
     async def _claim(self, now: datetime) -> tuple[list[Claimed], int]:

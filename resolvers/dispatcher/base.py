@@ -76,6 +76,8 @@ class Work:
         self.state = state
         self.message = message
         self.now = now
+        # Set when the handler's last write marked the message done in its own transaction.
+        self.settled = False
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
@@ -84,12 +86,19 @@ class Work:
             yield uow
 
     @contextlib.asynccontextmanager
-    async def write(self) -> AsyncIterator[UnitOfWork]:
+    async def write(self, *, last: bool = False) -> AsyncIterator[UnitOfWork]:
         """A transaction to record an outcome, under the lease (renewed);
-        :class:`LeaseLostError` if the message is no longer this handling's."""
+        :class:`LeaseLostError` if the message is no longer this handling's. ``last``: the
+        handler's final write, which also marks the message done (one transaction fewer; the
+        handler then returns ``None``)."""
         async with self.state.unit_of_work() as uow:
-            await hold_lease(uow, self.message, self.now)
+            message = await hold_lease(uow, self.message, self.now)
             yield uow
+            if last:
+                message.lease_token = None
+                message.status = OutboxStatus.DONE
+                message.completed_at = self.now
+                self.settled = True
 
 
 async def hold_lease(uow: UnitOfWork, claimed: Claimed, now: datetime) -> OutboxMessage:

@@ -28,8 +28,9 @@ logger = logging.getLogger("bharat_connect.dispatcher")
 
 async def push_document(network: Network, work: Work) -> Reschedule | None:
     """Send a pushed document; a bulk push hears how its item ended."""
-    outcome = await _push_document(network, work)
     item = work.message.payload.get("bulkItemId")
+    # Without a bulk item to settle, the push's own last write settles the message.
+    outcome = await _push_document(network, work, last=item is None)
     if item is not None:
         async with work.write() as uow:
             document = await document_repo.locked(uow.session, _document_id(work))
@@ -69,7 +70,7 @@ async def _pushed(uow: UnitOfWork, document_id: uuid.UUID, status: PushStatus) -
     return document
 
 
-async def _push_document(network: Network, work: Work) -> Reschedule | None:
+async def _push_document(network: Network, work: Work, *, last: bool) -> Reschedule | None:
     document_id, now = _document_id(work), work.now
     async with work.read() as uow:
         document = await _pushed(uow, document_id, PushStatus.PUSH_INITIATED)
@@ -86,7 +87,7 @@ async def _push_document(network: Network, work: Work) -> Reschedule | None:
         # An earlier send timed out (or its worker died): it may have arrived. Ask first.
         held = await network.document_status(network_id)
         if held.state != "UNKNOWN" and held.version == version:
-            async with work.write() as uow:
+            async with work.write(last=last) as uow:
                 found = await _still(uow, document_id, PushStatus.PUSH_INITIATED, version)
                 if found is not None:
                     await _after_delivery(uow, found, held.state, held.remarks, now)
@@ -102,7 +103,7 @@ async def _push_document(network: Network, work: Work) -> Reschedule | None:
             await network.document_send(outgoing)
         except NetworkRefusedError as exc:
             refused = exc.message
-    async with work.write() as uow:
+    async with work.write(last=last) as uow:
         if brought and reference is not None:
             uow.session.add(
                 DocumentHistory(
@@ -154,7 +155,7 @@ async def poll_document(network: Network, work: Work) -> Reschedule | None:
         network_id, version = document.network_id, document.version
     held = await network.document_status(network_id)
     if held.state in {"ACCEPTED", "REJECTED", "RETURNED"} and held.version == version:
-        async with work.write() as uow:
+        async with work.write(last=True) as uow:
             found = await _still(uow, document_id, PushStatus.AWAITING_RESPONSE, version)
             if found is not None:
                 await pushes.answer(

@@ -88,8 +88,9 @@ async def _order(uow: UnitOfWork, payment: Payment) -> PaymentOrder | None:
 
 
 async def _record(work: Work, payment_id: uuid.UUID, state: PaymentState) -> None:
-    """Apply what the network holds; a payment still on its way is asked about later."""
-    async with work.write() as uow:
+    """Apply what the network holds; a payment still on its way is asked about later. The
+    handler's last write: the message is settled with it."""
+    async with work.write(last=True) as uow:
         payment = await payment_repo.locked(uow.session, payment_id)
         if payment is None:
             return
