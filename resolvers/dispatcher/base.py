@@ -6,6 +6,8 @@ one short transaction (:meth:`Work.read`), calls the network outside any, and re
 outcome in another (:meth:`Work.write`), which first checks that the message's lease is still
 its own (another worker may have taken the message over after the lease ran out) and renews it.
 Rows are locked again and their state checked again there: what a user did meanwhile wins.
+A handler's final write may settle the message in that same transaction
+(``work.write(last=True)``) instead of a transaction of its own after the handler returns.
 """
 
 from __future__ import annotations
