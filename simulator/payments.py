@@ -155,7 +155,7 @@ class Payments(Financing):
             created_on=self._day(), fingerprint=asked, utr=None,
         )  # fmt: skip
         # The UTR is made now (from the seed) and shown once the money moves on.
-        payment.reference = self._utr(order.method, bank)
+        payment.next_utr = self._utr(order.method, bank)
         self.world.payments[order.network_id] = payment
         self.changed()
         self.schedule(
@@ -189,7 +189,7 @@ class Payments(Financing):
             payment.state, payment.reason = "FAILED", reason
         else:
             payment.state, payment.settled_on = "SETTLED", self._day()
-            payment.utr = payment.reference
+            payment.utr = payment.next_utr
             self._report_lines(payment, reversal=False)
             for document_network_id, paise in payment.allocations:
                 # A financed invoice's payment repays its financier first.

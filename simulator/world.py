@@ -1,11 +1,14 @@
 """The world the network knows: the GSTN portal's taxpayers, the B2B ID directory, reviews,
-and the messages (SMS and e-mail) sent to people."""
+the messages (SMS and e-mail) sent to people, the documents it carries, payments with their
+card vault and settlement lines, and financing (:mod:`simulator.financing_world`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
+
+from simulator.financing_world import Financier, FinancingRecord
 
 ReviewState = Literal["PENDING", "APPROVED", "REJECTED"]
 
@@ -118,9 +121,8 @@ class NetworkPayment:
     mode: str | None = None
     reference: str | None = None
     remarks: str | None = None
-
-
-from simulator.financing_world import Financier, FinancingRecord  # noqa: E402
+    # The UTR the settlement will carry (made when the payment is taken, from the seed).
+    next_utr: str | None = None
 
 
 @dataclass(frozen=True)
