@@ -49,6 +49,9 @@ class PaymentMethod(enum.Enum):
     CARD = strawberry.enum_value("CARD", description="With a tokenised card.")
     NET_BANKING = strawberry.enum_value("NET_BANKING", description="Through a bank's net banking.")
     OFFLINE = strawberry.enum_value("OFFLINE", description="Paid outside the network.")
+    FINANCING = strawberry.enum_value(
+        "FINANCING", description="A financier's disbursal against your invoices."
+    )
 
 
 @strawberry.enum(description="How a payment through the network is made.")

@@ -21,6 +21,7 @@ from resolvers.services.network import (
 )
 from simulator.core import NetworkCore
 from simulator.financing_world import FinancingRecord
+from simulator.world import SettlementRecord
 
 OPEN = {"BIDDING", "BID_ACCEPTED", "DISBURSED"}
 
@@ -209,6 +210,14 @@ class Financing(NetworkCore):
             record.disbursed_paise = int(bid["amountPaise"])
             record.disbursal_utr = "BCFN" + "".join(self.random.choices("0123456789", k=12))
             record.disbursed_on = self.clock.now().date().isoformat()
+            # The vendor's settlement report shows the money coming in.
+            self.world.settlements.append(
+                SettlementRecord(
+                    f"{request_id}-D-C", record.vendor, record.disbursed_on, "CREDIT",
+                    record.disbursed_paise, record.disbursal_utr, str(bid["financierId"])[:20],
+                    request_id, list(record.invoices),
+                )
+            )  # fmt: skip
         self.changed()
         self._tell_vendor(record, "FINANCING_UPDATED")
 

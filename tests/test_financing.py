@@ -14,7 +14,8 @@ from resolvers.dispatcher import Dispatcher
 from simulator.faults import Fault, FaultKind
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api, Member
-from tests.paying import accepted_bill, approve_kyc, owed, pay, settle
+from tests.paying import PAYMENTS, accepted_bill, approve_kyc, owed, pay, settle
+from tests.test_reconciliation import FETCH
 
 REQUEST_FIELDS = """id status amount { amount } tenorDays networkId disbursed { amount }
     disbursalUtr repaymentDueOn owed { amount } repaid { amount } reason
@@ -34,6 +35,8 @@ CANCEL = """mutation($i: FinancingRequestCancelInput!) { financingRequestCancel(
 NODE = "query($id: ID!) { node(id: $id) { ... on FinancingRequest { " + REQUEST_FIELDS + " } } }"
 LIST = """query($o: ID!) { organisation(id: $o) { financingRequests(first: 20) { edges { node {
     id status } } } } }"""
+RECONCILED = """query($o: ID!, $f: Date!) { organisation(id: $o) {
+    reconciliation(dateFrom: $f, dateTo: $f) { summary { matched unmatchedLines } } } }"""
 FINANCED = """query($id: ID!) { node(id: $id) { ... on Document { status amountPaid { amount }
     financing { id status owed { amount } repaid { amount } } } } }"""
 
@@ -126,6 +129,19 @@ async def test_the_whole_cycle_with_the_interest_worked_by_hand(
     }  # fmt: skip
     seen = (await api.ok(FINANCED, {"id": invoice}, token=seller.token))["node"]
     assert seen["financing"]["status"] == "DISBURSED"
+    assert seen["amountPaid"] == {"amount": "0.00"}  # the buyer still owes the invoice
+    # The disbursal is money received, and the day's report matches it.
+    received = await api.ok(PAYMENTS, {"o": seller_org, "d": "INCOMING"}, token=seller.token)
+    [disbursal] = [e["node"] for e in received["organisation"]["payments"]["edges"]]
+    assert (disbursal["method"], disbursal["status"], disbursal["amount"], disbursal["utr"]) == (
+        "FINANCING", "SETTLED", {"amount": "100000.00"}, disbursed["disbursalUtr"],
+    )  # fmt: skip
+    assert disbursal["allocations"] == []
+    day = state.now().date().isoformat()
+    await api.ok(FETCH, {"i": {"organisationId": seller_org, "day": day}}, token=seller.token)
+    await dispatcher.run_once()
+    view = await api.ok(RECONCILED, {"o": seller_org, "f": day}, token=seller.token)
+    assert view["organisation"]["reconciliation"]["summary"]["matched"] == 1
     # The buyer pays the invoice as usual: the financier is repaid from it.
     paid = await pay(api, buyer, buyer_org, [(bill, "118000")])
     assert paid["userErrors"] == []

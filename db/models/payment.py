@@ -33,13 +33,15 @@ class PaymentDirection(enum.StrEnum):
 
 
 class PaymentMethod(enum.StrEnum):
-    """How the money moves: through the network, or outside it (OFFLINE)."""
+    """How the money moves: through the network, or outside it (OFFLINE); FINANCING is a
+    financier's disbursal to us."""
 
     BANK_TRANSFER = "BANK_TRANSFER"
     UPI = "UPI"
     CARD = "CARD"
     NET_BANKING = "NET_BANKING"
     OFFLINE = "OFFLINE"
+    FINANCING = "FINANCING"
 
 
 class PaymentStatus(enum.StrEnum):

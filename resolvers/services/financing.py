@@ -36,6 +36,10 @@ from db.models import (
     KycStatus,
     Membership,
     MembershipRole,
+    Payment,
+    PaymentDirection,
+    PaymentMethod,
+    PaymentStatus,
     PushStatus,
 )
 from db.repositories import event as event_repo
@@ -51,7 +55,8 @@ from resolvers.services.errors import (
     UserInputError,
 )
 from resolvers.services.network import FinancingBid, FinancingState
-from resolvers.services.payments import ledger, paise_of
+from resolvers.services.payments import events as payment_events
+from resolvers.services.payments import ledger, paise_of, reconciliation
 
 REQUEST_KIND = "financing.request"
 ACCEPT_KIND = "financing.accept"
@@ -412,6 +417,28 @@ async def _apply_bid(
         await _event(uow, request, STATUS_CHANGED, bidId=str(held.id))
 
 
+async def _book_disbursal(
+    uow: UnitOfWork, request: FinancingRequest, known: dict[str, FinancingBidRecord],
+    now: dt.datetime,
+) -> None:  # fmt: skip
+    """The disbursal is money received: a settled INCOMING payment (allocated to no invoice:
+    the buyer still owes them), matched by reconciliation like any other."""
+    bid = next((b for b in known.values() if b.id == request.accepted_bid_id), None)
+    day = request.disbursed_on or now.date()
+    payment = Payment(
+        organisation_id=request.organisation_id, direction=PaymentDirection.INCOMING,
+        method=PaymentMethod.FINANCING, status=PaymentStatus.SETTLED,
+        amount_paise=request.disbursed_paise, network_id=request.network_id,
+        utr=request.disbursal_utr, paid_on=day, settled_on=day,
+        remarks=None if bid is None else f"Disbursed by {bid.financier_name}.",
+        created_at=now, updated_at=now,
+    )  # fmt: skip
+    uow.session.add(payment)
+    await uow.session.flush()
+    await payment_events.received(uow, payment)
+    await reconciliation.settled_on(uow, request.organisation_id, day)
+
+
 async def apply_state(
     uow: UnitOfWork, request: FinancingRequest, state: FinancingState, now: dt.datetime, *,
     source: str,
@@ -441,6 +468,7 @@ async def apply_state(
     if state.owed_paise:
         request.owed_paise = state.owed_paise
     if state.state in {"DISBURSED", "SETTLED"} and state.disbursed_paise:
+        first_disbursal = request.disbursed_paise == 0
         request.disbursed_paise = state.disbursed_paise
         request.disbursal_utr = (state.disbursal_utr or "")[:22] or None
         try:
@@ -450,6 +478,8 @@ async def apply_state(
         tenor = next((b.tenor_days for b in known.values() if b.id == request.accepted_bid_id),
                      request.tenor_days or 0)  # fmt: skip
         request.repayment_due_on = request.disbursed_on + dt.timedelta(days=tenor)
+        if first_disbursal:
+            await _book_disbursal(uow, request, known, now)
     detail = f"{request.reason} ({source})" if request.reason else f"({source})"
     history(uow, request, state.state, now, detail=detail[:500])
     await _event(uow, request, STATUS_CHANGED)
