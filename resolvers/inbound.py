@@ -14,7 +14,8 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
 from db.unit_of_work import UnitOfWork
-from resolvers.services import financing, financing_wire, inbox, kyc, onboarding, pushes
+from resolvers.services import financing_wire, inbox, kyc, onboarding, pushes
+from resolvers.services.financing import applying as financing_applying
 from resolvers.services.network import InboundMessage
 from resolvers.services.network_wire import WireError
 from resolvers.services.payments import applying as payments
@@ -40,7 +41,7 @@ async def _financing(uow: UnitOfWork, message: InboundMessage, now: datetime) ->
     if request is None:
         logger.warning("financing message for an unknown request %s", held.request_id)
         return
-    await financing.apply_state(
+    await financing_applying.apply_state(
         uow, request, held, now, source=f"network message {message.message_id}"
     )
 

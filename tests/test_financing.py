@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import func, select
 
 from db.models import FinancingRequest as RequestModel
+from db.models import OrganisationEvent
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from simulator.faults import Fault, FaultKind
@@ -59,6 +60,12 @@ async def _request(api: Api, member: Member, org: str, invoices: list[str], amou
 async def _node(api: Api, member: Member, request_id: str) -> dict[str, Any]:
     found: dict[str, Any] = (await api.ok(NODE, {"id": request_id}, token=member.token))["node"]
     return found
+
+
+async def _status_events(state: AppState) -> int:
+    async with state.db.read() as session:
+        query = select(func.count()).where(OrganisationEvent.kind == "FINANCING_STATUS_CHANGED")
+        return int(await session.scalar(query) or 0)
 
 
 def _pin_rates(simulator: SimulatedNetwork) -> None:
@@ -171,10 +178,13 @@ async def test_a_partial_payment_routes_in_part_and_a_late_one_is_overdue(
     await _call(api, ACCEPT, {"i": {"bidId": bid["id"]}}, seller)
     await dispatcher.run_once()
     await simulator.advance(30)
+    before = await _status_events(state)
     await pay(api, buyer, buyer_org, [(bill, "20000")])
     await settle(simulator, dispatcher)
     part = await _node(api, seller, request["id"])
     assert (part["status"], part["repaid"]) == ("DISBURSED", {"amount": "20000.00"})
+    # The repayment moved the amounts, not the status: the vendor's stream still hears of it.
+    assert await _status_events(state) == before + 1
     await simulator.advance(31 * 86_400)  # past the tenor, still owed
     assert (await _node(api, seller, request["id"]))["status"] == "OVERDUE"
 

@@ -21,6 +21,7 @@ from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
 from resolvers.services import financing, pushes
+from resolvers.services.financing import applying as financing_applying
 from resolvers.services.network import (
     Allocation,
     FinancingOrder,
@@ -66,7 +67,7 @@ async def _record(
         request = await uow.session.get(FinancingRequest, _request_id(work), with_for_update=True)
         if request is None:
             return
-        await financing.apply_state(uow, request, state, work.now, source=source)
+        await financing_applying.apply_state(uow, request, state, work.now, source=source)
         if watch and request.status in WATCH:
             # Disbursed requests wait for the buyer's payment: asked about once a day.
             seconds = (

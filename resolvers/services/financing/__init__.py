@@ -6,7 +6,7 @@ Only the vendor's owners and admins, and staff with Bharat Connect access, see o
 financing. An invoice is in at most one open request: its row is locked while a request is
 made, and the open requests holding it are looked for then. The network takes a request under
 an id made once; what it says (bids, disbursal, repayment) is applied by :func:`apply_state`,
-whatever the order or how often it arrives.
+whatever the order or how often it arrives (:mod:`resolvers.services.financing.applying`).
 """
 
 from __future__ import annotations
@@ -36,10 +36,6 @@ from db.models import (
     KycStatus,
     Membership,
     MembershipRole,
-    Payment,
-    PaymentDirection,
-    PaymentMethod,
-    PaymentStatus,
     PushStatus,
 )
 from db.repositories import event as event_repo
@@ -54,9 +50,7 @@ from resolvers.services.errors import (
     PermissionDeniedError,
     UserInputError,
 )
-from resolvers.services.network import FinancingBid, FinancingState
-from resolvers.services.payments import events as payment_events
-from resolvers.services.payments import ledger, paise_of, reconciliation
+from resolvers.services.payments import ledger, paise_of
 
 REQUEST_KIND = "financing.request"
 ACCEPT_KIND = "financing.accept"
@@ -72,19 +66,6 @@ OPEN = {
 }
 MAX_INVOICES = 50
 MAX_TENOR_DAYS = 365
-# What each network state may follow (a repeat or a late, older message changes nothing).
-_FROM: dict[str, set[FinancingStatus]] = {
-    "BIDDING": {FinancingStatus.REQUESTED},
-    "BID_ACCEPTED": {FinancingStatus.REQUESTED, FinancingStatus.BIDDING},
-    "DISBURSED": {FinancingStatus.REQUESTED, FinancingStatus.BIDDING,
-                  FinancingStatus.BID_ACCEPTED},
-    "SETTLED": {FinancingStatus.REQUESTED, FinancingStatus.BIDDING,
-                FinancingStatus.BID_ACCEPTED, FinancingStatus.DISBURSED},
-    "NO_BIDS": {FinancingStatus.REQUESTED, FinancingStatus.BIDDING},
-    "CANCELLED": {FinancingStatus.REQUESTED, FinancingStatus.BIDDING},
-    "DISBURSAL_FAILED": {FinancingStatus.BID_ACCEPTED, FinancingStatus.REQUESTED,
-                         FinancingStatus.BIDDING},
-}  # fmt: skip
 
 
 def interest(principal: int, rate_bp: int, days: int) -> int:
@@ -151,7 +132,7 @@ def history(
     )  # fmt: skip
 
 
-async def _event(
+async def event(
     uow: UnitOfWork, request: FinancingRequest, kind: str, actor: uuid.UUID | None = None,
     **extra: str,
 ) -> None:  # fmt: skip
@@ -164,7 +145,7 @@ async def _event(
 
 async def status_event(uow: UnitOfWork, request: FinancingRequest) -> None:
     """The request moved (by the network)."""
-    await _event(uow, request, STATUS_CHANGED)
+    await event(uow, request, STATUS_CHANGED)
 
 
 async def _open_requests_holding(
@@ -289,7 +270,7 @@ async def create(
             FinancingInvoice(request_id=request.id, document_id=invoice.id, amount_due_paise=due)
         )
     history(uow, request, "REQUESTED", now, actor=viewer.account_id)
-    await _event(uow, request, STATUS_CHANGED, viewer.account_id)
+    await event(uow, request, STATUS_CHANGED, viewer.account_id)
     await outbox_repo.add(
         uow.session, organisation_id=organisation_id, kind=REQUEST_KIND,
         payload={"requestId": str(request.id)}, due=now,
@@ -327,7 +308,7 @@ async def accept_bid(
     if bid.status != BidStatus.LIVE or bid.expires_at <= now:
         raise UserInputError.one(ErrorCode.EXPIRED, field, "This bid has expired or was withdrawn.")
     bid.status = BidStatus.ACCEPTED
-    for other in await _bids(uow, request.id):
+    for other in await bids_of(uow, request.id):
         if other.id != bid.id and other.status == BidStatus.LIVE:
             other.status = BidStatus.DECLINED
     request.status, request.accepted_bid_id, request.updated_at = (
@@ -336,7 +317,7 @@ async def accept_bid(
     request.owed_paise = repayment(bid)
     detail = f"{bid.financier_name}: {bid.amount_paise} paise at {bid.rate_bp} bp"
     history(uow, request, "BID_ACCEPTED", now, actor=viewer.account_id, detail=detail)
-    await _event(uow, request, STATUS_CHANGED, viewer.account_id)
+    await event(uow, request, STATUS_CHANGED, viewer.account_id)
     await outbox_repo.add(
         uow.session, organisation_id=request.organisation_id, kind=ACCEPT_KIND,
         payload={"requestId": str(request.id), "bidId": str(bid.id)}, due=now,
@@ -357,11 +338,11 @@ async def cancel(
         )
     cleaned = " ".join((reason or "").split())[:500] or None
     request.status, request.reason, request.updated_at = FinancingStatus.CANCELLED, cleaned, now
-    for bid in await _bids(uow, request.id):
+    for bid in await bids_of(uow, request.id):
         if bid.status == BidStatus.LIVE:
             bid.status = BidStatus.DECLINED
     history(uow, request, "CANCELLED", now, actor=viewer.account_id, detail=cleaned)
-    await _event(uow, request, STATUS_CHANGED, viewer.account_id)
+    await event(uow, request, STATUS_CHANGED, viewer.account_id)
     await outbox_repo.add(
         uow.session, organisation_id=request.organisation_id, kind=CANCEL_KIND,
         payload={"requestId": str(request.id)}, due=now,
@@ -369,7 +350,7 @@ async def cancel(
     return request
 
 
-async def _bids(uow: UnitOfWork, request_id: uuid.UUID) -> list[FinancingBidRecord]:
+async def bids_of(uow: UnitOfWork, request_id: uuid.UUID) -> list[FinancingBidRecord]:
     rows = await uow.session.scalars(
         select(FinancingBidRecord)
         .where(FinancingBidRecord.request_id == request_id)
@@ -377,109 +358,3 @@ async def _bids(uow: UnitOfWork, request_id: uuid.UUID) -> list[FinancingBidReco
         .with_for_update()
     )
     return list(rows.all())
-
-
-async def _apply_bid(
-    uow: UnitOfWork, request: FinancingRequest, bid: FinancingBid, *,
-    known: dict[str, FinancingBidRecord], now: dt.datetime, source: str,
-) -> None:  # fmt: skip
-    try:
-        state = BidStatus(bid.state)
-        expires = dt.datetime.fromisoformat(bid.expires_at)
-    except ValueError:
-        return
-    held = known.get(bid.bid_id)
-    if request.status not in {FinancingStatus.REQUESTED, FinancingStatus.BIDDING} and (
-        state == BidStatus.LIVE
-    ):
-        state = BidStatus.DECLINED  # it came after the vendor decided
-    if held is None:
-        held = FinancingBidRecord(
-            request_id=request.id, network_bid_id=bid.bid_id[:40],
-            financier_id=bid.financier_id[:40], financier_name=bid.financier_name[:200],
-            amount_paise=bid.amount_paise, rate_bp=bid.rate_bp, fee_paise=bid.fee_paise,
-            tenor_days=bid.tenor_days, expires_at=expires, status=state, received_at=now,
-        )  # fmt: skip
-        uow.session.add(held)
-        await uow.session.flush()
-        known[bid.bid_id] = held
-        history(uow, request, "BID_RECEIVED", now, detail=f"{held.financier_name} bid ({source}).")
-        await _event(uow, request, BID_RECEIVED, bidId=str(held.id))
-        return
-    if held.status == BidStatus.LIVE and state in {
-        BidStatus.EXPIRED,
-        BidStatus.WITHDRAWN,
-        BidStatus.DECLINED,
-    }:
-        held.status = state
-        history(uow, request, f"BID_{state.value}", now,
-                detail=f"{held.financier_name} ({source}).")  # fmt: skip
-        await _event(uow, request, STATUS_CHANGED, bidId=str(held.id))
-
-
-async def _book_disbursal(
-    uow: UnitOfWork, request: FinancingRequest, known: dict[str, FinancingBidRecord],
-    now: dt.datetime,
-) -> None:  # fmt: skip
-    """The disbursal is money received: a settled INCOMING payment (allocated to no invoice:
-    the buyer still owes them), matched by reconciliation like any other."""
-    bid = next((b for b in known.values() if b.id == request.accepted_bid_id), None)
-    day = request.disbursed_on or now.date()
-    payment = Payment(
-        organisation_id=request.organisation_id, direction=PaymentDirection.INCOMING,
-        method=PaymentMethod.FINANCING, status=PaymentStatus.SETTLED,
-        amount_paise=request.disbursed_paise, network_id=request.network_id,
-        utr=request.disbursal_utr, paid_on=day, settled_on=day,
-        remarks=None if bid is None else f"Disbursed by {bid.financier_name}.",
-        created_at=now, updated_at=now,
-    )  # fmt: skip
-    uow.session.add(payment)
-    await uow.session.flush()
-    await payment_events.received(uow, payment)
-    await reconciliation.settled_on(uow, request.organisation_id, day)
-
-
-async def apply_state(
-    uow: UnitOfWork, request: FinancingRequest, state: FinancingState, now: dt.datetime, *,
-    source: str,
-) -> None:  # fmt: skip
-    """Apply what the network holds for a (locked) request, once; ``source`` (which network
-    message, or a status enquiry) goes into the history."""
-    known = {b.network_bid_id: b for b in await _bids(uow, request.id)}
-    for bid in state.bids:
-        await _apply_bid(uow, request, bid, known=known, now=now, source=source)
-    if request.repaid_paise < state.repaid_paise:
-        request.repaid_paise = state.repaid_paise
-        repaid = f"{state.repaid_paise} of {state.owed_paise} paise repaid ({source})."
-        history(uow, request, "REPAYMENT_ROUTED", now, detail=repaid)
-    allowed = _FROM.get(state.state)
-    if allowed is None or request.status not in allowed:
-        return
-    request.status = FinancingStatus(state.state)
-    request.updated_at = now
-    request.reason = (
-        state.reason if state.state in {"NO_BIDS", "DISBURSAL_FAILED"} else (request.reason)
-    )
-    if state.accepted_bid_id is not None and request.accepted_bid_id is None:
-        accepted = known.get(state.accepted_bid_id)
-        if accepted is not None:
-            accepted.status = BidStatus.ACCEPTED
-            request.accepted_bid_id = accepted.id
-    if state.owed_paise:
-        request.owed_paise = state.owed_paise
-    if state.state in {"DISBURSED", "SETTLED"} and state.disbursed_paise:
-        first_disbursal = request.disbursed_paise == 0
-        request.disbursed_paise = state.disbursed_paise
-        request.disbursal_utr = (state.disbursal_utr or "")[:22] or None
-        try:
-            request.disbursed_on = dt.date.fromisoformat(state.disbursed_on or "")
-        except ValueError:
-            request.disbursed_on = now.date()
-        tenor = next((b.tenor_days for b in known.values() if b.id == request.accepted_bid_id),
-                     request.tenor_days or 0)  # fmt: skip
-        request.repayment_due_on = request.disbursed_on + dt.timedelta(days=tenor)
-        if first_disbursal:
-            await _book_disbursal(uow, request, known, now)
-    detail = f"{request.reason} ({source})" if request.reason else f"({source})"
-    history(uow, request, state.state, now, detail=detail[:500])
-    await _event(uow, request, STATUS_CHANGED)
