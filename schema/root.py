@@ -50,6 +50,7 @@ from schema.mutations.invitations import InvitationsMutations
 from schema.mutations.kyc import KycMutations
 from schema.mutations.onboarding import OnboardingMutations
 from schema.mutations.organisations import OrganisationsMutations
+from schema.mutations.payments import PaymentsMutations
 from schema.onboarding import (
     B2BId,
 )
@@ -58,7 +59,7 @@ from schema.organisation import (
     NetworkAccessRequest,
     Organisation,
 )
-from schema.payment import Bank, Payment, PaymentsMutations
+from schema.payment import Bank, Payment
 from schema.reconciliation import ReconciliationMutations, SettlementLine
 from schema.relay import Node
 
