@@ -5,7 +5,7 @@ from __future__ import annotations
 import decimal
 import uuid
 
-from sqlalchemy import select
+from sqlalchemy import and_, not_, select
 
 from db.models import (
     FinancingBidRecord,
@@ -22,7 +22,6 @@ from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import financing
-from resolvers.services.errors import ErrorCode, UserError
 
 
 async def _may_see(context: Context, organisation_id: uuid.UUID) -> bool:
@@ -81,8 +80,15 @@ async def page(
     if not await _may_see(context, organisation_id):
         return Page([], has_next_page=False, has_previous_page=False)
     stmt = select(FinancingRequest).where(FinancingRequest.organisation_id == organisation_id)
-    if status is not None:
-        stmt = stmt.where(FinancingRequest.status == FinancingStatus(status))
+    overdue = and_(
+        FinancingRequest.status == FinancingStatus.DISBURSED,
+        FinancingRequest.repayment_due_on < context.app.now().date(),
+        FinancingRequest.repaid_paise < FinancingRequest.owed_paise,
+    )  # the rule of financing.shown_status, in SQL
+    if status == "OVERDUE":
+        stmt = stmt.where(overdue)
+    elif status is not None:
+        stmt = stmt.where(FinancingRequest.status == FinancingStatus(status), not_(overdue))
     async with context.app.db.read() as session:
         return await paginate(session, stmt, FinancingRequest.id, request)
 
@@ -154,8 +160,3 @@ async def of_invoice(context: Context, document_id: uuid.UUID) -> FinancingReque
     if found is None or not await _may_see(context, found.organisation_id):
         return None
     return found
-
-
-def refuse_bad_id(field: tuple[str, ...], what: str) -> Outcome[FinancingRequest]:
-    """A refusal for a malformed id."""
-    return mutation.refuse(UserError(ErrorCode.NOT_FOUND, field, f"No such {what}."))

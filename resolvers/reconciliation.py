@@ -6,7 +6,7 @@ import datetime as dt
 import uuid
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from db.models import Payment, ReconciliationDay, SettlementEntry
 from db.pagination import Page
@@ -82,6 +82,14 @@ async def unmatched_payments(context: Context, view: Window) -> list[Payment]:
     async with context.app.db.read() as session:
         found = await session.scalars(query.order_by(Payment.id).limit(MAX_UNMATCHED_PAYMENTS))
         return list(found.all())
+
+
+async def unmatched_payment_count(context: Context, view: Window) -> int:
+    """How many settled payments the fetched reports lack (all of them, one statement)."""
+    await _member(context, view.organisation_id)
+    query = reconciliation.unmatched_payments(view.organisation_id, view.date_from, view.date_to)
+    async with context.app.db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(query.subquery())) or 0)
 
 
 async def days(context: Context, view: Window) -> list[ReconciliationDay]:

@@ -249,14 +249,14 @@ class Organisation(Node):
         before: Before = None,
         status: Annotated[
             Annotated[FinancingStatus, strawberry.lazy("schema.financing")] | None,
-            strawberry.argument(description="Only this status (OVERDUE: not a stored status)."),
+            strawberry.argument(description="Only this status (OVERDUE as shown: derived)."),
         ] = None,
     ) -> Connection[Annotated[FinancingRequest, strawberry.lazy("schema.financing")]]:
         from schema.financing import FinancingRequest
 
         page = await financing_resolvers.page(
             info.context, self._model.id, first=first, after=after, last=last, before=before,
-            status=None if status is None or status.name == "OVERDUE" else status.name,
+            status=None if status is None else status.name,
         )  # fmt: skip
         return Connection.build(page, lambda r: r.id, FinancingRequest.from_model)  # type: ignore[attr-defined,arg-type]
 

@@ -142,7 +142,7 @@ class Reconciliation:
     @strawberry.field(description="Counts and sums.")
     async def summary(self, info: Info) -> ReconciliationSummary:
         rows = await resolvers.summary(info.context, self._view)
-        unmatched = len(await resolvers.unmatched_payments(info.context, self._view))
+        unmatched = await resolvers.unmatched_payment_count(info.context, self._view)
         count = {s: sum(n for status, _, n, _, _ in rows if status == s) for s in
                  ("MATCHED", "PARTIAL", "MANUAL", "UNMATCHED")}  # fmt: skip
         return ReconciliationSummary(

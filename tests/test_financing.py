@@ -36,6 +36,8 @@ CANCEL = """mutation($i: FinancingRequestCancelInput!) { financingRequestCancel(
 NODE = "query($id: ID!) { node(id: $id) { ... on FinancingRequest { " + REQUEST_FIELDS + " } } }"
 LIST = """query($o: ID!) { organisation(id: $o) { financingRequests(first: 20) { edges { node {
     id status } } } } }"""
+BY_STATUS = """query($o: ID!, $s: FinancingStatus) { organisation(id: $o) {
+    financingRequests(status: $s) { edges { node { id } } } } }"""
 RECONCILED = """query($o: ID!, $f: Date!) { organisation(id: $o) {
     reconciliation(dateFrom: $f, dateTo: $f) { summary { matched unmatchedLines } } } }"""
 FINANCED = """query($id: ID!) { node(id: $id) { ... on Document { status amountPaid { amount }
@@ -187,6 +189,10 @@ async def test_a_partial_payment_routes_in_part_and_a_late_one_is_overdue(
     assert await _status_events(state) == before + 1
     await simulator.advance(31 * 86_400)  # past the tenor, still owed
     assert (await _node(api, seller, request["id"]))["status"] == "OVERDUE"
+    for status, found in (("OVERDUE", [request["id"]]), ("DISBURSED", [])):
+        listed = await api.ok(BY_STATUS, {"o": seller_org, "s": status}, token=seller.token)
+        edges = listed["organisation"]["financingRequests"]["edges"]
+        assert [e["node"]["id"] for e in edges] == found, status
 
 
 async def test_bad_requests_are_refused_and_write_nothing(
