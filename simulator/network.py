@@ -8,8 +8,8 @@ whatever fell due, so tests never sleep. When serving, :meth:`run` ticks with re
 
 Laid out by domain: :mod:`simulator.gstn` (the GSTN portal and phones),
 :mod:`simulator.directory` (B2B IDs), :mod:`simulator.kyc`, :mod:`simulator.documents`,
-:mod:`simulator.payments` (the payment rails), :mod:`simulator.financing`, over the plumbing of
-:mod:`simulator.core`.
+:mod:`simulator.payments` (the payment rails), :mod:`simulator.payment_reports` (payments
+outside the network), :mod:`simulator.financing`, over the plumbing of :mod:`simulator.core`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,10 @@ from simulator.directory import Directory
 from simulator.documents import Documents
 from simulator.gstn import GstnPortal
 from simulator.kyc import KycReviews
-from simulator.payments import Payments
+from simulator.payment_reports import PaymentReports
 
 __all__ = ["MAX_DELIVERY_ATTEMPTS", "REDELIVERY_SECONDS", "SimulatedNetwork"]
 
 
-class SimulatedNetwork(GstnPortal, Directory, KycReviews, Documents, Payments):
+class SimulatedNetwork(GstnPortal, Directory, KycReviews, Documents, PaymentReports):
     """The network, the GSTN portal and the people's phones."""
