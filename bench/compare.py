@@ -32,18 +32,15 @@ import statistics
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import asyncpg
 import httpx
 
 from bench import load
 from bench.baseline import QUERY
-from bench.load import CONCURRENCY, ROOT, SECONDS
+from bench.load import CONCURRENCY, ROOT, SECONDS, scratch_database
 
-ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 ROUNDS = max(3, int(os.environ.get("BENCH_ROUNDS", "3")))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
 DOCUMENTS = int(os.environ.get("BENCH_DOCUMENTS", "2000"))
@@ -162,84 +159,78 @@ def _metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
             else round(baseline, 3), "ratio": ratio}  # fmt: skip
 
 
+async def _same_answers(api_url: str, b1_url: str, token: str, org: str) -> None:
+    async with httpx.AsyncClient() as client:
+        for first in (50, 5):
+            answers = [
+                (await client.post(url + "/graphql", headers={"authorization": f"Bearer {token}"},
+                                   json={"query": QUERY, "variables": {"org": org, "first": first}})).json()
+                for url in (api_url, b1_url)
+            ]  # fmt: skip
+            assert answers[0] == answers[1], "B1 and the API answer differently"
+
+
 async def main() -> None:  # noqa: PLR0915 (one run, start to end)
-    name = f"bc_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    database_url = f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}"
     processes: list[subprocess.Popen[bytes]] = []
-    try:
-        print(f"seeding {CONTACTS} contacts and {DOCUMENTS} documents ...", file=sys.stderr)
-        token, org, trips = await _seed(database_url)
-        api_port, b1_port = load.free_port(), load.free_port()
-        spawned = time.perf_counter()
-        api = load.spawn(["server.cli", "serve"], {
-            "DATABASE_URL": database_url, "PORT": str(api_port), "WORKERS": "1",
-            "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
-            "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
-            "NETWORK_WEBHOOK_SECRET": "s" * 40, "MIGRATE_ON_START": "false",
-        })  # fmt: skip
-        processes.append(api)
-        api_url = f"http://127.0.0.1:{api_port}"
-        await load.healthy(api_url)
-        cold_start = time.perf_counter() - spawned
-        await asyncio.sleep(1)
-        idle_rss = load.rss_kib(api.pid) / 1024
-        b1 = load.spawn(
-            ["uvicorn", "bench.baseline:app", "--port", str(b1_port), "--log-level", "warning",
-             "--no-access-log"],
-            {"BENCH_DATABASE_URL": database_url},
-        )  # fmt: skip
-        processes.append(b1)
-        b1_url = f"http://127.0.0.1:{b1_port}"
-        await load.healthy(b1_url, "/graphql", {"variables": {}})
-        async with httpx.AsyncClient() as client:
-            for first in (50, 5):
-                answers = [
-                    (await client.post(url + "/graphql", headers={"authorization": f"Bearer {token}"},
-                                       json={"query": QUERY, "variables": {"org": org, "first": first}})).json()
-                    for url in (api_url, b1_url)
-                ]  # fmt: skip
-                assert answers[0] == answers[1], "B1 and the API answer differently"
-        print("B1 and the API answer with equal JSON; measuring ...", file=sys.stderr)
-        rows: dict[str, list[tuple[float, float, float, float]]] = {}
-        for _ in range(ROUNDS):
-            for first in (50, 5):
-                for side, url, pid in (("api", api_url, api.pid), ("b1", b1_url, b1.pid)):
-                    rows.setdefault(f"{side}{first}", []).append(
-                        await load.closed_loop(url, pid, token, org, first)
-                    )
-
-        def median(key: str, index: int) -> float:
-            return statistics.median(r[index] for r in rows[key])
-
-        p99_at_80 = {}
-        for side, url in (("api", api_url), ("b1", b1_url)):
-            p99_at_80[side] = statistics.median(
-                [await load.open_loop(url, token, org, 0.8 * median(f"{side}50", 0))
-                 for _ in range(ROUNDS)]
+    async with scratch_database() as database_url:
+        try:
+            print(f"seeding {CONTACTS} contacts and {DOCUMENTS} documents ...", file=sys.stderr)
+            token, org, trips = await _seed(database_url)
+            api_port, b1_port = load.free_port(), load.free_port()
+            spawned = time.perf_counter()
+            api = load.spawn(["server.cli", "serve"], {
+                "DATABASE_URL": database_url, "PORT": str(api_port), "WORKERS": "1",
+                "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
+                "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
+                "NETWORK_WEBHOOK_SECRET": "s" * 40, "MIGRATE_ON_START": "false",
+            })  # fmt: skip
+            processes.append(api)
+            api_url = f"http://127.0.0.1:{api_port}"
+            await load.healthy(api_url)
+            cold_start = time.perf_counter() - spawned
+            await asyncio.sleep(1)
+            idle_rss = load.rss_kib(api.pid) / 1024
+            b1 = load.spawn(
+                ["uvicorn", "bench.baseline:app", "--port", str(b1_port), "--log-level",
+                 "warning", "--no-access-log"],
+                {"BENCH_DATABASE_URL": database_url},
             )  # fmt: skip
-        print(f"{SUBSCRIBERS} subscribers ...", file=sys.stderr)
-        subscribers = await load.subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
-        processes.clear()
-        print(f"the write path, {WRITES} invoices each way ...", file=sys.stderr)
-        from bench import writes
+            processes.append(b1)
+            b1_url = f"http://127.0.0.1:{b1_port}"
+            await load.healthy(b1_url, "/graphql", {"variables": {}})
+            await _same_answers(api_url, b1_url, token, org)
+            print("B1 and the API answer with equal JSON; measuring ...", file=sys.stderr)
+            rows: dict[str, list[tuple[float, float, float, float]]] = {}
+            for _ in range(ROUNDS):
+                for first in (50, 5):
+                    for side, url, pid in (("api", api_url, api.pid), ("b1", b1_url, b1.pid)):
+                        rows.setdefault(f"{side}{first}", []).append(
+                            await load.closed_loop(url, pid, token, org, first)
+                        )
 
+            def median(key: str, index: int) -> float:
+                return statistics.median(r[index] for r in rows[key])
+
+            p99_at_80 = {}
+            for side, url in (("api", api_url), ("b1", b1_url)):
+                p99_at_80[side] = statistics.median(
+                    [await load.open_loop(url, token, org, 0.8 * median(f"{side}50", 0))
+                     for _ in range(ROUNDS)]
+                )  # fmt: skip
+            print(f"{SUBSCRIBERS} subscribers ...", file=sys.stderr)
+            subscribers = await load.subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
+        finally:
+            for process in processes:
+                process.terminate()
+                process.wait(timeout=20)
+    from bench import payments, writes
+
+    print(f"the write path, {WRITES} invoices each way ...", file=sys.stderr)
+    async with scratch_database() as database_url:
         one_by_one, bulk = await writes.measure(database_url, WRITES)
-        print(f"paying {PAYMENTS} bills one by one and {PAYMENTS} in bulk ...", file=sys.stderr)
-        from bench import payments
-
+    print(f"paying {PAYMENTS} bills one by one and {PAYMENTS} in bulk ...", file=sys.stderr)
+    async with scratch_database() as database_url:
         paid = await payments.measure(database_url, PAYMENTS)
-    finally:
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=20)
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
     metrics: dict[str, Any] = {}
     for first in (50, 5):
         metrics[f"documents_page{first}_rps"] = _metric(

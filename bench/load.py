@@ -10,9 +10,13 @@ import os
 import subprocess
 import sys
 import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import asyncpg
 import httpx
 
 from bench.baseline import QUERY
@@ -21,6 +25,24 @@ ROOT = Path(__file__).resolve().parent.parent
 SECONDS = float(os.environ.get("BENCH_SECONDS", "4"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "16"))
 TICKS = os.sysconf("SC_CLK_TCK")
+ADMIN_URL = os.environ.get("BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@asynccontextmanager
+async def scratch_database() -> AsyncIterator[str]:
+    """A PostgreSQL database of the benchmark's own (``bc_bench_<hex>``), dropped after; its
+    SQLAlchemy URL. Each part of the benchmark that signs up its own accounts takes one."""
+    name = f"bc_bench_{uuid.uuid4().hex[:8]}"
+    admin = await asyncpg.connect(ADMIN_URL)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+        try:
+            base = ADMIN_URL.rsplit("/", 1)[0]
+            yield f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}"
+        finally:
+            await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await admin.close()
 
 
 def free_port() -> int:

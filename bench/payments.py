@@ -14,16 +14,14 @@ import json
 import os
 import sys
 import time
-import uuid
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-import asyncpg
 import httpx
 from sqlalchemy import event, func, select
 
-from bench.load import gql
+from bench.load import gql, scratch_database
 from bench.writes import _ready
 from resolvers.services.network import DocumentMessage
 from simulator.demo import SHARMA_MH, TAPTI_DL
@@ -164,19 +162,10 @@ async def measure(database_url: str, count: int) -> tuple[float, float, float]:
 
 async def main() -> None:
     """Run alone on a scratch PostgreSQL database; merge into ``bench/results.json``."""
-    from bench.compare import ADMIN_URL
-
     count = int(os.environ.get("BENCH_PAYMENTS", "1000"))
-    name = f"bc_bench_{uuid.uuid4().hex[:8]}"
-    admin = await asyncpg.connect(ADMIN_URL)
-    await admin.execute(f'CREATE DATABASE "{name}"')
-    base = ADMIN_URL.rsplit("/", 1)[0]
-    try:
-        print(f"paying {count} bills one by one and {count} in bulk ...", file=sys.stderr)
-        rates = await measure(f"postgresql+asyncpg://{base.split('://', 1)[1]}/{name}", count)
-    finally:
-        await admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await admin.close()
+    print(f"paying {count} bills one by one and {count} in bulk ...", file=sys.stderr)
+    async with scratch_database() as database_url:
+        rates = await measure(database_url, count)
     path = ROOT / "bench" / "results.json"
     result = json.loads(path.read_text()) if path.exists() else {"metrics": {}}
     result["metrics"].update(metrics(*rates))

@@ -156,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         return _up(settings)
     _banner(settings)
     uvicorn.run(
-        "server.app:create_app",
+        "server.app:serve",
         factory=True,
         host=settings.host,
         port=settings.port,

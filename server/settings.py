@@ -117,6 +117,9 @@ class Settings:
     network_timeout_seconds: int = 10
     # How long a claimed outbox message is its worker's before others may take it over.
     outbox_lease_seconds: int = 120
+    # The served process's garbage collector: collections of the youngest generation after
+    # this many new container objects (0: the interpreter's default, and nothing frozen).
+    gc_gen0_threshold: int = 50_000
     simulator_seed: int = 1
     simulator_review_seconds: int = 20
     kyc_storage_dir: Path = field(default_factory=lambda: Path("var") / "kyc-documents")
@@ -212,6 +215,7 @@ class Settings:
             network_webhook_secret=webhook_secret,
             network_timeout_seconds=_int(env, "NETWORK_TIMEOUT_SECONDS", 10, minimum=1),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=1),
+            gc_gen0_threshold=_int(env, "GC_GEN0_THRESHOLD", 50_000, minimum=0),
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),
             simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
             kyc_storage_dir=Path(env.get("KYC_STORAGE_DIR", "").strip() or "var/kyc-documents"),

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import gc
+from pathlib import Path
+
 import pytest
 
 from server.settings import DEFAULT_DATABASE_URL, Settings, SettingsError
@@ -94,3 +97,24 @@ def test_origins_lists() -> None:
 def test_bad_settings_are_refused(env: dict[str, str], message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize(("threshold", "frozen"), [("12345", True), ("0", False)])
+def test_the_served_app_tunes_the_garbage_collector_as_asked(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, threshold: str, frozen: bool
+) -> None:
+    from server.app import serve
+
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'gc.db'}")
+    monkeypatch.setenv("GC_GEN0_THRESHOLD", threshold)
+    before = gc.get_threshold()
+    gc.unfreeze()
+    try:
+        serve()
+        assert gc.get_threshold()[0] == (12345 if frozen else before[0])
+        assert (gc.get_freeze_count() > 0) is frozen
+    finally:
+        gc.unfreeze()
+        gc.set_threshold(*before)
+    with pytest.raises(SettingsError, match="GC_GEN0_THRESHOLD must be at least 0"):
+        Settings.from_env({"GC_GEN0_THRESHOLD": "-1"})
