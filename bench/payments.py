@@ -23,6 +23,7 @@ from sqlalchemy import event, func, select
 
 from bench.load import gql, scratch_database
 from bench.writes import _ready
+from bench.writes import gather as _gather
 from resolvers.services.network import DocumentMessage
 from simulator.demo import SHARMA_MH, TAPTI_DL
 
@@ -33,7 +34,6 @@ INBOX = """query($o: ID!, $after: String) { organisation(id: $o) { documents(fir
 ACCEPT = (
     """mutation($i: InboxAcceptInput!) { inboxAccept(input: $i) { userErrors { code message } } }"""
 )
-CONCURRENCY = 16
 
 
 def _bill(n: int) -> DocumentMessage:
@@ -65,16 +65,6 @@ async def _bills(client: httpx.AsyncClient, token: str, org: str) -> list[dict[s
         after = page["documents"]["pageInfo"]["endCursor"]
 
 
-async def _gather(jobs: list[Any]) -> None:
-    gate = asyncio.Semaphore(CONCURRENCY)
-
-    async def one(job: Any) -> None:
-        async with gate:
-            await job
-
-    await asyncio.gather(*(one(job) for job in jobs))
-
-
 async def _approve_kyc(state: Any, org: str) -> None:
     from db.models import KycProfile, KycStatus
     from resolvers.ids import decode_typed_id
@@ -102,7 +92,7 @@ async def _settled(state: Any) -> int:
 async def measure(database_url: str, count: int) -> tuple[float, float, float]:
     """(payments settled/s one bill each, bills settled/s in payments of 100 bills, SQL
     statements per payment one bill each)."""
-    from server.app import create_app
+    from server.app import create_app, tune_collector
     from server.settings import Settings
 
     settings = Settings.from_env({
@@ -110,6 +100,7 @@ async def measure(database_url: str, count: int) -> tuple[float, float, float]:
         "LOG_LEVEL": "WARNING", "SIMULATOR_REVIEW_SECONDS": "1",
     })  # fmt: skip
     app = create_app(replace(settings, background_tasks=True))
+    tune_collector(settings)  # as the served process does
     network, state = app.state.simulator, app.state.bc
     async with app.router.lifespan_context(app):
         network.world.behaviour.settlement_seconds = 0.0

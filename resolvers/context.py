@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 from db.base import utcnow
 from db.engine import Database
 from db.repositories import account as account_repo
+from db.repositories import event as event_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.broker import Broker
 from resolvers.errors import UnauthenticatedError
@@ -79,6 +80,7 @@ class AppState:
             uow = UnitOfWork(session)
             async with session.begin():
                 yield uow
+                await event_repo.write_pending(uow)
             queued = bool(session.info.pop("outbox", False))
         for action in uow.after_commit:
             action()

@@ -85,7 +85,7 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             return
         if message.kind == "DOCUMENT_RECEIVED":
             try:
-                async with uow.session.begin_nested():
+                async with uow.savepoint():
                     await inbox.receive(uow, message.data, state.now())
             except inbox.UnbookableDocumentError as exc:
                 # Identified but not bookable: the sender hears why instead of waiting.

@@ -230,9 +230,16 @@ def serve() -> Starlette:
     leave the collector as it is."""
     settings = Settings.from_env()
     app = create_app(settings)
+    tune_collector(settings)
+    return app
+
+
+def tune_collector(settings: Settings) -> None:
+    """Freeze what exists now out of the collector's walks and collect the youngest generation
+    after ``settings.gc_gen0_threshold`` new objects (nothing when it is 0). For a process
+    that serves: called once, after the app is built."""
     if settings.gc_gen0_threshold:
         gc.collect()
         gc.freeze()
         _, middle, oldest = gc.get_threshold()
         gc.set_threshold(settings.gc_gen0_threshold, middle, oldest)
-    return app

@@ -1,8 +1,12 @@
 """The organisation event log.
 
-Appending bumps ``organisations.event_seq`` with ``UPDATE ... RETURNING``, which holds the
-organisation's row lock until commit: events of one organisation therefore commit in ``seq``
-order, and a subscriber reading ``seq > cursor`` can never skip an event that commits late.
+:func:`append` records an event in the unit of work; :func:`write_pending`, run by the unit of
+work just before it commits, numbers them: one ``UPDATE organisations SET event_seq =
+event_seq + n ... RETURNING`` per organisation (in organisation id order), which holds the
+organisation's row lock until commit, and writes them. Events of one organisation therefore
+commit in ``seq`` order, and a subscriber reading ``seq > cursor`` can never skip an event that
+commits late; and since the lock is taken at the very end, concurrent writes to one
+organisation wait for each other only for their commit, not for all their work.
 """
 
 from __future__ import annotations
@@ -25,29 +29,44 @@ async def append(
     actor_account_id: uuid.UUID | None = None,
     subject_account_id: uuid.UUID | None = None,
     data: dict[str, Any] | None = None,
-) -> OrganisationEvent:
-    """Record an event and queue its notice for after commit."""
-    seq = await uow.session.scalar(
-        update(Organisation)
-        .where(Organisation.id == organisation_id)
-        .values(event_seq=Organisation.event_seq + 1)
-        .returning(Organisation.event_seq)
+) -> None:
+    """Record an event (numbered and written when the unit of work commits; its notice is
+    published after the commit)."""
+    uow.events.append(
+        OrganisationEvent(
+            organisation_id=organisation_id,
+            kind=kind,
+            actor_account_id=actor_account_id,
+            subject_account_id=subject_account_id,
+            data=data or {},
+        )
     )
-    if seq is None:
-        msg = f"organisation {organisation_id} does not exist"
-        raise LookupError(msg)
-    event = OrganisationEvent(
-        organisation_id=organisation_id,
-        seq=seq,
-        kind=kind,
-        actor_account_id=actor_account_id,
-        subject_account_id=subject_account_id,
-        data=data or {},
-    )
-    uow.session.add(event)
+
+
+async def write_pending(uow: UnitOfWork) -> None:
+    """Number the unit's recorded events and write them (called just before the commit)."""
+    if not uow.events:
+        return
+    by_organisation: dict[uuid.UUID, list[OrganisationEvent]] = {}
+    for event in uow.events:
+        by_organisation.setdefault(event.organisation_id, []).append(event)
+    uow.events = []
+    for organisation_id in sorted(by_organisation):
+        events = by_organisation[organisation_id]
+        last = await uow.session.scalar(
+            update(Organisation)
+            .where(Organisation.id == organisation_id)
+            .values(event_seq=Organisation.event_seq + len(events))
+            .returning(Organisation.event_seq)
+        )
+        if last is None:
+            msg = f"organisation {organisation_id} does not exist"
+            raise LookupError(msg)
+        for seq, event in enumerate(events, start=last - len(events) + 1):
+            event.seq = seq
+        uow.session.add_all(events)
+        uow.notices.append(EventNotice(organisation_id, last))
     await uow.session.flush()
-    uow.notices.append(EventNotice(organisation_id, seq))
-    return event
 
 
 async def after(

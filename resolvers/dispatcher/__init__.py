@@ -225,7 +225,7 @@ class Dispatcher:
         if give_up is None:
             return
         try:
-            async with uow.session.begin_nested():
+            async with uow.savepoint():
                 await give_up(uow, message, now)
         except Exception:  # the message is dead anyway; its subject is logged for people
             logger.exception("could not settle what outbox message %s stood for", message.id)

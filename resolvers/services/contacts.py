@@ -364,7 +364,7 @@ async def link_many(
             )
             continue
         try:
-            async with uow.session.begin_nested():
+            async with uow.savepoint():
                 await _link_one(uow, network, contact, b2b_id, now=now, field=(*field, "b2bId"))
         except UserInputError as exc:
             results.append(LinkResult(contact_id, contact, exc.errors))

@@ -202,7 +202,7 @@ async def push_many(
         uow.session.add(item)
         await uow.session.flush()
         try:
-            async with uow.session.begin_nested():
+            async with uow.savepoint():
                 document = await repo.visible(uow.session, viewer.account_id, document_id)
                 if document is None or document.organisation_id != organisation_id:
                     raise UserInputError.one(

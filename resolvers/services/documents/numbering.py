@@ -90,7 +90,7 @@ async def save_new(uow: UnitOfWork, document: Document, details: DocumentIn) -> 
     ``TAKEN`` user error for a number given by hand, and the next free one otherwise."""
     for _ in range(MAX_NUMBER_SKIPS):
         try:
-            async with uow.session.begin_nested():
+            async with uow.savepoint():
                 uow.session.add(document)
                 await uow.session.flush()
         except IntegrityError:

@@ -69,7 +69,7 @@ async def _day_row(uow: UnitOfWork, organisation_id: uuid.UUID, day: dt.date) ->
     if await uow.session.get(ReconciliationDay, (organisation_id, day)) is not None:
         return False
     try:
-        async with uow.session.begin_nested():
+        async with uow.savepoint():
             uow.session.add(ReconciliationDay(organisation_id=organisation_id, day=day))
             await uow.session.flush()
     except IntegrityError:
