@@ -115,19 +115,24 @@ async def by_network_id(session: AsyncSession, network_id: str) -> Document | No
 
 
 async def visible_by_ids(
-    session: AsyncSession, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]
+    session: AsyncSession,
+    viewer_id: uuid.UUID,
+    ids: Sequence[uuid.UUID],
+    *,
+    organisation_id: uuid.UUID | None = None,
+    for_update: bool = False,
 ) -> list[Document]:
-    """Documents among ``ids`` in the viewer's organisations."""
+    """Documents among ``ids`` in the viewer's organisations (in ``organisation_id`` only,
+    when given); ``for_update`` locks them, in id order."""
     if not ids:
         return []
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
-    return list(
-        (
-            await session.scalars(
-                select(Document).where(Document.id.in_(ids), Document.organisation_id.in_(mine))
-            )
-        ).all()
-    )
+    stmt = select(Document).where(Document.id.in_(ids), Document.organisation_id.in_(mine))
+    if organisation_id is not None:
+        stmt = stmt.where(Document.organisation_id == organisation_id)
+    if for_update:
+        stmt = stmt.order_by(Document.id).with_for_update()
+    return list((await session.scalars(stmt)).all())
 
 
 async def lines_for(

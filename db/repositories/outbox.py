@@ -20,13 +20,16 @@ async def add(
     kind: str,
     payload: dict[str, Any],
     due: datetime,
+    flush: bool = True,
 ) -> OutboxMessage:
-    """Queue work for the dispatcher (in the caller's transaction)."""
+    """Queue work for the dispatcher (in the caller's transaction; ``flush=False`` leaves the
+    row to the next flush, for callers queueing many)."""
     message = OutboxMessage(
         organisation_id=organisation_id, kind=kind, payload=payload, next_attempt_at=due
     )
     session.add(message)
-    await session.flush()
+    if flush:
+        await session.flush()
     session.info["outbox"] = True  # wake the dispatcher after commit
     return message
 

@@ -27,15 +27,18 @@ logger = logging.getLogger("bharat_connect.dispatcher")
 
 
 async def push_document(network: Network, work: Work) -> Reschedule | None:
-    """Send a pushed document; a bulk push hears how its item ended."""
+    """Send a pushed document; a bulk push hears how its item ended, in the same last write."""
     item = work.message.payload.get("bulkItemId")
-    # Without a bulk item to settle, the push's own last write settles the message.
-    outcome = await _push_document(network, work, last=item is None)
+    await _push_document(network, work, None if item is None else uuid.UUID(str(item)))
+    return None
+
+
+async def _settle_item(
+    uow: UnitOfWork, item: uuid.UUID | None, document_id: uuid.UUID, now: datetime
+) -> None:
     if item is not None:
-        async with work.write() as uow:
-            document = await document_repo.locked(uow.session, _document_id(work))
-            await pushes.settle_bulk_item(uow, uuid.UUID(str(item)), document, work.now)
-    return outcome
+        document = await document_repo.locked(uow.session, document_id)
+        await pushes.settle_bulk_item(uow, item, document, now)
 
 
 def _document_id(work: Work) -> uuid.UUID:
@@ -70,28 +73,35 @@ async def _pushed(uow: UnitOfWork, document_id: uuid.UUID, status: PushStatus) -
     return document
 
 
-async def _push_document(network: Network, work: Work, *, last: bool) -> Reschedule | None:
+async def _push_document(network: Network, work: Work, item: uuid.UUID | None) -> None:
     document_id, now = _document_id(work), work.now
     async with work.read() as uow:
         document = await _pushed(uow, document_id, PushStatus.PUSH_INITIATED)
         if document is None or document.network_id is None:
-            return None
-        network_id, version = document.network_id, document.version
-        outgoing = await pushes.message_for(uow, document)
-        reference = (
-            await _reference(uow, document.reference_id)
-            if document.reference_id is not None
-            else None
-        )
+            network_id = None
+        else:
+            network_id, version = document.network_id, document.version
+            outgoing = await pushes.message_for(uow, document)
+            reference = (
+                await _reference(uow, document.reference_id)
+                if document.reference_id is not None
+                else None
+            )
+    if network_id is None:  # not ours to send any more: only a bulk item to settle
+        if item is not None:
+            async with work.write(last=True) as uow:
+                await _settle_item(uow, item, document_id, now)
+        return
     if work.message.attempts > 1:
         # An earlier send timed out (or its worker died): it may have arrived. Ask first.
         held = await network.document_status(network_id)
         if held.state != "UNKNOWN" and held.version == version:
-            async with work.write(last=last) as uow:
+            async with work.write(last=True) as uow:
                 found = await _still(uow, document_id, PushStatus.PUSH_INITIATED, version)
                 if found is not None:
                     await _after_delivery(uow, found, held.state, held.remarks, now)
-            return None
+                await _settle_item(uow, item, document_id, now)
+            return
     refused: str | None = None
     brought = False
     if outgoing is None:
@@ -103,7 +113,7 @@ async def _push_document(network: Network, work: Work, *, last: bool) -> Resched
             await network.document_send(outgoing)
         except NetworkRefusedError as exc:
             refused = exc.message
-    async with work.write(last=last) as uow:
+    async with work.write(last=True) as uow:
         if brought and reference is not None:
             uow.session.add(
                 DocumentHistory(
@@ -112,13 +122,11 @@ async def _push_document(network: Network, work: Work, *, last: bool) -> Resched
                 )
             )  # fmt: skip
         found = await _still(uow, document_id, PushStatus.PUSH_INITIATED, version)
-        if found is None:
-            return None
-        if refused is not None:
+        if found is not None and refused is not None:
             await pushes.set_status(uow, found, PushStatus.PUSH_FAILED, now=now, reason=refused)
-            return None
-        await _after_delivery(uow, found, "DELIVERED", None, now)
-    return None
+        elif found is not None:
+            await _after_delivery(uow, found, "DELIVERED", None, now)
+        await _settle_item(uow, item, document_id, now)
 
 
 async def _reference(uow: UnitOfWork, reference_id: uuid.UUID) -> _Reference | None:

@@ -12,10 +12,13 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from db.base import new_id
 from db.models import (
+    B2BId,
     B2BIdStatus,
     BulkItemStatus,
     BulkOperation,
@@ -116,7 +119,6 @@ async def push(
     *,
     document_id: uuid.UUID,
     now: datetime,
-    bulk_item_id: uuid.UUID | None = None,
     field: tuple[str, ...] = ("input", "documentId"),
 ) -> Document:
     """Queue a document for the network (sent after commit)."""
@@ -124,45 +126,59 @@ async def push(
     if document is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document.")
     await contacts.require_network_ready(uow, viewer, document.organisation_id, field)
+    contact = await contact_repo.visible(uow.session, viewer.account_id, document.contact_id)
+    ours = await onboarding_repo.active_b2b_ids(uow.session, [document.organisation_id])
+    refusal = _refusal(document, contact, ours)
+    if refusal is not None:
+        raise UserInputError.one(refusal[0], field, refusal[1])
+    await _queue(uow, document, now=now, actor=viewer.account_id)
+    return document
+
+
+def _refusal(
+    document: Document, contact: Contact | None, ours: Sequence[B2BId]
+) -> tuple[ErrorCode, str] | None:
+    """Why ``document`` cannot be pushed (``ours``: the organisation's B2B IDs), or None."""
     if document.direction != Direction.OUTGOING:
-        raise UserInputError.one(
-            ErrorCode.INVALID, field, "Received documents are answered, not pushed."
-        )
+        return ErrorCode.INVALID, "Received documents are answered, not pushed."
     if document.status == DocumentStatus.VOID:
-        raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void.")
+        return ErrorCode.ALREADY_DONE, "This document is void."
     if document.push_status in IN_FLIGHT_OR_DELIVERED:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, field, "This document is on its way or delivered already."
-        )
+        return ErrorCode.ALREADY_DONE, "This document is on its way or delivered already."
     if document.push_status == PushStatus.REJECTED:
-        raise UserInputError.one(
+        return (
             ErrorCode.ALREADY_DONE,
-            field,
             "The recipient rejected this version; a new version is needed.",
         )
-    contact = await contact_repo.visible(uow.session, viewer.account_id, document.contact_id)
     if contact is None or contact.b2b_id is None:
-        raise UserInputError.one(
-            ErrorCode.CONTACT_NOT_LINKED, field, "The contact has no B2B ID: link one first."
-        )
-    if (
-        document.our_gstin
-        and await own_b2b_id(uow, document.organisation_id, document.our_gstin) is None
+        return ErrorCode.CONTACT_NOT_LINKED, "The contact has no B2B ID: link one first."
+    if document.our_gstin and not any(
+        b.status == B2BIdStatus.APPROVED and b.gstin == document.our_gstin for b in ours
     ):
-        raise UserInputError.one(
-            ErrorCode.STEP_OUT_OF_ORDER, field,
+        return (
+            ErrorCode.STEP_OUT_OF_ORDER,
             f"No approved B2B ID for GSTIN {document.our_gstin}, which this document is issued "
             "under: create one first.",
-        )  # fmt: skip
+        )
+    return None
+
+
+async def _queue(
+    uow: UnitOfWork,
+    document: Document,
+    *,
+    now: datetime,
+    actor: uuid.UUID,
+    bulk_item_id: uuid.UUID | None = None,
+) -> None:
     document.network_id = document.network_id or network_id(document.kind)
-    await set_status(uow, document, PushStatus.PUSH_INITIATED, now=now, actor=viewer.account_id)
+    await set_status(uow, document, PushStatus.PUSH_INITIATED, now=now, actor=actor)
     await outbox_repo.add(
         uow.session, organisation_id=document.organisation_id, kind=PUSH_KIND,
         payload={"documentId": str(document.id),
                  **({"bulkItemId": str(bulk_item_id)} if bulk_item_id else {})},
-        due=now,
+        due=now, flush=False,
     )  # fmt: skip
-    return document
 
 
 BULK_KIND = "DOCUMENT_PUSH"
@@ -178,8 +194,9 @@ async def push_many(
     now: datetime,
 ) -> BulkOperation:
     """Push several documents as one background operation with a result per document: each is
-    checked and queued on its own; those refused fail at once with the reason, the others
-    finish as the network takes them (or refuses them)."""
+    checked on its own; those refused fail at once with the reason, the others are queued and
+    finish as the network takes them (or refuses them). Set-based: the documents (locked, in id
+    order), their contacts and the organisation's B2B IDs are read once for all of them."""
     field = ("input", "documentIds")
     await contacts.require_network_ready(uow, viewer, organisation_id, ("input", "organisationId"))
     if not document_ids:
@@ -189,34 +206,39 @@ async def push_many(
     if len(set(document_ids)) != len(document_ids):
         raise UserInputError.one(ErrorCode.INVALID, field, "A document is listed twice.")
     operation = BulkOperation(
-        organisation_id=organisation_id, kind=BULK_KIND, status=BulkStatus.RUNNING,
+        id=new_id(), organisation_id=organisation_id, kind=BULK_KIND, status=BulkStatus.RUNNING,
         total=len(document_ids), created_by_account_id=viewer.account_id, created_at=now,
     )  # fmt: skip
     uow.session.add(operation)
-    await uow.session.flush()
-    for index, document_id in enumerate(document_ids):
+    found = await repo.visible_by_ids(
+        uow.session, viewer.account_id, document_ids, organisation_id=organisation_id,
+        for_update=True,
+    )  # fmt: skip
+    documents = {d.id: d for d in found}
+    linked = await contact_repo.visible_by_ids(
+        uow.session, viewer.account_id, list({d.contact_id for d in found})
+    )
+    contacts_by_id = {c.id: c for c in linked}
+    ours = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
+    for document_id in document_ids:
         item = BulkOperationItem(
-            operation_id=operation.id, subject_id=document_id, status=BulkItemStatus.PENDING,
-            updated_at=now,
+            id=new_id(), operation_id=operation.id, subject_id=document_id,
+            status=BulkItemStatus.PENDING, updated_at=now,
         )  # fmt: skip
         uow.session.add(item)
-        await uow.session.flush()
-        try:
-            async with uow.savepoint():
-                document = await repo.visible(uow.session, viewer.account_id, document_id)
-                if document is None or document.organisation_id != organisation_id:
-                    raise UserInputError.one(
-                        ErrorCode.NOT_FOUND, (*field, str(index)), "No such document."
-                    )
-                await push(
-                    uow, viewer, document_id=document_id, now=now, bulk_item_id=item.id,
-                    field=(*field, str(index)),
-                )  # fmt: skip
-        except UserInputError as exc:
-            first = exc.errors[0]
-            item.status = BulkItemStatus.FAILED
-            item.result = {"code": first.code.value, "error": first.message}
-            operation.failed += 1
+        document = documents.get(document_id)
+        refusal = (
+            (ErrorCode.NOT_FOUND, "No such document.")
+            if document is None
+            else _refusal(document, contacts_by_id.get(document.contact_id), ours)
+        )
+        if refusal is None:
+            if document is not None:  # found, as there is no refusal
+                await _queue(uow, document, now=now, actor=viewer.account_id, bulk_item_id=item.id)
+            continue
+        item.status = BulkItemStatus.FAILED
+        item.result = {"code": refusal[0].value, "error": refusal[1]}
+        operation.failed += 1
     await _maybe_finish(uow, operation, now)
     return operation
 
