@@ -9,6 +9,7 @@ from db.models import BulkOperation, BulkOperationItem, BulkStatus, Contact
 from db.pagination import Page
 from db.repositories import contact as repo
 from db.repositories import event as event_repo
+from db.rows import ContactRow
 from resolvers import mutation, network_calls
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
@@ -152,13 +153,13 @@ async def page(
         )  # fmt: skip
 
 
-async def contact_by_id(context: Context, contact_id: uuid.UUID) -> Contact | None:
+async def contact_by_id(context: Context, contact_id: uuid.UUID) -> ContactRow | None:
     """A contact the viewer may see."""
     viewer = await context.require_viewer()
     return await context.loaders(viewer).contact_by_id.load(contact_id)
 
 
-async def same_gstin(context: Context, contact: Contact, first: int) -> list[Contact]:
+async def same_gstin(context: Context, contact: ContactRow, first: int) -> list[Contact]:
     """At most ``first`` other live contacts with the contact's GSTIN (batched across a page
     of contacts)."""
     viewer = await context.require_viewer()

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 
 from db.models import (
     BulkOperation,
-    Contact,
     Document,
     DocumentHistory,
-    DocumentLine,
     InboxTombstone,
 )
 from db.pagination import Page
 from db.repositories import document as repo
+from db.rows import ContactRow, LineRow
 from resolvers import mutation
 from resolvers.context import Context
 from resolvers.ids import decode_typed_id
@@ -68,8 +67,8 @@ class Prefetched:
     """What a page of documents will be asked for, loaded for the whole page at once (each
     ``None`` when the query does not ask for it)."""
 
-    contacts: dict[uuid.UUID, Contact | None] | None
-    lines: dict[uuid.UUID, list[DocumentLine]] | None
+    contacts: dict[uuid.UUID, ContactRow | None] | None
+    lines: dict[uuid.UUID, list[LineRow]] | None
 
 
 async def prefetch(
@@ -98,7 +97,7 @@ async def document_by_id(context: Context, document_id: uuid.UUID) -> Document |
     return await context.loaders(viewer).document_by_id.load(document_id)
 
 
-async def lines(context: Context, document_id: uuid.UUID) -> list[DocumentLine]:
+async def lines(context: Context, document_id: uuid.UUID) -> list[LineRow]:
     """A document's lines (batched across documents)."""
     viewer = await context.require_viewer()
     return await context.loaders(viewer).lines_by_document_id.load(document_id)

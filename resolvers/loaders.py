@@ -19,7 +19,6 @@ from db.models import (
     Contact,
     Document,
     DocumentHistory,
-    DocumentLine,
     KycProfile,
     Membership,
     Onboarding,
@@ -35,6 +34,7 @@ from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import payment as payment_repo
+from db.rows import ContactRow, LineRow
 from resolvers.services.payments import ledger
 
 T = TypeVar("T")
@@ -110,13 +110,13 @@ class Loaders:
                 db, viewer_id, onboarding_repo.visible_gstins, lambda g: g.organisation_id
             )
         )
-        self.contact_by_id: DataLoader[uuid.UUID, Contact | None] = _loader(
+        self.contact_by_id: DataLoader[uuid.UUID, ContactRow | None] = _loader(
             db, viewer_id, contact_repo.visible_by_ids, lambda c: c.id
         )
         self.document_by_id: DataLoader[uuid.UUID, Document | None] = _loader(
             db, viewer_id, document_repo.visible_by_ids, lambda d: d.id
         )
-        self.lines_by_document_id: DataLoader[uuid.UUID, list[DocumentLine]] = _grouped_loader(
+        self.lines_by_document_id: DataLoader[uuid.UUID, list[LineRow]] = _grouped_loader(
             db, viewer_id, document_repo.lines_for, lambda line: line.document_id
         )
         self.history_by_document_id: DataLoader[uuid.UUID, list[DocumentHistory]] = _grouped_loader(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from resolvers import financing
 from resolvers.access import request_by_id
 from resolvers.account import account_by_id
@@ -19,13 +21,18 @@ from resolvers.reconciliation import settlement_line_by_id
 MAX_NODES = 100
 
 
-async def node(context: Context, global_id: str) -> object:
-    """The object, if it exists and the viewer may see it; ``None`` otherwise."""
+async def node(context: Context, global_id: str) -> tuple[str, object] | None:
+    """The object's type name and the object (its row), if it exists and the viewer may see
+    it; ``None`` otherwise."""
     await context.require_viewer()
     decoded = decode_id(global_id)
     if decoded is None:
         return None
-    type_name, key = decoded
+    found = await _load(context, *decoded)
+    return None if found is None else (decoded[0], found)
+
+
+async def _load(context: Context, type_name: str, key: uuid.UUID) -> object:
     if type_name == "Organisation":
         return await organisation_by_id(context, key)
     if type_name == "Account":

@@ -10,8 +10,8 @@ import strawberry
 
 from db.models import BulkOperation as BulkOperationModel
 from db.models import BulkOperationItem as BulkItemModel
-from db.models import Contact as ContactModel
 from db.models import GstTreatment as StoredGstTreatment
+from db.rows import ContactRow
 from resolvers import contacts as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
@@ -86,10 +86,10 @@ class Contact(Node):
     )
     created_at: datetime = strawberry.field(description="When it was created (UTC).")
     updated_at: datetime = strawberry.field(description="When it last changed (UTC).")
-    _model: strawberry.Private[ContactModel]
+    _model: strawberry.Private[ContactRow]
 
     @classmethod
-    def from_model(cls, m: ContactModel) -> Contact:
+    def from_model(cls, m: ContactRow) -> Contact:
         """Map a row."""
         return cls(
             id=strawberry.ID(encode_id("Contact", m.id)), display_name=m.display_name,

@@ -10,7 +10,7 @@ import strawberry
 
 from db.models import Document as DocumentModel
 from db.models import DocumentHistory as HistoryModel
-from db.models import DocumentLine as LineModel
+from db.rows import LineRow
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as resolvers
@@ -70,7 +70,7 @@ class DocumentLine:
     total: Money = strawberry.field(description="Taxable value plus taxes.")
 
     @classmethod
-    def from_model(cls, m: LineModel) -> DocumentLine:
+    def from_model(cls, m: LineRow) -> DocumentLine:
         """Map a row."""
         total = m.taxable_paise + m.cgst_paise + m.sgst_paise + m.utgst_paise + m.igst_paise
         return cls(
@@ -288,7 +288,7 @@ class Document(Node):
 
     @strawberry.field(description="Tax per rate.")
     async def tax_breakdown(self, info: Info) -> list[TaxBreakdown]:
-        by_rate: dict[int, list[LineModel]] = {}
+        by_rate: dict[int, list[LineRow]] = {}
         for line in await resolvers.lines(info.context, self._model.id):
             by_rate.setdefault(line.tax_rate_bp, []).append(line)
         return [

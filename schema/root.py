@@ -2,24 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
-from typing import Annotated
+from collections.abc import AsyncGenerator, Callable
+from typing import Annotated, Any
 
 import strawberry
 
-from db.models import Account as AccountModel
-from db.models import B2BId as B2BIdModel
-from db.models import BulkOperation as BulkOperationModel
-from db.models import Contact as ContactModel
-from db.models import Document as DocumentModel
-from db.models import FinancingBidRecord as FinancingBidModel
-from db.models import FinancingRequest as FinancingRequestModel
-from db.models import Invitation as InvitationModel
-from db.models import Membership as MembershipModel
-from db.models import NetworkAccessRequest as AccessRequestModel
-from db.models import Organisation as OrganisationModel
-from db.models import Payment as PaymentModel
-from db.models import SettlementEntry as SettlementEntryModel
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import organisation as organisation_resolvers
@@ -66,34 +53,30 @@ from schema.relay import Node
 Info = strawberry.Info[Context, None]
 
 
-def _to_node(found: object) -> Node | None:
-    if isinstance(found, B2BIdModel):
-        return B2BId.from_model(found)
-    if isinstance(found, ContactModel):
-        return Contact.from_model(found)
-    if isinstance(found, DocumentModel):
-        return Document.from_model(found)
-    if isinstance(found, BulkOperationModel):
-        return BulkOperation.from_model(found)
-    if isinstance(found, AccessRequestModel):
-        return NetworkAccessRequest.from_model(found)
-    if isinstance(found, OrganisationModel):
-        return Organisation.from_model(found)
-    if isinstance(found, AccountModel):
-        return Account.from_model(found)
-    if isinstance(found, MembershipModel):
-        return Membership.from_model(found)
-    if isinstance(found, InvitationModel):
-        return Invitation.from_model(found)
-    if isinstance(found, PaymentModel):
-        return Payment.from_model(found)
-    if isinstance(found, SettlementEntryModel):
-        return SettlementLine.from_model(found)
-    if isinstance(found, FinancingRequestModel):
-        return FinancingRequest.from_model(found)
-    if isinstance(found, FinancingBidModel):
-        return FinancingBid.from_model(found)
-    return None
+# How each type's row becomes its node (the type names are those of the global ids).
+_NODES: dict[str, Callable[[Any], Node]] = {
+    "B2BId": B2BId.from_model,
+    "Contact": Contact.from_model,
+    "Document": Document.from_model,
+    "BulkOperation": BulkOperation.from_model,
+    "NetworkAccessRequest": NetworkAccessRequest.from_model,
+    "Organisation": Organisation.from_model,
+    "Account": Account.from_model,
+    "Membership": Membership.from_model,
+    "Invitation": Invitation.from_model,
+    "Payment": Payment.from_model,
+    "SettlementLine": SettlementLine.from_model,
+    "FinancingRequest": FinancingRequest.from_model,
+    "FinancingBid": FinancingBid.from_model,
+}
+
+
+def _to_node(found: tuple[str, object] | None) -> Node | None:
+    if found is None:
+        return None
+    type_name, row = found
+    mapper = _NODES.get(type_name)
+    return None if mapper is None else mapper(row)
 
 
 @strawberry.type(description="Read the service. Every field needs an access token.")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Sequence
+from typing import cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -17,6 +18,7 @@ from db.models import (
     Membership,
 )
 from db.pagination import Page, PageRequest, paginate
+from db.rows import ContactRow
 
 
 async def visible(
@@ -32,13 +34,13 @@ async def visible(
 
 async def visible_by_ids(
     session: AsyncSession, viewer_id: uuid.UUID, ids: Sequence[uuid.UUID]
-) -> list[Contact]:
-    """Contacts among ``ids`` in the viewer's organisations."""
+) -> list[ContactRow]:
+    """Contacts among ``ids`` in the viewer's organisations (read-only rows)."""
     if not ids:
         return []
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
-    stmt = select(Contact).where(Contact.id.in_(ids), Contact.organisation_id.in_(mine))
-    return list((await session.scalars(stmt)).all())
+    stmt = select(Contact.__table__).where(Contact.id.in_(ids), Contact.organisation_id.in_(mine))
+    return cast("list[ContactRow]", (await session.execute(stmt)).all())
 
 
 async def same_gstin_many(

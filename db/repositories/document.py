@@ -6,6 +6,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
 from sqlalchemy import ColumnElement, and_, delete, func, not_, select, update
 from sqlalchemy.exc import IntegrityError
@@ -24,6 +25,7 @@ from db.models import (
     PushStatus,
 )
 from db.pagination import Page, PageRequest, paginate
+from db.rows import LineRow
 
 
 async def next_number(
@@ -137,8 +139,8 @@ async def visible_by_ids(
 
 async def lines_for(
     session: AsyncSession, viewer_id: uuid.UUID, document_ids: Sequence[uuid.UUID]
-) -> list[DocumentLine]:
-    """Lines of several visible documents, in position order."""
+) -> list[LineRow]:
+    """Lines of several visible documents, in position order (read-only rows)."""
     if not document_ids:
         return []
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
@@ -146,11 +148,11 @@ async def lines_for(
         Document.id.in_(document_ids), Document.organisation_id.in_(mine)
     )
     stmt = (
-        select(DocumentLine)
+        select(DocumentLine.__table__)
         .where(DocumentLine.document_id.in_(visible_docs))
         .order_by(DocumentLine.document_id, DocumentLine.position)
     )
-    return list((await session.scalars(stmt)).all())
+    return cast("list[LineRow]", (await session.execute(stmt)).all())
 
 
 async def history_for(

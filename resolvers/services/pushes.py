@@ -38,6 +38,7 @@ from db.repositories import document as repo
 from db.repositories import event as event_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
+from db.rows import ContactRow
 from db.unit_of_work import UnitOfWork
 from resolvers.services import contacts, documents
 from resolvers.services.accounts import Viewer
@@ -136,7 +137,7 @@ async def push(
 
 
 def _refusal(
-    document: Document, contact: Contact | None, ours: Sequence[B2BId]
+    document: Document, contact: ContactRow | None, ours: Sequence[B2BId]
 ) -> tuple[ErrorCode, str] | None:
     """Why ``document`` cannot be pushed (``ours``: the organisation's B2B IDs), or None."""
     if document.direction != Direction.OUTGOING:

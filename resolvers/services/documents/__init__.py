@@ -34,6 +34,7 @@ from db.models import (
 from db.repositories import contact as contact_repo
 from db.repositories import document as repo
 from db.repositories import organisation as organisation_repo
+from db.rows import LineRow
 from db.unit_of_work import UnitOfWork
 from resolvers.services import idempotency, tax
 from resolvers.services.accounts import Viewer
@@ -348,7 +349,7 @@ async def update(
     return document
 
 
-def rate_of(line: DocumentLine) -> decimal.Decimal:
+def rate_of(line: LineRow) -> decimal.Decimal:
     """A stored line's tax rate in percent."""
     return tax.plain(decimal.Decimal(line.tax_rate_bp) / 100)
 
