@@ -167,6 +167,9 @@ def main(argv: list[str] | None = None) -> int:
         proxy_headers=bool(settings.forwarded_allow_ips),
         forwarded_allow_ips=settings.forwarded_allow_ips or None,
         server_header=False,
+        # Subscription frames are small JSON: compressing them saves little, while each
+        # socket's deflate state costs ~50 KB (half a subscriber's memory). Off.
+        ws_per_message_deflate=False,
         # Idle keep-alive connections are closed; request headers are capped at 16 KiB.
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
         h11_max_incomplete_event_size=16 * 1024,

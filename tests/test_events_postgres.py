@@ -175,3 +175,17 @@ async def test_listener_reconnect_rechecks_the_tokens_of_open_sockets(
     assert revoked == [token]
     await broker.drop_listener_connection()
     await asyncio.wait_for(rechecked.wait(), 5)
+
+
+async def test_a_served_socket_declines_compression(two_servers: tuple[int, int]) -> None:
+    """Clients (browsers, this one) offer permessage-deflate; the served process declines it:
+    a socket's deflate state would cost more memory than the rest of its subscriber."""
+    from websockets.asyncio.client import connect
+    from websockets.typing import Subprotocol
+
+    port, _ = two_servers
+    url = f"ws://127.0.0.1:{port}/graphql"
+    async with connect(url, subprotocols=[Subprotocol("graphql-transport-ws")]) as ws:
+        assert ws.request is not None and ws.response is not None
+        assert "permessage-deflate" in ws.request.headers["Sec-WebSocket-Extensions"]
+        assert "Sec-WebSocket-Extensions" not in ws.response.headers
