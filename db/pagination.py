@@ -40,8 +40,11 @@ async def paginate(
     statement: Select[T],
     key: InstrumentedAttribute[uuid.UUID],
     request: PageRequest,
+    *,
+    rows: bool = False,
 ) -> Page[T]:
-    """Run ``statement`` restricted to the window ``request`` describes."""
+    """Run ``statement`` restricted to the window ``request`` describes (``rows``: a Core
+    select of whole rows, answered as rows rather than as its first column)."""
     stmt: Select[Any] = statement
     if request.after is not None:
         stmt = stmt.where(key > request.after)
@@ -49,12 +52,18 @@ async def paginate(
         stmt = stmt.where(key < request.before)
     if request.last is not None:
         size = request.last
-        rows = list((await session.scalars(stmt.order_by(key.desc()).limit(size + 1))).all())
-        more = len(rows) > size
-        rows = rows[:size]
-        rows.reverse()
-        return Page(rows, has_next_page=request.before is not None, has_previous_page=more)
+        found = await _fetch(session, stmt.order_by(key.desc()).limit(size + 1), rows=rows)
+        more = len(found) > size
+        found = found[:size]
+        found.reverse()
+        return Page(found, has_next_page=request.before is not None, has_previous_page=more)
     size = request.first if request.first is not None else 20
-    rows = list((await session.scalars(stmt.order_by(key.asc()).limit(size + 1))).all())
-    more = len(rows) > size
-    return Page(rows[:size], has_next_page=more, has_previous_page=request.after is not None)
+    found = await _fetch(session, stmt.order_by(key.asc()).limit(size + 1), rows=rows)
+    more = len(found) > size
+    return Page(found[:size], has_next_page=more, has_previous_page=request.after is not None)
+
+
+async def _fetch(session: AsyncSession, stmt: Select[Any], *, rows: bool) -> list[Any]:
+    if rows:
+        return list((await session.execute(stmt)).all())
+    return list((await session.scalars(stmt)).all())

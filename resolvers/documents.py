@@ -17,7 +17,7 @@ from db.models import (
 )
 from db.pagination import Page
 from db.repositories import document as repo
-from db.rows import ContactRow, LineRow
+from db.rows import ContactRow, DocumentRow, LineRow
 from resolvers import mutation
 from resolvers.context import Context
 from resolvers.ids import decode_typed_id
@@ -50,7 +50,7 @@ async def page(
     before: str | None,
     where: repo.DocumentFilter,
     contact_id: str | None,
-) -> Page[Document]:
+) -> Page[DocumentRow]:
     """One page of documents (``contact_id`` is a global id, checked here)."""
     viewer = await context.require_viewer()
     request = page_request(first, after, last, before)
@@ -72,7 +72,7 @@ class Prefetched:
 
 
 async def prefetch(
-    context: Context, documents: Sequence[Document], *, contacts: bool, lines: bool
+    context: Context, documents: Sequence[DocumentRow], *, contacts: bool, lines: bool
 ) -> Prefetched:
     """Load the page's contacts and lines together (one batch each, as the fields would)."""
     if not documents or not (contacts or lines):

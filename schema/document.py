@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from db.models import Document as DocumentModel
 from db.models import DocumentHistory as HistoryModel
-from db.rows import LineRow
+from db.rows import DocumentRow, LineRow
 from resolvers import account as account_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as resolvers
@@ -173,14 +172,12 @@ class Document(Node):
     totals: DocumentTotals = strawberry.field(description="Its totals.")
     created_at: dt.datetime = strawberry.field(description="When it was created (UTC).")
     updated_at: dt.datetime = strawberry.field(description="When it last changed (UTC).")
-    _model: strawberry.Private[DocumentModel]
+    _model: strawberry.Private[DocumentRow]
     # The page's contacts and lines, when the list loaded them for all its documents at once.
     _prefetched: strawberry.Private[resolvers.Prefetched | None] = None
 
     @classmethod
-    def from_model(
-        cls, m: DocumentModel, prefetched: resolvers.Prefetched | None = None
-    ) -> Document:
+    def from_model(cls, m: DocumentRow, prefetched: resolvers.Prefetched | None = None) -> Document:
         """Map a row."""
         return cls(
             id=strawberry.ID(encode_id("Document", m.id)), kind=DocumentKind[m.kind.name],

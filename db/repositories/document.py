@@ -25,7 +25,7 @@ from db.models import (
     PushStatus,
 )
 from db.pagination import Page, PageRequest, paginate
-from db.rows import LineRow
+from db.rows import DocumentRow, LineRow
 
 
 async def next_number(
@@ -208,10 +208,10 @@ async def page(
     organisation_id: uuid.UUID,
     request: PageRequest,
     where: DocumentFilter,
-) -> Page[Document]:
-    """One page of an organisation's documents, filtered."""
+) -> Page[DocumentRow]:
+    """One page of an organisation's documents, filtered (read-only rows)."""
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
-    stmt = select(Document).where(
+    stmt = select(Document.__table__).where(
         Document.organisation_id == organisation_id, Document.organisation_id.in_(mine)
     )
     status = where.status
@@ -233,7 +233,7 @@ async def page(
         stmt = stmt.where(Document.document_date >= where.date_from)
     if where.date_to is not None:
         stmt = stmt.where(Document.document_date <= where.date_to)
-    return await paginate(session, stmt, Document.id, request)
+    return cast("Page[DocumentRow]", await paginate(session, stmt, Document.id, request, rows=True))
 
 
 async def received(

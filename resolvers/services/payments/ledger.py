@@ -25,6 +25,7 @@ from db.models import (
     PushStatus,
 )
 from db.repositories import event as event_repo
+from db.rows import DocumentRow
 from db.unit_of_work import UnitOfWork
 from resolvers.services import pushes
 
@@ -59,12 +60,12 @@ async def credited(
     return {ref: int(total) for ref, total in rows.all() if ref is not None}
 
 
-def amount_due(document: Document, credit: int) -> int:
+def amount_due(document: DocumentRow, credit: int) -> int:
     """What is still owed (never below 0)."""
     return max(document.total_paise - credit - document.paid_paise, 0)
 
 
-def shown_status(document: Document, today: dt.date) -> str:
+def shown_status(document: DocumentRow, today: dt.date) -> str:
     """The business status as shown: an unpaid invoice or bill past its due date is
     OVERDUE."""
     if (
