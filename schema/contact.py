@@ -19,6 +19,7 @@ from resolvers.services.contacts import ContactIn
 from resolvers.services.network import DirectoryListing
 from schema.errors import UserError
 from schema.relay import After, Before, Connection, First, Last, Node
+from schema.views import Fields, view_of
 
 if TYPE_CHECKING:
     from schema.document import Document
@@ -90,16 +91,8 @@ class Contact(Node):
 
     @classmethod
     def from_model(cls, m: ContactRow) -> Contact:
-        """Map a row."""
-        return cls(
-            id=strawberry.ID(encode_id("Contact", m.id)), display_name=m.display_name,
-            legal_name=m.legal_name, is_customer=m.is_customer, is_vendor=m.is_vendor,
-            gstin=m.gstin, gst_treatment=GstTreatment[m.gst_treatment.name],
-            place_of_supply=m.place_of_supply,
-            billing_address=ContactAddress(line=m.address_line, city=m.city, state_code=m.state_code, pin=m.pin),
-            email=m.email, phone=m.phone, b2b_id=m.b2b_id, linked_at=m.linked_at,
-            archived=m.archived_at is not None, created_at=m.created_at, updated_at=m.updated_at, _model=m,
-        )  # fmt: skip
+        """Map a row (each field is worked out when a query asks for it)."""
+        return _contact_view(m)
 
     @strawberry.field(
         description="Other live contacts with the same GSTIN (branches of one business), lowest "
@@ -114,6 +107,30 @@ class Contact(Node):
             Contact.from_model(c)
             for c in await resolvers.same_gstin(info.context, self._model, first)
         ]
+
+
+# How each Contact field comes from its row.
+CONTACT_FIELDS: Fields = {
+    "id": lambda m: strawberry.ID(encode_id("Contact", m.id)),
+    "display_name": lambda m: m.display_name,
+    "legal_name": lambda m: m.legal_name,
+    "is_customer": lambda m: m.is_customer,
+    "is_vendor": lambda m: m.is_vendor,
+    "gstin": lambda m: m.gstin,
+    "gst_treatment": lambda m: GstTreatment[m.gst_treatment.name],
+    "place_of_supply": lambda m: m.place_of_supply,
+    "billing_address": lambda m: ContactAddress(
+        line=m.address_line, city=m.city, state_code=m.state_code, pin=m.pin
+    ),
+    "email": lambda m: m.email,
+    "phone": lambda m: m.phone,
+    "b2b_id": lambda m: m.b2b_id,
+    "linked_at": lambda m: m.linked_at,
+    "archived": lambda m: m.archived_at is not None,
+    "created_at": lambda m: m.created_at,
+    "updated_at": lambda m: m.updated_at,
+}
+_contact_view = view_of(Contact, CONTACT_FIELDS)
 
 
 @strawberry.type(description="A B2B ID the network lists for a GSTIN.")

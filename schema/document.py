@@ -33,6 +33,7 @@ from schema.document_enums import (
 )
 from schema.money import Money
 from schema.relay import Node
+from schema.views import Fields, view_of
 
 if TYPE_CHECKING:
     from schema.financing import FinancingRequest
@@ -72,7 +73,7 @@ class DocumentLine:
     @classmethod
     def from_model(cls, m: LineRow) -> DocumentLine:
         """Map a row (each field is worked out when a query asks for it)."""
-        return _LineView(m)
+        return _line_view(m)
 
 
 def _line_total(m: LineRow) -> int:
@@ -97,19 +98,7 @@ LINE_FIELDS: dict[str, Callable[[LineRow], object]] = {
 }
 
 
-class _LineView(DocumentLine):
-    """A :class:`DocumentLine` over its row. A page maps a hundred lines and a query asks for a
-    few of their thirteen fields: each is worked out when GraphQL reads it (the type has no
-    interface, so nothing else looks at the instance)."""
-
-    def __init__(self, row: LineRow) -> None:  # the row stands in for the fields
-        self._row = row
-
-    def __getattr__(self, name: str) -> object:
-        field = LINE_FIELDS.get(name)
-        if field is None:
-            raise AttributeError(name)
-        return field(self._row)
+_line_view = view_of(DocumentLine, LINE_FIELDS)
 
 
 @strawberry.type(description="A document's totals.")
@@ -129,7 +118,7 @@ class DocumentTotals:
     @classmethod
     def from_model(cls, m: DocumentRow) -> DocumentTotals:
         """A document row's totals (each worked out when a query asks for it)."""
-        return _TotalsView(m)
+        return _totals_view(m)
 
 
 # Each DocumentTotals field is the document row's column of that name in paise.
@@ -140,17 +129,14 @@ TOTALS_COLUMNS = {
 }  # fmt: skip
 
 
-class _TotalsView(DocumentTotals):
-    """:class:`DocumentTotals` over the document's row, as :class:`_LineView` is for lines."""
+def _money_in(column: str) -> Callable[[DocumentRow], Money]:
+    return lambda m: Money.from_paise(getattr(m, column))
 
-    def __init__(self, row: DocumentRow) -> None:  # the row stands in for the fields
-        self._row = row
 
-    def __getattr__(self, name: str) -> Money:
-        column = TOTALS_COLUMNS.get(name)
-        if column is None:
-            raise AttributeError(name)
-        return Money.from_paise(getattr(self._row, column))
+_totals_view = view_of(
+    DocumentTotals,
+    {name: _money_in(column) for name, column in TOTALS_COLUMNS.items()},
+)
 
 
 @strawberry.type(description="Tax per rate.")
@@ -233,21 +219,8 @@ class Document(Node):
 
     @classmethod
     def from_model(cls, m: DocumentRow, prefetched: resolvers.Prefetched | None = None) -> Document:
-        """Map a row."""
-        return cls(
-            id=strawberry.ID(encode_id("Document", m.id)), kind=DocumentKind[m.kind.name],
-            number=m.number, fiscal_year=m.fiscal_year, document_date=m.document_date,
-            due_date=m.due_date, seller_gstin=m.seller_gstin, place_of_supply=m.place_of_supply,
-            gstin=m.our_gstin or None,
-            supply_type=SupplyType[m.supply_type],
-            under_lut=m.under_lut,
-            push_status=PushStatus[m.push_status.name], version=m.version, notes=m.notes,
-            network_id=m.network_id, push_reason=m.push_reason,
-            direction=DocumentDirection[m.direction.name], received_from=m.received_from or None,
-            inbox_status=None if m.inbox_status is None else InboxStatus[m.inbox_status.name],
-            totals=DocumentTotals.from_model(m),
-            created_at=m.created_at, updated_at=m.updated_at, _model=m, _prefetched=prefetched,
-        )  # fmt: skip
+        """Map a row (each field is worked out when a query asks for it)."""
+        return _document_view(m, _prefetched=prefetched)
 
     @strawberry.field(
         description="Business status (see DocumentStatus: which values apply to which "
@@ -364,3 +337,31 @@ class Document(Node):
             )
             for h in await resolvers.history(info.context, self._model.id, last)
         ]
+
+
+# How each Document field without a resolver comes from its row.
+DOCUMENT_FIELDS: Fields = {
+    "id": lambda m: strawberry.ID(encode_id("Document", m.id)),
+    "kind": lambda m: DocumentKind[m.kind.name],
+    "number": lambda m: m.number,
+    "fiscal_year": lambda m: m.fiscal_year,
+    "document_date": lambda m: m.document_date,
+    "due_date": lambda m: m.due_date,
+    "seller_gstin": lambda m: m.seller_gstin,
+    "gstin": lambda m: m.our_gstin or None,
+    "place_of_supply": lambda m: m.place_of_supply,
+    "supply_type": lambda m: SupplyType[m.supply_type],
+    "under_lut": lambda m: m.under_lut,
+    "push_status": lambda m: PushStatus[m.push_status.name],
+    "version": lambda m: m.version,
+    "network_id": lambda m: m.network_id,
+    "push_reason": lambda m: m.push_reason,
+    "notes": lambda m: m.notes,
+    "direction": lambda m: DocumentDirection[m.direction.name],
+    "received_from": lambda m: m.received_from or None,
+    "inbox_status": lambda m: None if m.inbox_status is None else InboxStatus[m.inbox_status.name],
+    "totals": DocumentTotals.from_model,
+    "created_at": lambda m: m.created_at,
+    "updated_at": lambda m: m.updated_at,
+}
+_document_view = view_of(Document, DOCUMENT_FIELDS)

@@ -6,19 +6,47 @@ import decimal
 import uuid
 from types import SimpleNamespace
 
+import pytest
 from strawberry.types.base import get_object_definition
 
-from schema.document import LINE_FIELDS, TOTALS_COLUMNS, DocumentLine, DocumentTotals
+from schema.contact import CONTACT_FIELDS, Contact
+from schema.document import (
+    DOCUMENT_FIELDS,
+    LINE_FIELDS,
+    TOTALS_COLUMNS,
+    Document,
+    DocumentLine,
+    DocumentTotals,
+)
 from schema.money import Money
+from schema.relay import Node
 
 
 def _fields(cls: type) -> set[str]:
-    return {f.python_name for f in get_object_definition(cls, strict=True).fields}
+    """The type's GraphQL fields without a resolver of their own (private ones left out)."""
+    definition = get_object_definition(cls, strict=True)
+    return {
+        f.python_name
+        for f in definition.fields
+        if f.base_resolver is None and not f.python_name.startswith("_")
+    }
 
 
-def test_every_line_and_totals_field_has_its_mapping() -> None:
+def test_every_field_without_a_resolver_has_its_mapping() -> None:
     assert set(LINE_FIELDS) == _fields(DocumentLine)
     assert set(TOTALS_COLUMNS) == _fields(DocumentTotals)
+    assert set(CONTACT_FIELDS) == _fields(Contact)
+    assert set(DOCUMENT_FIELDS) == _fields(Document)
+
+
+def test_a_view_is_its_type_and_keeps_its_row() -> None:
+    row = SimpleNamespace(id=uuid.UUID(int=7), display_name="Tapti Foods", archived_at=None)
+    contact = Contact.from_model(row)
+    assert isinstance(contact, Contact) and isinstance(contact, Node)
+    assert contact._model is row
+    assert (contact.display_name, contact.archived) == ("Tapti Foods", False)
+    with pytest.raises(AttributeError):
+        _ = contact.no_such_field  # type: ignore[attr-defined]
 
 
 def test_a_line_read_from_its_row() -> None:
