@@ -224,10 +224,19 @@ class Document(Node):
 
     @strawberry.field(
         description="Business status (see DocumentStatus: which values apply to which "
-        "documents). OVERDUE is derived: an invoice or bill past its due date with money owed."
+        "documents). OVERDUE is derived: an invoice or bill past its due date with money still "
+        "owed after payments and accepted credit notes."
     )
     def status(self, info: Info) -> DocumentStatus:
-        return DocumentStatus[ledger.shown_status(self._model, info.context.app.now().date())]
+        today = info.context.app.now().date()
+        if not ledger.may_be_overdue(self._model, today):
+            return DocumentStatus[self._model.status]
+        # Past due with money owed: accepted credit notes may cover it (batched per page).
+        return self._status_after_credit(info, today)  # type: ignore[return-value]
+
+    async def _status_after_credit(self, info: Info, today: dt.date) -> DocumentStatus:
+        credit = await payment_resolvers.credited(info.context, self._model.id)
+        return DocumentStatus[ledger.shown_status(self._model, today, credit)]
 
     @strawberry.field(
         description="Paid so far: payments settled through the network, and payments made "

@@ -8,9 +8,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import cast
 
-from sqlalchemy import ColumnElement, and_, delete, func, not_, select, update
+from sqlalchemy import ColumnElement, and_, delete, func, not_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from db.models import (
     Direction,
@@ -19,6 +20,7 @@ from db.models import (
     DocumentKind,
     DocumentLine,
     DocumentStatus,
+    InboxStatus,
     InboxTombstone,
     Membership,
     NumberSeries,
@@ -192,13 +194,30 @@ class DocumentFilter:
 OVERDUE_FROM = ("SENT", "OPEN", "PARTIALLY_PAID")
 
 
+def counted_credit_note(note: type[Document]) -> ColumnElement[bool]:
+    """A credit note that reduces what its invoice or bill is owed: not void, and accepted
+    (by the customer for ours, by us for a vendor's)."""
+    return and_(
+        note.kind == DocumentKind.CREDIT_NOTE,
+        note.status != DocumentStatus.VOID,
+        or_(note.push_status == PushStatus.ACCEPTED, note.inbox_status == InboxStatus.ACCEPTED),
+    )
+
+
 def overdue(today: dt.date) -> ColumnElement[bool]:
-    """Invoices and bills past their due date with money outstanding."""
+    """Invoices and bills past their due date with money outstanding (after payments and
+    accepted credit notes)."""
+    note = aliased(Document)
+    credited = (
+        select(func.coalesce(func.sum(note.total_paise), 0))
+        .where(note.reference_id == Document.id, counted_credit_note(note))
+        .scalar_subquery()
+    )
     return and_(
         Document.kind == DocumentKind.INVOICE,
         Document.status.in_(OVERDUE_FROM),
         Document.due_date < today,
-        Document.total_paise > Document.paid_paise,
+        Document.total_paise > Document.paid_paise + credited,
     )
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import (
@@ -21,10 +21,9 @@ from db.models import (
     DocumentHistory,
     DocumentKind,
     DocumentStatus,
-    InboxStatus,
-    PushStatus,
 )
 from db.repositories import event as event_repo
+from db.repositories.document import OVERDUE_FROM, counted_credit_note
 from db.rows import DocumentRow
 from db.unit_of_work import UnitOfWork
 from resolvers.services import pushes
@@ -46,15 +45,7 @@ async def credited(
         return {}
     rows = await session.execute(
         select(Document.reference_id, func.sum(Document.total_paise))
-        .where(
-            Document.reference_id.in_(document_ids),
-            Document.kind == DocumentKind.CREDIT_NOTE,
-            Document.status != DocumentStatus.VOID,
-            or_(
-                Document.push_status == PushStatus.ACCEPTED,
-                Document.inbox_status == InboxStatus.ACCEPTED,
-            ),
-        )
+        .where(Document.reference_id.in_(document_ids), counted_credit_note(Document))
         .group_by(Document.reference_id)
     )
     return {ref: int(total) for ref, total in rows.all() if ref is not None}
@@ -65,16 +56,23 @@ def amount_due(document: DocumentRow, credit: int) -> int:
     return max(document.total_paise - credit - document.paid_paise, 0)
 
 
-def shown_status(document: DocumentRow, today: dt.date) -> str:
-    """The business status as shown: an unpaid invoice or bill past its due date is
-    OVERDUE."""
-    if (
+def may_be_overdue(document: DocumentRow, today: dt.date) -> bool:
+    """An invoice or bill past its due date with more owed than paid: OVERDUE unless accepted
+    credit notes cover the rest."""
+    return (
         document.kind == DocumentKind.INVOICE
-        and document.status in {"SENT", "OPEN", "PARTIALLY_PAID"}
+        and document.status in OVERDUE_FROM
         and document.due_date is not None
         and document.due_date < today
         and document.total_paise > document.paid_paise
-    ):
+    )
+
+
+def shown_status(document: DocumentRow, today: dt.date, credit: int) -> str:
+    """The business status as shown: an invoice or bill past its due date with money still
+    owed after payments and ``credit`` (accepted credit notes) is OVERDUE (the rule of
+    :func:`db.repositories.document.overdue`, in SQL)."""
+    if may_be_overdue(document, today) and document.total_paise > document.paid_paise + credit:
         return DocumentStatus.OVERDUE
     return document.status
 
