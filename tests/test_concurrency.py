@@ -61,3 +61,67 @@ async def test_two_owners_removing_each_other_leave_one_owner(api: Api, state: A
             .where(Membership.role == MembershipRole.OWNER)
         )
     assert owners == 1
+
+
+DOCUMENT = """mutation($i: DocumentCreateInput!) { documentCreate(input: $i) {
+    document { id number } userErrors { code } } }"""
+
+
+async def test_concurrent_documents_in_one_organisation_take_distinct_numbers_and_events(
+    api: Api, state: AppState
+) -> None:
+    """Creating documents holds the organisation's row only in key-share mode, so creates run
+    side by side: numbers stay one series without gaps, an idempotency key still makes one
+    document, and the event log stays numbered one after another."""
+    from db.models import Document, OrganisationEvent
+    from resolvers.ids import decode_typed_id
+
+    owner = await api.sign_up()
+    org = await api.organisation(owner)
+    await api.ok(
+        """mutation($i: OrganisationGstinAddInput!) { organisationGstinAdd(input: $i) {
+            gstin { gstin } } }""",
+        {"i": {"organisationId": org, "gstin": "27AAPFS1234K1ZW"}},
+        token=owner.token,
+    )
+    contact = (
+        await api.ok(
+            """mutation($i: ContactCreateInput!) { contactCreate(input: $i) { contact { id } } }""",
+            {"i": {"organisationId": org, "contact": {"displayName": "Tapti Foods",
+                   "isCustomer": True, "gstTreatment": "UNREGISTERED", "placeOfSupply": "27"}}},
+            token=owner.token,
+        )
+    )["contactCreate"]["contact"]["id"]  # fmt: skip
+
+    def made(key: str) -> dict[str, object]:
+        line = {"description": "Rice", "hsnSac": "1006", "quantity": "1",
+                "unitPrice": "100.00", "taxRate": "5"}  # fmt: skip
+        return {"i": {"organisationId": org, "kind": "INVOICE", "contactId": contact,
+                      "documentDate": "2026-11-24", "lines": [line], "idempotencyKey": key}}  # fmt: skip
+
+    results = await asyncio.gather(  # raw answers: every request ends before any assertion
+        *(api(DOCUMENT, made(f"doc-{n}"), token=owner.token) for n in range(8)),
+        *(api(DOCUMENT, made("same-key"), token=owner.token) for _ in range(4)),
+    )
+    assert all(r["data"]["documentCreate"]["userErrors"] == [] for r in results), results
+    documents = [r["data"]["documentCreate"]["document"] for r in results]
+    assert len({d["id"] for d in documents}) == 9  # eight keys, and one for the shared key
+    numbers = sorted({d["number"] for d in documents})
+    assert len(numbers) == 9
+    assert [int(n[-4:]) for n in numbers] == list(range(1, 10))
+    key = decode_typed_id(org, "Organisation")
+    async with state.db.read() as session:
+        assert (
+            await session.scalar(
+                select(func.count()).select_from(Document).where(Document.organisation_id == key)
+            )
+            == 9
+        )
+        seqs = list(
+            await session.scalars(
+                select(OrganisationEvent.seq)
+                .where(OrganisationEvent.organisation_id == key)
+                .order_by(OrganisationEvent.seq)
+            )
+        )
+    assert seqs == list(range(1, len(seqs) + 1))

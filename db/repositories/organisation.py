@@ -95,18 +95,25 @@ async def members_page(
 
 
 async def lock_for_viewer(
-    session: AsyncSession, viewer_id: uuid.UUID, organisation_id: uuid.UUID
+    session: AsyncSession,
+    viewer_id: uuid.UUID,
+    organisation_id: uuid.UUID,
+    *,
+    shared: bool = False,
 ) -> tuple[Organisation, Membership] | None:
     """Lock the organisation row (PostgreSQL) and return it with the viewer's membership.
 
     Membership changes take this lock first, so two of them in one organisation never race
-    (for instance two owners removing each other).
+    (for instance two owners removing each other). ``shared``: a ``FOR KEY SHARE`` lock, for
+    work that only needs the membership to hold until it commits (creating a document): it
+    waits for membership changes and they for it, but not for each other, nor for the event
+    counter's update at commit.
     """
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
     organisation = await session.scalar(
         select(Organisation)
         .where(Organisation.id == organisation_id, Organisation.id.in_(mine))
-        .with_for_update()
+        .with_for_update(key_share=shared)
     )
     if organisation is None:
         return None

@@ -174,7 +174,9 @@ async def create(
     now: dt.datetime,
 ) -> Document:
     """Create a document in draft."""
-    found = await organisation_repo.lock_for_viewer(uow.session, viewer.account_id, organisation_id)
+    found = await organisation_repo.lock_for_viewer(
+        uow.session, viewer.account_id, organisation_id, shared=True
+    )
     if found is None:
         raise UserInputError.one(
             ErrorCode.NOT_FOUND, ("input", "organisationId"), "No such organisation."
