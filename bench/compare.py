@@ -10,7 +10,8 @@ interleaved rounds (medians of ``BENCH_ROUNDS``, at least 3):
   per request (from ``/proc``), and database round trips per request (counted in process);
 - p99 under an open-loop load at 80 % of each side's own maximum;
 - subscriptions: server memory per idle subscriber and the delay from an event's mutation to
-  its delivery (p50/p99) with ``BENCH_SUBSCRIBERS`` (1,000) subscribers on one worker;
+  its delivery (p50/p99) with ``BENCH_SUBSCRIBERS`` (1,000) subscribers on one worker, and the
+  delay again with the subscribers spread over two workers;
 - the write path on one worker against the in-process network (``bench/writes.py``): invoices
   created, pushed and answered per second, one by one and in bulk;
 - paying bills (``bench/payments.py``): ``BENCH_PAYMENTS`` (1,000) bills paid one payment each
@@ -159,6 +160,16 @@ def _metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
             else round(baseline, 3), "ratio": ratio}  # fmt: skip
 
 
+def _served(database_url: str, port: int, workers: int) -> dict[str, str]:
+    """The environment of an API served with production settings."""
+    return {
+        "DATABASE_URL": database_url, "PORT": str(port), "WORKERS": str(workers),
+        "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
+        "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
+        "NETWORK_WEBHOOK_SECRET": "s" * 40, "MIGRATE_ON_START": "false",
+    }  # fmt: skip
+
+
 async def _same_answers(api_url: str, b1_url: str, token: str, org: str) -> None:
     async with httpx.AsyncClient() as client:
         for first in (50, 5):
@@ -178,12 +189,7 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
             token, org, trips = await _seed(database_url)
             api_port, b1_port = load.free_port(), load.free_port()
             spawned = time.perf_counter()
-            api = load.spawn(["server.cli", "serve"], {
-                "DATABASE_URL": database_url, "PORT": str(api_port), "WORKERS": "1",
-                "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
-                "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
-                "NETWORK_WEBHOOK_SECRET": "s" * 40, "MIGRATE_ON_START": "false",
-            })  # fmt: skip
+            api = load.spawn(["server.cli", "serve"], _served(database_url, api_port, 1))
             processes.append(api)
             api_url = f"http://127.0.0.1:{api_port}"
             await load.healthy(api_url)
@@ -219,6 +225,17 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
                 )  # fmt: skip
             print(f"{SUBSCRIBERS} subscribers ...", file=sys.stderr)
             subscribers = await load.subscriptions(api_url, api.pid, token, org, SUBSCRIBERS)
+            print(f"{SUBSCRIBERS} subscribers across two workers ...", file=sys.stderr)
+            api.terminate()
+            api.wait(timeout=20)
+            two_port = load.free_port()
+            two = load.spawn(["server.cli", "serve"], _served(database_url, two_port, 2))
+            processes.append(two)
+            two_url = f"http://127.0.0.1:{two_port}"
+            await load.healthy(two_url)
+            # The sockets spread over both workers; the mutation is served by one of them, and
+            # the other hears of its events through PostgreSQL.
+            across = await load.subscriptions(two_url, two.pid, token, org, SUBSCRIBERS)
         finally:
             for process in processes:
                 process.terminate()
@@ -250,6 +267,8 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
     metrics[f"subscriber_memory_at_{SUBSCRIBERS}"] = _metric(subscribers[0], "KiB", None)
     metrics[f"event_delivery_p50_at_{SUBSCRIBERS}"] = _metric(subscribers[1], "ms", None)
     metrics[f"event_delivery_p99_at_{SUBSCRIBERS}"] = _metric(subscribers[2], "ms", None)
+    metrics[f"event_delivery_p50_at_{SUBSCRIBERS}_two_workers"] = _metric(across[1], "ms", None)
+    metrics[f"event_delivery_p99_at_{SUBSCRIBERS}_two_workers"] = _metric(across[2], "ms", None)
     metrics["write_path_one_by_one"] = _metric(one_by_one, "documents/s", None)
     metrics["write_path_bulk"] = _metric(bulk, "documents/s", None)
     metrics.update(payments.metrics(*paid))
