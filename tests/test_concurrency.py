@@ -99,10 +99,18 @@ async def test_concurrent_documents_in_one_organisation_take_distinct_numbers_an
         return {"i": {"organisationId": org, "kind": "INVOICE", "contactId": contact,
                       "documentDate": "2026-11-24", "lines": [line], "idempotencyKey": key}}  # fmt: skip
 
-    results = await asyncio.gather(  # raw answers: every request ends before any assertion
+    other = await api.sign_up()
+    membership = await api.add_member(owner, org, other, "ADMIN")
+    role = """mutation($i: MembershipUpdateInput!) { membershipUpdate(input: $i) {
+        membership { role } userErrors { code } } }"""
+    *results, changed = await asyncio.gather(  # raw answers: all end before any assertion
         *(api(DOCUMENT, made(f"doc-{n}"), token=owner.token) for n in range(8)),
         *(api(DOCUMENT, made("same-key"), token=owner.token) for _ in range(4)),
+        # A membership change takes the row exclusively: it waits for creates, not the reverse.
+        api(role, {"i": {"id": membership, "role": "STAFF"}}, token=owner.token),
     )
+    assert "errors" not in changed, changed
+    assert changed["data"]["membershipUpdate"]["membership"] == {"role": "STAFF"}
     assert all(r["data"]["documentCreate"]["userErrors"] == [] for r in results), results
     documents = [r["data"]["documentCreate"]["document"] for r in results]
     assert len({d["id"] for d in documents}) == 9  # eight keys, and one for the shared key
