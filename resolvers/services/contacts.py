@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from db.models import (
+    B2BId,
     B2BIdStatus,
     BulkItemStatus,
     BulkOperation,
@@ -212,8 +213,9 @@ async def set_archived(
 
 async def require_network_ready(
     uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, field: tuple[str, ...]
-) -> None:
-    """Bharat Connect access, and the organisation's own B2B ID approved."""
+) -> list[B2BId]:
+    """Bharat Connect access, and the organisation's own B2B ID approved; the organisation's
+    active B2B IDs (read for the check)."""
     membership = await organisation_repo.membership_in(
         uow.session, organisation_id, viewer.account_id
     )
@@ -228,6 +230,7 @@ async def require_network_ready(
         raise UserInputError.one(
             ErrorCode.STEP_OUT_OF_ORDER, field, "Your organisation's B2B ID must be approved first."
         )
+    return ids
 
 
 async def lookup(network: Network, gstin: str, field: tuple[str, ...]) -> list[DirectoryListing]:

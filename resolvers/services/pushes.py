@@ -126,9 +126,8 @@ async def push(
     document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
     if document is None:
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document.")
-    await contacts.require_network_ready(uow, viewer, document.organisation_id, field)
+    ours = await contacts.require_network_ready(uow, viewer, document.organisation_id, field)
     contact = await contact_repo.visible(uow.session, viewer.account_id, document.contact_id)
-    ours = await onboarding_repo.active_b2b_ids(uow.session, [document.organisation_id])
     refusal = _refusal(document, contact, ours)
     if refusal is not None:
         raise UserInputError.one(refusal[0], field, refusal[1])
@@ -153,9 +152,7 @@ def _refusal(
         )
     if contact is None or contact.b2b_id is None:
         return ErrorCode.CONTACT_NOT_LINKED, "The contact has no B2B ID: link one first."
-    if document.our_gstin and not any(
-        b.status == B2BIdStatus.APPROVED and b.gstin == document.our_gstin for b in ours
-    ):
+    if document.our_gstin and approved_among(ours, document.our_gstin) is None:
         return (
             ErrorCode.STEP_OUT_OF_ORDER,
             f"No approved B2B ID for GSTIN {document.our_gstin}, which this document is issued "
@@ -199,7 +196,9 @@ async def push_many(
     finish as the network takes them (or refuses them). Set-based: the documents (locked, in id
     order), their contacts and the organisation's B2B IDs are read once for all of them."""
     field = ("input", "documentIds")
-    await contacts.require_network_ready(uow, viewer, organisation_id, ("input", "organisationId"))
+    ours = await contacts.require_network_ready(
+        uow, viewer, organisation_id, ("input", "organisationId")
+    )
     if not document_ids:
         raise UserInputError.one(ErrorCode.REQUIRED, field, "Choose at least one document.")
     if len(document_ids) > MAX_BULK:
@@ -220,7 +219,6 @@ async def push_many(
         uow.session, viewer.account_id, list({d.contact_id for d in found})
     )
     contacts_by_id = {c.id: c for c in linked}
-    ours = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
     for document_id in document_ids:
         item = BulkOperationItem(
             id=new_id(), operation_id=operation.id, subject_id=document_id,
@@ -282,7 +280,13 @@ async def own_b2b_id(
     uow: UnitOfWork, organisation_id: uuid.UUID, gstin: str | None = None
 ) -> str | None:
     """The organisation's approved B2B ID (for ``gstin``: one registered for that GSTIN)."""
-    ids = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
+    return approved_among(
+        await onboarding_repo.active_b2b_ids(uow.session, [organisation_id]), gstin
+    )
+
+
+def approved_among(ids: Sequence[B2BId], gstin: str | None = None) -> str | None:
+    """The first approved B2B ID of ``ids`` (for ``gstin``: one registered for that GSTIN)."""
     return next(
         (
             b.value
