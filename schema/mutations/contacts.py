@@ -11,11 +11,9 @@ from resolvers import contacts as contact_resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services.errors import UserError as ServiceUserError
-from schema.contact import (
-    B2BIdCandidate,
-    BulkOperation,
+from schema.contact import B2BIdCandidate, BulkOperation, Contact
+from schema.contact_inputs import (
     BulkOperationPayload,
-    Contact,
     ContactArchiveInput,
     ContactB2BIdFetchInput,
     ContactB2BIdFetchPayload,

@@ -11,7 +11,8 @@ from resolvers import documents as document_resolvers
 from resolvers.context import Context
 from resolvers.services.errors import ErrorCode as ServiceErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
-from schema.contact import BulkOperation, BulkOperationPayload
+from schema.contact import BulkOperation
+from schema.contact_inputs import BulkOperationPayload
 from schema.document_inputs import (
     DocumentCreateInput,
     DocumentPayload,
