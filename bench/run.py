@@ -78,9 +78,10 @@ async def main() -> None:
     app = create_app(settings)
     statements = 0
 
-    def count(*_args: Any) -> None:
+    def count(_connection: Any, _cursor: Any, statement: str, *_args: Any) -> None:
         nonlocal statements
-        statements += 1
+        if not statement.startswith("BEGIN"):  # SQLite's transactions, sent as statements
+            statements += 1
 
     event.listen(app.state.bc.db.engine.sync_engine, "before_cursor_execute", count)
     async with app.router.lifespan_context(app):

@@ -26,6 +26,28 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+# On SQLite a write transaction takes the database's write lock when it begins, so two writers
+# queue on busy_timeout instead of one failing with SQLITE_BUSY when it upgrades a read
+# snapshot that another writer has since moved past. Sessions for reads begin deferred.
+# The execution option that says how: "IMMEDIATE" (the default), "DEFERRED", or None to send
+# no BEGIN at all (each statement commits on its own: PRAGMAs that only work outside one).
+SQLITE_BEGIN = "sqlite_begin"
+
+
+def _sqlite_no_driver_transactions(dbapi_connection: Any, _record: Any) -> None:
+    # pysqlite/aiosqlite in their legacy mode send no BEGIN before a SELECT or a SAVEPOINT:
+    # begin_nested() then opened the transaction with its SAVEPOINT and its RELEASE committed
+    # everything, so a unit of work that failed later kept what a savepoint had written. The
+    # driver's own transaction handling is turned off and SQLAlchemy's "begin" sends BEGIN.
+    dbapi_connection.isolation_level = None
+
+
+def _sqlite_begin(connection: Any) -> None:
+    mode = connection.get_execution_options().get(SQLITE_BEGIN, "IMMEDIATE")
+    if mode is not None:
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine; for SQLite the file's folder is made and sane pragmas are set."""
     parsed = make_url(url)
@@ -34,6 +56,8 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_async_engine(url, hide_parameters=True)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        event.listen(engine.sync_engine, "connect", _sqlite_no_driver_transactions)
+        event.listen(engine.sync_engine, "begin", _sqlite_begin)
         return engine
     return create_async_engine(
         url,
@@ -59,10 +83,11 @@ class Database:
         self.engine = create_engine(url)
         self.sessionmaker = async_sessionmaker(self.engine, expire_on_commit=False)
         # Reads on PostgreSQL run in autocommit: no BEGIN and ROLLBACK around each SELECT.
+        # On SQLite they begin deferred (a shared snapshot, no write lock).
         reads = (
             self.engine.execution_options(isolation_level="AUTOCOMMIT")
             if self.engine.dialect.name == "postgresql"
-            else self.engine
+            else self.engine.execution_options(**{SQLITE_BEGIN: "DEFERRED"})
         )
         self.read_sessionmaker = async_sessionmaker(reads, expire_on_commit=False)
 

@@ -12,7 +12,9 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import Connection, text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+
+from db.engine import SQLITE_BEGIN
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 # An arbitrary constant shared by every worker of this service.
@@ -48,9 +50,15 @@ async def _run(engine: AsyncEngine, revision: str, *, downgrade: bool) -> None:
             await connection.run_sync(run)
         return
 
-    async with engine.connect() as connection:
-        await connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+    async def pragma(connection: AsyncConnection, statement: str) -> None:
+        # Outside any transaction (inside one SQLite ignores foreign_keys).
+        await connection.execution_options(**{SQLITE_BEGIN: None})
+        await connection.exec_driver_sql(statement)
         await connection.commit()
+        await connection.execution_options(**{SQLITE_BEGIN: "IMMEDIATE"})
+
+    async with engine.connect() as connection:
+        await pragma(connection, "PRAGMA foreign_keys=OFF")
         try:
             await connection.run_sync(run)
             await connection.commit()
@@ -60,8 +68,7 @@ async def _run(engine: AsyncEngine, revision: str, *, downgrade: bool) -> None:
                 raise MigrationError(msg)
         finally:
             await connection.rollback()
-            await connection.exec_driver_sql("PRAGMA foreign_keys=ON")
-            await connection.commit()
+            await pragma(connection, "PRAGMA foreign_keys=ON")
 
 
 async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:

@@ -1,0 +1,56 @@
+"""A unit of work is atomic on both databases: what a released savepoint wrote goes when the
+unit fails later, and a refused mutation keeps none of its idempotency key."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+from sqlalchemy import select
+
+from db.models import IdempotencyRecord
+from db.repositories import idempotency as idempotency_repo
+from resolvers.context import AppState
+from tests.conftest import Api
+from tests.test_documents import CREATE, LAPTOP, _seller
+
+
+class _RefusedError(Exception):
+    pass
+
+
+async def test_a_released_savepoint_is_undone_with_its_unit(state: AppState) -> None:
+    key = f"atomic-{uuid.uuid4()}"
+
+    async def failing_unit() -> None:
+        async with state.unit_of_work() as uow:
+            # A read first: the legacy SQLite driver sent no BEGIN for it, so the savepoint
+            # below opened the transaction and its RELEASE committed it.
+            await uow.session.execute(select(IdempotencyRecord.id).limit(1))
+            claimed = await idempotency_repo.claim(
+                uow.session, scope="test", operation="atomic", key=key, fingerprint="f",
+                result_id=uuid.uuid4(),
+            )  # fmt: skip
+            assert claimed is None
+            raise _RefusedError
+
+    with pytest.raises(_RefusedError):
+        await failing_unit()
+    async with state.db.read() as session:
+        assert (
+            await idempotency_repo.find(session, scope="test", operation="atomic", key=key) is None
+        )
+
+
+async def test_a_refused_mutation_keeps_no_idempotency_key(api: Api) -> None:
+    owner, org, _local, delhi = await _seller(api)
+    bad = {
+        "organisationId": org, "kind": "INVOICE", "contactId": delhi, "documentDate": "2026-11-24",
+        "lines": [{**LAPTOP, "taxRate": "7"}], "idempotencyKey": "retry-me",
+    }  # fmt: skip
+    refused = await api(CREATE, {"i": bad}, token=owner.token)
+    assert refused["data"]["documentCreate"]["userErrors"], refused
+    corrected = {**bad, "lines": [LAPTOP]}
+    created = await api.ok(CREATE, {"i": corrected}, token=owner.token)
+    assert created["documentCreate"]["userErrors"] == []
+    assert created["documentCreate"]["document"]["number"] == "INV-00001"
