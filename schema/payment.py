@@ -165,7 +165,17 @@ class Payment(Node):
     direction: PaymentDirection = strawberry.field(description="Paid by you, or to you.")
     method: PaymentMethod = strawberry.field(description="How the money moved.")
     status: PaymentStatus = strawberry.field(description="Where it stands.")
-    amount: Money = strawberry.field(description="The amount (INR).")
+    amount: Money = strawberry.field(
+        description="The amount (INR): what the payer paid and what it settles on the documents."
+    )
+    routed_to_financier: Money = strawberry.field(
+        description="For a payment received on a financed invoice: what the network passed on "
+        "to the financier (until it is repaid); zero otherwise."
+    )
+    amount_received: Money = strawberry.field(
+        description="What reached your account: the amount less what went to a financier "
+        "(the amount itself for payments you made)."
+    )
     network_id: str | None = strawberry.field(
         description="Its id on the network (made once, kept for every retry)."
     )
@@ -214,6 +224,8 @@ class Payment(Node):
             id=strawberry.ID(encode_id("Payment", m.id)),
             direction=PaymentDirection[m.direction.value], method=PaymentMethod[m.method.value],
             status=PaymentStatus[m.status.value], amount=Money.from_paise(m.amount_paise),
+            routed_to_financier=Money.from_paise(m.routed_paise),
+            amount_received=Money.from_paise(m.amount_paise - m.routed_paise),
             network_id=m.network_id, counterparty_b2b_id=m.counterparty_b2b_id,
             virtual_account=VirtualAccount(account_number=m.virtual_account, ifsc=m.virtual_ifsc)
             if m.virtual_account and m.virtual_ifsc else None,

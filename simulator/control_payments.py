@@ -5,8 +5,12 @@
 - ``POST /simulator/payments`` ``{"invoiceNetworkId", "amountPaise", "method"?, "offline"?,
   "paidOn"?, "mode"?, "reference"?}``: the external customer an invoice went to pays it
   (online through the network, or reports a payment made outside it).
-- ``GET  /simulator/payments``: every payment the network holds; ``GET /simulator/ledger``:
-  paise by where they ended (debited = pending + settled + failed + reversed).
+- ``GET  /simulator/payments``: every payment the network holds; ``GET
+  /simulator/payment-totals``: paise by where they ended (debited = pending + settled + failed
+  + reversed).
+- ``GET  /simulator/ledger?account=``: the double-entry ledger: every account's debits,
+  credits and balance (their sum is zero) and the transfers (of one account, when asked: an
+  account name such as ``participant:sharma-traders``, or a B2B ID or financier id).
 - ``POST /simulator/payments/{networkId}/reverse`` ``{"reason"?}``: the bank returns a
   settled payment.
 - ``GET  /simulator/settlements?b2bId=&day=``: a participant's settlement report.
@@ -33,6 +37,7 @@ from resolvers.services.network import (
     PaymentOrder,
 )
 from resolvers.services.payment_wire import METHODS, line_to_json
+from simulator import ledger
 from simulator.network import SimulatedNetwork
 from simulator.payments import FAILURE_REASONS
 
@@ -150,8 +155,30 @@ def payment_control_routes(network: SimulatedNetwork) -> list[Route]:
             return _error(str(exc), 404)
         return JSONResponse(_camel(payment))
 
-    async def ledger(_request: Request) -> Response:
-        return JSONResponse(network.ledger())
+    async def totals(_request: Request) -> Response:
+        return JSONResponse(network.payment_totals())
+
+    async def ledger_view(request: Request) -> Response:
+        asked = request.query_params.get("account", "").strip()
+        account = asked if ":" in asked else (network.account_of(asked) if asked else "")
+        transfers = [
+            t for t in network.world.transfers if not account or account in {t.debit, t.credit}
+        ]
+        balances = ledger.balances(network.world.transfers)
+        return JSONResponse({
+            "accounts": [
+                {"account": name, "debitsPaise": b["debits"], "creditsPaise": b["credits"],
+                 "balancePaise": b["balance"]}
+                for name, b in balances.items() if not account or name == account
+            ],
+            "totalPaise": sum(b["balance"] for b in balances.values()),
+            "transfers": [
+                {"transferId": t.transfer_id, "kind": t.kind, "day": t.day, "debit": t.debit,
+                 "credit": t.credit, "amountPaise": t.amount_paise, "utr": t.utr,
+                 "reference": t.payment_network_id, "documentNetworkIds": t.document_network_ids}
+                for t in transfers
+            ],
+        })  # fmt: skip
 
     async def settlements(request: Request) -> Response:
         lines = await network.settlement_report(
@@ -201,7 +228,8 @@ def payment_control_routes(network: SimulatedNetwork) -> list[Route]:
         Route("/cards", cards, methods=["POST"]),
         Route("/payments", payments, methods=["GET", "POST"]),
         Route("/payments/{networkId}/reverse", reverse, methods=["POST"]),
-        Route("/ledger", ledger),
+        Route("/ledger", ledger_view),
+        Route("/payment-totals", totals),
         Route("/settlements", settlements),
         Route("/payment-behaviour", behaviour, methods=["GET", "PUT"]),
     ]

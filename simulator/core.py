@@ -26,8 +26,10 @@ from resolvers.services.network import (
     NetworkUnavailableError,
 )
 from resolvers.services.network_wire import inbound_from_json, inbound_to_json
+from simulator import ledger
 from simulator.clock import Clock, ManualClock
 from simulator.faults import Fault, Faults
+from simulator.ledger import Transfer
 from simulator.world import DeadLetter, SentMessage, World
 
 logger = logging.getLogger("bharat_connect.simulator")
@@ -73,6 +75,21 @@ class NetworkCore:
     def changed(self) -> None:
         """Note that the state moved (and needs saving)."""
         self.generation += 1
+
+    def move(
+        self, transfer_id: str, kind: str, debit: str, credit: str, paise: int, *, utr: str,
+        virtual_account: str, reference: str, documents: list[str],
+    ) -> Transfer:  # fmt: skip
+        """Book one transfer on the ledger, dated today by the network's clock."""
+        transfer = ledger.check(
+            Transfer(
+                transfer_id, kind, self.clock.now().date().isoformat(), debit, credit, paise,
+                utr, virtual_account, reference, list(documents),
+            )
+        )  # fmt: skip
+        self.world.transfers.append(transfer)
+        self.changed()
+        return transfer
 
     def set_inbound_handler(self, handler: InboundHandler) -> None:
         """Where messages for the hosted participant are delivered."""

@@ -19,9 +19,9 @@ from resolvers.services.network import (
     FinancingState,
     NetworkRefusedError,
 )
+from simulator import ledger
 from simulator.core import NetworkCore
 from simulator.financing_world import FinancingRecord
-from simulator.world import SettlementRecord
 
 OPEN = {"BIDDING", "BID_ACCEPTED", "DISBURSED"}
 
@@ -51,7 +51,7 @@ def financing_state(record: FinancingRecord) -> FinancingState:
         bids=tuple(_bid(b) for b in record.bids), accepted_bid_id=record.accepted_bid_id,
         disbursed_paise=record.disbursed_paise, disbursal_utr=record.disbursal_utr,
         disbursed_on=record.disbursed_on, owed_paise=record.owed_paise,
-        repaid_paise=record.repaid_paise, reason=record.reason,
+        repaid_paise=record.repaid_paise, reason=record.reason, revision=record.revision,
     )  # fmt: skip
 
 
@@ -210,13 +210,13 @@ class Financing(NetworkCore):
             record.disbursed_paise = int(bid["amountPaise"])
             record.disbursal_utr = "BCFN" + "".join(self.random.choices("0123456789", k=12))
             record.disbursed_on = self.clock.now().date().isoformat()
-            # The vendor's settlement report shows the money coming in.
-            self.world.settlements.append(
-                SettlementRecord(
-                    f"{request_id}-D-C", record.vendor, record.disbursed_on, "CREDIT",
-                    record.disbursed_paise, record.disbursal_utr, str(bid["financierId"])[:20],
-                    request_id, list(record.invoices),
-                )
+            # From the financier to the vendor: both settlement reports show it.
+            self.move(
+                f"{request_id}-D-C", "DISBURSAL", ledger.financier(str(bid["financierId"])),
+                ledger.participant(record.vendor), record.disbursed_paise,
+                utr=record.disbursal_utr,
+                virtual_account=str(bid["financierId"])[:20], reference=request_id,
+                documents=list(record.invoices),
             )  # fmt: skip
         self.changed()
         self._tell_vendor(record, "FINANCING_UPDATED")
@@ -247,22 +247,43 @@ class Financing(NetworkCore):
             return FinancingState(request_id=request_id, state="UNKNOWN")
         return financing_state(record)
 
-    def route_repayment(self, document_network_id: str, paise: int) -> tuple[int, str | None]:
-        """Part of a buyer's settled payment of a financed invoice goes to the financier
-        (what it is still owed); returns (paise routed, request id)."""
+    def route_repayment(self, document_network_id: str, paise: int) -> list[Any] | None:
+        """Part of a buyer's settled payment of a financed invoice goes to the financier: what
+        it is still owed, at most ``paise``. Returns [request id, financier id, paise routed],
+        or None when nothing is routed."""
         for record in self.world.financing.values():
             if record.state != "DISBURSED" or document_network_id not in record.invoices:
                 continue
             routed = min(paise, record.owed_paise - record.repaid_paise)
             if routed <= 0:
-                return 0, None
+                return None
             record.repaid_paise += routed
+            record.revision += 1
             if record.repaid_paise >= record.owed_paise:
                 record.state = "SETTLED"
             self.changed()
             self._tell_vendor(record, "FINANCING_UPDATED", routedPaise=routed)
-            return routed, record.request_id
-        return 0, None
+            return [record.request_id, self.financier_of(record), routed]
+        return None
+
+    def unroute_repayment(self, request_id: str, paise: int) -> None:
+        """The bank returned a buyer's payment that had repaid a financier: what it repaid is
+        owed again (a settled request is open again)."""
+        record = self.world.financing.get(request_id)
+        if record is None:
+            return
+        record.repaid_paise = max(record.repaid_paise - paise, 0)
+        record.revision += 1
+        if record.state == "SETTLED" and record.repaid_paise < record.owed_paise:
+            record.state = "DISBURSED"
+        self.changed()
+        self._tell_vendor(record, "FINANCING_UPDATED", routedPaise=-paise)
+
+    @staticmethod
+    def financier_of(record: FinancingRecord) -> str:
+        """The id of the financier whose bid the vendor accepted."""
+        bid = next(b for b in record.bids if b["bidId"] == record.accepted_bid_id)
+        return str(bid["financierId"])
 
     def _tell_vendor(self, record: FinancingRecord, kind: str, **extra: Any) -> None:
         entry = self.world.directory.get(record.vendor.lower())

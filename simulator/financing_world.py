@@ -55,3 +55,5 @@ class FinancingRecord:
     repaid_paise: int = 0
     reason: str | None = None
     fail_disbursal: bool = False
+    # Counts changes to ``repaid_paise``, which a returned repayment lowers.
+    revision: int = 0

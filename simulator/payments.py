@@ -4,7 +4,10 @@ the card token vault, the bank list and the settlement reports (offline payment 
 
 Money is conserved: a payment is debited once (per network id) when the network takes it and
 ends SETTLED, FAILED (the debit returned) or REVERSED (settled, then returned by the bank);
-:meth:`Payments.ledger` adds it up.
+:meth:`Payments.payment_totals` adds it up; every movement of money is a transfer on
+the network's double-entry ledger (:mod:`simulator.ledger`), and settlement reports are derived
+from it. A financed invoice's payment repays its financier first: the payee is credited only
+the rest.
 """
 
 from __future__ import annotations
@@ -22,8 +25,9 @@ from resolvers.services.network import (
     PaymentState,
     SettlementLine,
 )
+from simulator import ledger
 from simulator.financing import Financing
-from simulator.world import CardRecord, NetworkPayment, SettlementRecord
+from simulator.world import CardRecord, NetworkPayment
 
 BANKS = (
     Bank("SBIN", "State Bank of India", "SBIN"),
@@ -180,7 +184,8 @@ class Payments(Financing):
         return None
 
     async def _task_settle(self, network_id: str) -> None:
-        """Move the money on to the payee (or return it to the payer, with the reason)."""
+        """Move the money on: to the financiers of financed invoices first (what each is
+        still owed), the rest to the payee; or return it to the payer, with the reason."""
         payment = self.world.payments.get(network_id)
         if payment is None or payment.state != "PENDING":
             return
@@ -190,28 +195,46 @@ class Payments(Financing):
         else:
             payment.state, payment.settled_on = "SETTLED", self._day()
             payment.utr = payment.next_utr
-            self._report_lines(payment, reversal=False)
-            for document_network_id, paise in payment.allocations:
-                # A financed invoice's payment repays its financier first.
-                self.route_repayment(str(document_network_id), int(paise))
+            payment.routed = [
+                routed
+                for document_network_id, paise in payment.allocations
+                if (routed := self.route_repayment(str(document_network_id), int(paise)))
+            ]
+            self._book(payment, reversal=False)
         self.changed()
         self._tell(payment)
 
-    def _report_lines(self, payment: NetworkPayment, *, reversal: bool) -> None:
-        """The payer's debit and the payee's credit (reversed for a reversal)."""
+    def _book(self, payment: NetworkPayment, *, reversal: bool) -> None:
+        """The payment's transfers on the ledger, each a line of its party's settlement
+        report. Settling: the payer's debit into clearing (``-S-D``), from clearing each
+        financier's repayment (``-S-F``) and the payee's rest (``-S-C``). A reversal returns
+        them: the payee's (``-R-D``) and the financiers' (``-R-F``) into clearing, and the
+        whole amount back to the payer (``-R-C``)."""
         assert payment.utr is not None
+        nid, clearing = payment.network_id, ledger.CLEARING
+        payer, payee = ledger.participant(payment.payer), ledger.participant(payment.payee)
+        rest = payment.amount_paise - payment.routed_paise
+        financiers = [
+            (f"{index or ''}", ledger.financier(str(financier_id)), int(paise))
+            for index, (_, financier_id, paise) in enumerate(payment.routed)
+        ]
+        if not reversal:
+            legs = [(f"{nid}-S-D", "PAYMENT", payer, clearing, payment.amount_paise),
+                    *((f"{nid}-S-F{i}", "ROUTING", clearing, account, paise)
+                      for i, account, paise in financiers),
+                    (f"{nid}-S-C", "SETTLEMENT", clearing, payee, rest)]  # fmt: skip
+        else:
+            legs = [(f"{nid}-R-D", "REVERSAL", payee, clearing, rest),
+                    *((f"{nid}-R-F{i}", "REVERSAL", account, clearing, paise)
+                      for i, account, paise in financiers),
+                    (f"{nid}-R-C", "REVERSAL", clearing, payer, payment.amount_paise)]  # fmt: skip
         documents = [str(a[0]) for a in payment.allocations]
-        sides = ((payment.payer, "CREDIT"), (payment.payee, "DEBIT")) if reversal else (
-            (payment.payer, "DEBIT"), (payment.payee, "CREDIT"))  # fmt: skip
-        for b2b_id, direction in sides:
-            tag = "R" if reversal else "S"
-            self.world.settlements.append(
-                SettlementRecord(
-                    f"{payment.network_id}-{tag}-{direction[0]}", b2b_id, self._day(), direction,
-                    payment.amount_paise, payment.utr, payment.virtual_account,
-                    payment.network_id, documents,
-                )
-            )  # fmt: skip
+        for transfer_id, kind, debit, credit, paise in legs:
+            if paise > 0:
+                self.move(
+                    transfer_id, kind, debit, credit, paise, utr=payment.utr,
+                    virtual_account=payment.virtual_account, reference=nid, documents=documents,
+                )  # fmt: skip
 
     def _hosted(self, b2b_id: str) -> bool:
         entry = self.world.directory.get(b2b_id.lower())
@@ -228,6 +251,8 @@ class Payments(Financing):
             "payerB2BId": payment.payer, "payeeB2BId": payment.payee,
             "allocations": [{"documentNetworkId": a[0], "amountPaise": a[1]}
                             for a in payment.allocations],
+            # What went to financiers of financed invoices (the payee received the rest).
+            "routedPaise": payment.routed_paise,
         }  # fmt: skip
         if self._hosted(payment.payer):
             self.send(
@@ -251,7 +276,9 @@ class Payments(Financing):
             msg = "only a settled payment can be reversed"
             raise ValueError(msg)
         payment.state, payment.reason = "REVERSED", reason
-        self._report_lines(payment, reversal=True)
+        self._book(payment, reversal=True)
+        for request_id, _, paise in payment.routed:
+            self.unroute_repayment(str(request_id), int(paise))
         self.changed()
         self._tell(payment)
         return payment
@@ -267,22 +294,30 @@ class Payments(Financing):
 
     # --- reports, banks, cards -------------------------------------------------------------
 
+    def account_of(self, party: str) -> str:
+        """The ledger account of a B2B ID, or of a financier by its id."""
+        if party.lower() not in self.world.directory and party in self.world.financiers:
+            return ledger.financier(party)
+        return ledger.participant(party)
+
     async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:
-        """A participant's settlement lines of ``day``."""
+        """A participant's (or a financier's) settlement lines of ``day``: every transfer of
+        that day from or to its account."""
         fault = await self.enter("settlement_report")
+        account = self.account_of(b2b_id)
         lines = [
             SettlementLine(
-                r.line_id,
-                r.day,
-                r.direction,  # type: ignore[arg-type]
-                r.amount_paise,
-                r.utr,
-                r.virtual_account,
-                r.payment_network_id,
-                tuple(r.document_network_ids),
+                t.transfer_id,
+                t.day,
+                "DEBIT" if t.debit == account else "CREDIT",
+                t.amount_paise,
+                t.utr,
+                t.virtual_account,
+                t.payment_network_id,
+                tuple(t.document_network_ids),
             )
-            for r in self.world.settlements
-            if r.b2b_id.lower() == b2b_id.lower() and r.day == day
+            for t in self.world.transfers
+            if t.day == day and account in {t.debit, t.credit}
         ]
         self.after(fault, "settlement_report")
         return lines
@@ -316,7 +351,7 @@ class Payments(Financing):
         self.after(fault, "card_token")
         return CardToken(card.token, card.holder, card.network, card.last4)
 
-    def ledger(self) -> dict[str, int]:
+    def payment_totals(self) -> dict[str, int]:
         """Paise by where the money ended: every debit is in exactly one of PENDING, SETTLED,
         FAILED or REVERSED (offline reports move no money)."""
         totals = {"DEBITED": 0, "PENDING": 0, "SETTLED": 0, "FAILED": 0, "REVERSED": 0}

@@ -7,9 +7,11 @@ import dataclasses
 from datetime import datetime
 from typing import Any
 
+from simulator import ledger
 from simulator.core import NetworkCore
 from simulator.faults import Fault, Faults
 from simulator.financing_world import Financier, FinancingRecord
+from simulator.ledger import Transfer
 from simulator.world import (
     Behaviour,
     CardRecord,
@@ -20,7 +22,6 @@ from simulator.world import (
     Review,
     SentDocument,
     SentMessage,
-    SettlementRecord,
     TaxpayerRecord,
     World,
 )
@@ -68,7 +69,7 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "participants": [_row(p) for p in world.participants.values()],
             "payments": [_row(p) for p in world.payments.values()],
             "cards": [_row(c) for c in world.cards.values()],
-            "settlements": [_row(s) for s in world.settlements],
+            "transfers": [_row(t) for t in world.transfers],
             "financiers": [_row(f) for f in world.financiers.values()],
             "financing": [_row(r) for r in world.financing.values()],
             "behaviour": _row(world.behaviour),
@@ -113,7 +114,19 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
     world.participants = {p["api_key"]: Participant(**p) for p in saved.get("participants", [])}
     world.payments = {p["network_id"]: NetworkPayment(**p) for p in saved.get("payments", [])}
     world.cards = {c["token"]: CardRecord(**c) for c in saved.get("cards", [])}
-    world.settlements = [SettlementRecord(**s) for s in saved.get("settlements", [])]
+    world.transfers = [Transfer(**t) for t in saved.get("transfers", [])]
+    for old in saved.get("settlements", []):  # saved before the ledger: against clearing
+        account = ledger.participant(old["b2b_id"])
+        debit, credit = (
+            (account, ledger.CLEARING)
+            if old["direction"] == "DEBIT"
+            else (ledger.CLEARING, account)
+        )
+        world.transfers.append(
+            Transfer(old["line_id"], "PAYMENT" if debit == account else "SETTLEMENT", old["day"],
+                     debit, credit, old["amount_paise"], old["utr"], old["virtual_account"],
+                     old["payment_network_id"], old["document_network_ids"])
+        )  # fmt: skip
     world.financiers = {f["financier_id"]: Financier(**f) for f in saved.get("financiers", [])}
     world.financing = {r["request_id"]: FinancingRecord(**r) for r in saved.get("financing", [])}
     network.world = world

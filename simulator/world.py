@@ -9,6 +9,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from simulator.financing_world import Financier, FinancingRecord
+from simulator.ledger import Transfer
 
 ReviewState = Literal["PENDING", "APPROVED", "REJECTED"]
 
@@ -123,6 +124,14 @@ class NetworkPayment:
     remarks: str | None = None
     # The UTR the settlement will carry (made when the payment is taken, from the seed).
     next_utr: str | None = None
+    # What its settlement repaid financiers of financed invoices: [request id, financier id,
+    # paise] (the payee was credited only the rest).
+    routed: list[list[Any]] = field(default_factory=list)
+
+    @property
+    def routed_paise(self) -> int:
+        """Paise of this payment that went to financiers."""
+        return sum(int(r[2]) for r in self.routed)
 
 
 @dataclass(frozen=True)
@@ -133,21 +142,6 @@ class CardRecord:
     holder: str
     network: str
     last4: str
-
-
-@dataclass(frozen=True)
-class SettlementRecord:
-    """One line of a participant's settlement report."""
-
-    line_id: str
-    b2b_id: str
-    day: str
-    direction: str
-    amount_paise: int
-    utr: str
-    virtual_account: str
-    payment_network_id: str
-    document_network_ids: list[str]
 
 
 @dataclass(frozen=True)
@@ -210,7 +204,8 @@ class World:
     participants: dict[str, Participant] = field(default_factory=dict)
     payments: dict[str, NetworkPayment] = field(default_factory=dict)
     cards: dict[str, CardRecord] = field(default_factory=dict)
-    settlements: list[SettlementRecord] = field(default_factory=list)
+    # The double-entry ledger (:mod:`simulator.ledger`); settlement reports are derived from it.
+    transfers: list[Transfer] = field(default_factory=list)
     financiers: dict[str, Financier] = field(default_factory=dict)
     financing: dict[str, FinancingRecord] = field(default_factory=dict)
     behaviour: Behaviour = field(default_factory=Behaviour)

@@ -96,7 +96,7 @@ async def test_the_whole_state_comes_back(tmp_path: Path) -> None:
     assert {b["financierId"] for b in restored.world.financing["F1"].bids} == {
         "deccan-capital", "ganga-factors",
     }  # fmt: skip
-    assert restored.ledger() == {
+    assert restored.payment_totals() == {
         "DEBITED": 1700, "PENDING": 0, "SETTLED": 1200, "FAILED": 0, "REVERSED": 500,
     }  # fmt: skip
 

@@ -61,7 +61,7 @@ async def test_money_is_conserved_over_random_seeds_and_faults(
         for _ in range(5):
             await asyncio.gather(first.run_once(), second.run_once())
             await simulator.advance(3600)
-        ledger = simulator.ledger()
+        ledger = simulator.payment_totals()
         assert ledger["PENDING"] == 0, (seed, ledger)
         assert ledger["DEBITED"] == ledger["SETTLED"] + ledger["FAILED"] + ledger["REVERSED"]
         async with state.db.read() as session:

@@ -39,7 +39,7 @@ async def test_faults_on_sending_end_settled_with_one_debit(
         dispatcher.circuit_open_until = None
     payment = await _status(api, buyer, made["payment"]["id"])
     assert payment["status"] == "SETTLED", payment
-    assert simulator.ledger() == {
+    assert simulator.payment_totals() == {
         "DEBITED": 11_800_000, "PENDING": 0, "SETTLED": 11_800_000, "FAILED": 0, "REVERSED": 0,
     }  # fmt: skip
     assert (await owed(api, buyer, bill))["amountPaid"] == {"amount": "118000.00"}
@@ -64,7 +64,7 @@ async def test_settlement_heard_before_the_pending_answer(
     # The retry asks first, finds it settled, and changes nothing.
     await simulator.advance(60)
     await dispatcher.run_once()
-    assert simulator.ledger()["DEBITED"] == 100_000
+    assert simulator.payment_totals()["DEBITED"] == 100_000
     bill_now = await owed(api, buyer, bill)
     assert (bill_now["status"], bill_now["amountPaid"], bill_now["amountInFlight"]) == (
         "PARTIALLY_PAID", {"amount": "1000.00"}, {"amount": "0.00"},
@@ -107,7 +107,7 @@ async def test_a_failed_payment_frees_the_bill_and_a_reversal_undoes_a_settled_o
     assert (await owed(api, buyer, bill))["status"] == "OPEN"
     invoice_now = await owed(api, seller, invoice)
     assert (invoice_now["status"], invoice_now["amountPaid"]) == ("SENT", {"amount": "0.00"})
-    assert simulator.ledger()["REVERSED"] == 11_800_000
+    assert simulator.payment_totals()["REVERSED"] == 11_800_000
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -147,7 +147,9 @@ async def test_faults_on_every_other_payment_operation_end_right(
     assert (await _status(api, buyer, online["payment"]["id"]))["status"] == "SETTLED"
     ours = await _status(api, buyer, offline["paymentRecordOffline"]["payment"]["id"])
     assert ours["status"] == "CONFIRMED"
-    assert simulator.ledger()["DEBITED"] == simulator.ledger()["SETTLED"] == 10_000_000
+    assert (
+        simulator.payment_totals()["DEBITED"] == simulator.payment_totals()["SETTLED"] == 10_000_000
+    )
     assert (await owed(api, buyer, bill))["status"] == "PAID"
     day = state.now().date().isoformat()
     await api.ok(

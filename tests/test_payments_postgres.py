@@ -48,7 +48,7 @@ async def test_one_key_sent_k_times_at_once_pays_once(
     assert {r["payment"]["id"] for r in results} == {results[0]["payment"]["id"]}
     await _drain(simulator, state)
     assert await _outgoing(state) == 1
-    assert simulator.ledger()["DEBITED"] == simulator.ledger()["SETTLED"] == 500_000
+    assert simulator.payment_totals()["DEBITED"] == simulator.payment_totals()["SETTLED"] == 500_000
     assert (await owed(api, buyer, bill))["amountPaid"] == {"amount": "5000.00"}
 
 
@@ -66,7 +66,7 @@ async def test_k_payments_over_the_balance_at_once_never_over_allocate(
     assert len(taken) == 5  # five payments of ₹20,000 fit in ₹1,18,000; a sixth would not
     assert refused == ["OVER_BALANCE"] * (K - 5)
     await _drain(simulator, state)
-    assert simulator.ledger()["SETTLED"] == 10_000_000
+    assert simulator.payment_totals()["SETTLED"] == 10_000_000
     assert len(simulator.world.payments) == 5
     bill_now = await owed(api, buyer, bill)
     assert (bill_now["status"], bill_now["amountDue"], bill_now["amountInFlight"]) == (
@@ -114,7 +114,7 @@ async def test_a_crash_before_or_after_the_send_still_debits_once(
     await simulator.advance(state.settings.outbox_lease_seconds + 1)
     await _drain(simulator, state)
     assert len(simulator.world.payments) == 1
-    assert simulator.ledger()["SETTLED"] == 100_000
+    assert simulator.payment_totals()["SETTLED"] == 100_000
     found = await api.ok(
         "query($id: ID!) { node(id: $id) { ... on Payment { status } } }",
         {"id": before["payment"]["id"]}, token=buyer.token,

@@ -8,8 +8,9 @@ from typing import Any
 
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
+from simulator import ledger
+from simulator.ledger import Transfer
 from simulator.network import SimulatedNetwork
-from simulator.world import SettlementRecord
 from tests.conftest import Api, Member
 from tests.paying import accepted_bill, pay, settle
 
@@ -88,14 +89,14 @@ async def test_unmatched_and_partial_lines_and_matching_by_hand(
     first_id, second_id = first["payment"]["networkId"], second["payment"]["networkId"]
     # The report lacks the first payment, has the second for another amount, and has a
     # debit nobody here made.
-    kept = [r for r in world.settlements if r.payment_network_id != first_id]
-    world.settlements = [
+    kept = [r for r in world.transfers if r.payment_network_id != first_id]
+    world.transfers = [
         dataclasses.replace(r, amount_paise=199_000) if r.payment_network_id == second_id else r
         for r in kept
     ]
-    world.settlements.append(
-        SettlementRecord("STRANGE-S-D", "kaveri-components", day, "DEBIT", 100_000,
-                         "HDFC000000000001", "BCVA000000000001", "PAYSTRANGE", [])
+    world.transfers.append(
+        Transfer("STRANGE-S-D", "PAYMENT", day, ledger.participant("kaveri-components"),
+                 ledger.CLEARING, 100_000, "HDFC000000000001", "BCVA000000000001", "PAYSTRANGE")
     )  # fmt: skip
     fetched = await api.ok(FETCH, {"i": {"organisationId": buyer_org, "day": day}},
                            token=buyer.token)  # fmt: skip
@@ -144,10 +145,10 @@ async def test_a_line_is_matched_by_amount_day_and_documents_when_ids_differ(
     made = await pay(api, buyer, buyer_org, [(bill, "1000")])
     await settle(simulator, dispatcher)
     network_id = made["payment"]["networkId"]
-    simulator.world.settlements = [
+    simulator.world.transfers = [
         dataclasses.replace(r, payment_network_id="PAYOTHERREF", utr="SBIN000000000009")
         if r.payment_network_id == network_id else r
-        for r in simulator.world.settlements
+        for r in simulator.world.transfers
     ]  # fmt: skip
     day = state.now().date().isoformat()
     await api.ok(FETCH, {"i": {"organisationId": buyer_org, "day": day}}, token=buyer.token)

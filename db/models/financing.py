@@ -72,6 +72,9 @@ class FinancingRequest(Base):
     repayment_due_on: Mapped[dt.date | None] = mapped_column(Date, default=None)
     owed_paise: Mapped[int] = mapped_column(BigInteger, default=0)
     repaid_paise: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The network's count of changes to what was repaid (a returned repayment lowers it): an
+    # older state that arrives late never overwrites a newer one.
+    network_revision: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reason: Mapped[str | None] = mapped_column(String(500), default=None)
     created_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
         Uuid, ForeignKey("accounts.id", ondelete="SET NULL"), default=None

@@ -84,6 +84,9 @@ class Payment(Base):
     method: Mapped[PaymentMethod] = mapped_column(Enum(PaymentMethod, native_enum=False, length=16))
     status: Mapped[PaymentStatus] = mapped_column(Enum(PaymentStatus, native_enum=False, length=24))
     amount_paise: Mapped[int] = mapped_column(BigInteger)
+    # Money received for a financed invoice that the network passed on to its financier: the
+    # payment still settles the invoice, but only the rest reached our account.
+    routed_paise: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
     # Made once by the payer and kept for every retry (the network debits an id once).
     network_id: Mapped[str | None] = mapped_column(String(40), default=None)
     virtual_account: Mapped[str | None] = mapped_column(String(20), default=None)

@@ -72,7 +72,7 @@ def state_to_json(state: FinancingState) -> dict[str, Any]:
         "bids": [bid_to_json(b) for b in state.bids], "acceptedBidId": state.accepted_bid_id,
         "disbursedPaise": state.disbursed_paise, "disbursalUtr": state.disbursal_utr,
         "disbursedOn": state.disbursed_on, "owedPaise": state.owed_paise,
-        "repaidPaise": state.repaid_paise, "reason": state.reason,
+        "repaidPaise": state.repaid_paise, "reason": state.reason, "revision": state.revision,
     }  # fmt: skip
 
 
@@ -95,4 +95,5 @@ def state_from_json(data: Any) -> FinancingState:
         disbursal_utr=field_opt_str(body, "disbursalUtr"),
         disbursed_on=field_opt_str(body, "disbursedOn"), owed_paise=field_int(body, "owedPaise"),
         repaid_paise=field_int(body, "repaidPaise"), reason=field_opt_str(body, "reason"),
+        revision=field_int(body, "revision") if "revision" in body else 0,
     )  # fmt: skip

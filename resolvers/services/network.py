@@ -250,6 +250,9 @@ class FinancingState:
     owed_paise: int = 0
     repaid_paise: int = 0
     reason: str | None = None
+    # Grows whenever what was repaid changes (a returned repayment lowers it): the newer
+    # state wins whatever order they arrive in.
+    revision: int = 0
 
 
 @dataclass(frozen=True)

@@ -106,12 +106,27 @@ async def apply_state(
     known = {b.network_bid_id: b for b in await bids_of(uow, request.id)}
     for bid in state.bids:
         await _apply_bid(uow, request, bid, known=known, now=now, source=source)
-    repaid_moved = request.repaid_paise < state.repaid_paise
+    # A newer revision of the repayments wins (a returned repayment lowers them); without
+    # revisions, what was repaid only grows.
+    newer = state.revision > request.network_revision
+    repaid_moved = (
+        newer and request.repaid_paise != state.repaid_paise
+        if state.revision
+        else request.repaid_paise < state.repaid_paise
+    )
     if repaid_moved:
+        returned = state.repaid_paise < request.repaid_paise
         request.repaid_paise = state.repaid_paise
         repaid = f"{state.repaid_paise} of {state.owed_paise} paise repaid ({source})."
-        history(uow, request, "REPAYMENT_ROUTED", now, detail=repaid)
+        history(uow, request, "REPAYMENT_RETURNED" if returned else "REPAYMENT_ROUTED", now,
+                detail=repaid)  # fmt: skip
+    if newer:
+        request.network_revision = state.revision
     allowed = _FROM.get(state.state)
+    if (
+        newer and state.state == "DISBURSED" and request.status == FinancingStatus.SETTLED
+    ):  # a repayment was returned: owed again
+        allowed = {FinancingStatus.SETTLED}
     if allowed is None or request.status not in allowed:
         if repaid_moved:  # a partial repayment: the status stays, the amounts moved
             request.updated_at = now

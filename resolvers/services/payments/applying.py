@@ -169,6 +169,9 @@ async def _book_incoming(
         if n in documents and documents[n].direction == Direction.OUTGOING
     ]
     amount = data.get("amountPaise")
+    amount = amount if isinstance(amount, int) and amount > 0 else 0
+    routed = data.get("routedPaise")
+    routed = routed if isinstance(routed, int) and 0 < routed <= amount else 0
 
     def text(key: str, limit: int) -> str | None:
         value = data.get(key)
@@ -179,8 +182,8 @@ async def _book_incoming(
         organisation_id=organisation_id, direction=PaymentDirection.INCOMING,
         contact_id=ours[0][0].contact_id if ours else None,
         counterparty_b2b_id=text("payerB2BId", 50), method=method, status=status,
-        amount_paise=amount if isinstance(amount, int) and amount > 0 else 0,
-        network_id=str(data["networkId"]), virtual_account=text("virtualAccount", 20),
+        amount_paise=amount, routed_paise=routed, network_id=str(data["networkId"]),
+        virtual_account=text("virtualAccount", 20),
         virtual_ifsc=text("virtualIfsc", 11), utr=text("utr", 22),
         settled_on=_day(text("settledOn", 10)),
         paid_on=_day(text("paidOn", 10)) or _day(text("settledOn", 10)) or now.date(),

@@ -100,6 +100,12 @@ async def request_fetch(
     return record
 
 
+def received(payment: Payment) -> int:
+    """What of a payment reached (or left) our account: a buyer's payment of a financed invoice
+    less what the network passed on to the financier."""
+    return payment.amount_paise - payment.routed_paise
+
+
 async def our_b2b_ids(uow: UnitOfWork, organisation_id: uuid.UUID) -> list[str]:
     """The organisation's approved B2B IDs (each has its own report)."""
     ids = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
@@ -131,7 +137,7 @@ async def _payment_for(
             .join(Document, Document.id == PaymentAllocation.document_id)
             .where(
                 Payment.organisation_id == organisation_id,
-                Payment.amount_paise == line.amount_paise,
+                Payment.amount_paise - Payment.routed_paise == line.amount_paise,
                 Payment.settled_on == dt.date.fromisoformat(line.day),
                 Document.network_id.in_(list(line.document_network_ids)),
                 ~exists().where(SettlementEntry.payment_id == Payment.id),
@@ -170,7 +176,7 @@ async def record_report(
             continue
         known.add(line.line_id)
         payment = await _payment_for(uow, organisation_id, line)
-        difference = 0 if payment is None else line.amount_paise - payment.amount_paise
+        difference = 0 if payment is None else line.amount_paise - received(payment)
         status = (
             MatchStatus.UNMATCHED if payment is None
             else MatchStatus.MATCHED if difference == 0 else MatchStatus.PARTIAL
@@ -203,6 +209,8 @@ def unmatched_payments(
         Payment.status.in_([PaymentStatus.SETTLED, PaymentStatus.REVERSED]),
         Payment.settled_on >= date_from,
         Payment.settled_on <= date_to,
+        # Money a financier took in full never reached our account: no line to expect.
+        Payment.amount_paise > Payment.routed_paise,
         exists().where(
             and_(
                 ReconciliationDay.organisation_id == organisation_id,
@@ -258,7 +266,7 @@ async def match(
     line.match_reason = _reason(reason)
     line.match_status = MatchStatus.MANUAL
     line.payment_id = payment.id
-    line.difference_paise = line.amount_paise - payment.amount_paise
+    line.difference_paise = line.amount_paise - received(payment)
     line.matched_by_account_id = viewer.account_id
     line.matched_at = now
     return line
