@@ -195,10 +195,11 @@ OVERDUE_FROM = ("SENT", "OPEN", "PARTIALLY_PAID")
 
 
 def counted_credit_note(note: type[Document]) -> ColumnElement[bool]:
-    """A credit note that reduces what its invoice or bill is owed: not void, and accepted
-    (by the customer for ours, by us for a vendor's)."""
+    """A note that reduces what its invoice or bill is owed: a seller's credit note or a
+    buyer's debit note (a return), not void, and accepted through the network (the sender's
+    push accepted, or accepted by us when received)."""
     return and_(
-        note.kind == DocumentKind.CREDIT_NOTE,
+        note.kind.in_([DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE]),
         note.status != DocumentStatus.VOID,
         or_(note.push_status == PushStatus.ACCEPTED, note.inbox_status == InboxStatus.ACCEPTED),
     )

@@ -362,7 +362,10 @@ async def answer(
     }:
         return False
     if action == "ACCEPT":
+        from resolvers.services.payments import ledger
+
         await set_status(uow, document, PushStatus.ACCEPTED, now=now, reason=remarks)
+        await ledger.note_counted(uow, document, now)
     elif action == "RETURN":
         await set_status(
             uow, document, PushStatus.REJECTED, now=now, reason=f"RETURNED: {remarks or ''}".strip()

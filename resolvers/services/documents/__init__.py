@@ -234,7 +234,7 @@ async def _content(
     ``reference``: the invoice or bill a note is against, whose parties, place of supply and
     supply type the note takes)."""
     if reference is not None:
-        details = await as_note_of(uow, viewer, details, reference)
+        details = await as_note_of(uow, viewer, details, reference, today)
     contact = await contact_repo.visible(uow.session, viewer.account_id, details.contact_id)
     if contact is not None and contact.organisation_id != organisation_id:
         contact = None

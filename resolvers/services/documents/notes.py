@@ -5,6 +5,7 @@ it), and together never more than it (notes rejected, returned or void do not co
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import decimal
 import uuid
 
@@ -54,12 +55,29 @@ async def reference_of(
     return found
 
 
+def credit_note_deadline(supplied_on: dt.date) -> dt.date:
+    """Section 34(2) CGST: a credit note for a supply of one financial year (April to March)
+    may be issued until 30 November after that year ends."""
+    year_ends = supplied_on.year + 1 if supplied_on.month >= 4 else supplied_on.year
+    return dt.date(year_ends, 11, 30)
+
+
 async def as_note_of(
-    uow: UnitOfWork, viewer: Viewer, details: DocumentIn, reference: Document
+    uow: UnitOfWork, viewer: Viewer, details: DocumentIn, reference: Document, today: dt.date
 ) -> DocumentIn:
     """A note's input held to its document: dated on or after it, the same place of supply
-    (and so the same tax heads), the same GSTIN of ours, and only rates its lines carry."""
+    (and so the same tax heads), the same GSTIN of ours, and only rates its lines carry; a
+    credit note issued (dated, and made) by the deadline of section 34(2)."""
     errors: list[UserError] = []
+    deadline = credit_note_deadline(reference.document_date)
+    if details.kind == DocumentKind.CREDIT_NOTE and max(details.document_date, today) > deadline:
+        errors.append(
+            UserError(
+                ErrorCode.INVALID, ("input", "documentDate"),
+                f"A credit note for a supply of {reference.document_date} can be issued until "
+                f"{deadline} (section 34(2) CGST).",
+            )
+        )  # fmt: skip
     if details.document_date < reference.document_date:
         errors.append(
             UserError(

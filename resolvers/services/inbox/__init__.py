@@ -205,6 +205,9 @@ async def answered(uow: UnitOfWork, document: Document, now: dt.datetime) -> Non
     document.updated_at = now
     history(uow, document, InboxStatus.ACCEPTED.value, now)
     await event(uow, document, pushes.STATUS_CHANGED, None, inboxStatus=InboxStatus.ACCEPTED.value)
+    from resolvers.services.payments import ledger
+
+    await ledger.note_counted(uow, document, now)
 
 
 async def answer_refused(

@@ -1,7 +1,11 @@
 """What a document owes: its paid and in-flight amounts (kept on the row, changed only under
-its lock), credit notes against it, and the business status that follows.
+its lock), the notes against it, and the business status that follows.
 
-amount due = total - accepted credit notes - paid. A new payment may allocate at most the
+amount due = total - accepted notes - paid. A note counts once accepted through the network: a
+seller's credit note against its invoice, and a buyer's debit note against its bill (a return
+or a billing correction: the vendor owes back what the buyer would otherwise pay), on both
+sides of the trade. Once it counts, its document's status follows (a part-paid invoice fully
+credited is PAID). A new payment may allocate at most the
 amount due less what other payments on their way already allocate (``in_flight_paise``).
 OVERDUE is never stored: it is derived from the due date and the clock when shown.
 """
@@ -40,7 +44,7 @@ PAYABLE_STATUSES = {
 async def credited(
     session: AsyncSession, document_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, int]:
-    """Accepted credit notes against each document, in paise (one query)."""
+    """Accepted notes against each document, in paise (one query)."""
     if not document_ids:
         return {}
     rows = await session.execute(
@@ -78,12 +82,13 @@ def shown_status(document: DocumentRow, today: dt.date, credit: int) -> str:
 
 
 def _status(document: Document, credit: int) -> str:
-    if document.status == DocumentStatus.VOID:
+    if document.status == DocumentStatus.VOID or document.kind not in PAYABLE_KINDS:
         return document.status
-    if document.paid_paise > 0:
+    if document.paid_paise > 0 or credit > 0:
         if document.total_paise - credit - document.paid_paise <= 0:
             return DocumentStatus.PAID
-        return DocumentStatus.PARTIALLY_PAID
+        if document.paid_paise > 0:
+            return DocumentStatus.PARTIALLY_PAID
     if document.status not in pushes.PAID_STATUSES:
         return document.status
     if document.direction == Direction.OUTGOING:
@@ -100,12 +105,14 @@ async def change(
     paid: int = 0,
     in_flight: int = 0,
     detail: str | None = None,
+    credit_moved: bool = False,
 ) -> None:
     """Add ``paid`` and ``in_flight`` (either may be negative) to a locked document; its
-    status follows, with a history entry and an event when it moves."""
+    status follows (also when ``credit_moved``: a note against it now counts), with a history
+    entry and an event when it moves."""
     document.paid_paise += paid
     document.in_flight_paise += in_flight
-    if not paid:
+    if not paid and not credit_moved:
         return
     credit = (await credited(uow.session, [document.id])).get(document.id, 0)
     before = document.status
@@ -124,3 +131,17 @@ async def change(
         data={"documentId": str(document.id), "documentKind": document.kind.value,
               "status": document.status},
     )  # fmt: skip
+
+
+async def note_counted(uow: UnitOfWork, note: Document, now: dt.datetime) -> None:
+    """A note was accepted: the status of the document it is against follows."""
+    if note.kind not in {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}:
+        return
+    if note.reference_id is None:
+        return
+    document = await uow.session.get(Document, note.reference_id, with_for_update=True)
+    if document is None:
+        return
+    label = "credit" if note.kind == DocumentKind.CREDIT_NOTE else "debit"
+    await change(uow, document, now=now, credit_moved=True,
+                 detail=f"The {label} note {note.number} was accepted.")  # fmt: skip
