@@ -137,6 +137,10 @@ class UserErrorCode(enum.Enum):
         "PAYMENT_IN_FLIGHT",
         description="A payment is on its way for this document: wait for it to settle or fail.",
     )
+    OVER_LIMIT = strawberry.enum_value(
+        "OVER_LIMIT",
+        description="Over a limit of the payment method (UPI: ₹1,00,000 per payment).",
+    )
 
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")

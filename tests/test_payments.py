@@ -12,7 +12,7 @@ from resolvers.dispatcher import Dispatcher
 from resolvers.ids import decode_typed_id
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
-from tests.paying import PAY, PAYMENT, accepted_bill, approve_kyc, owed, pay, settle
+from tests.paying import OFFLINE, PAY, PAYMENT, accepted_bill, approve_kyc, owed, pay, settle
 
 
 async def test_a_bill_is_paid_and_both_sides_see_it_paid(
@@ -128,7 +128,31 @@ async def test_kyc_and_access_are_required_to_pay(
                                    "allocations": [{"documentId": bill, "amount": "10"}]}},
                        token=staff.token)  # fmt: skip
     assert denied["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    # Recording a payment made outside the network needs the same access.
+    offline = await api(OFFLINE, {"i": {"organisationId": buyer_org, "paidOn": "2026-11-25",
+                                        "mode": "CHEQUE",
+                                        "allocations": [{"documentId": bill, "amount": "10"}]}},
+                        token=staff.token)  # fmt: skip
+    assert offline["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await _payments(state) == 0
+    assert (await owed(api, buyer, bill))["amountPaid"] == {"amount": "0.00"}
+
+
+async def test_a_upi_payment_over_the_limit_is_refused_before_it_is_sent(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    over = await pay(
+        api, buyer, buyer_org, [(bill, "100000.01")], method="UPI", vpa="kaveri@okhdfc"
+    )
+    assert [(e["code"], e["field"]) for e in over["userErrors"]] == [
+        ("OVER_LIMIT", ["input", "allocations"])
+    ]
+    assert await _payments(state) == 0
+    within = await pay(api, buyer, buyer_org, [(bill, "100000")], method="UPI", vpa="kaveri@okhdfc")
+    assert within["userErrors"] == []
+    await settle(simulator, dispatcher)
+    assert simulator.payment_totals()["SETTLED"] == 10_000_000
 
 
 async def test_the_same_idempotency_key_gives_the_same_payment(

@@ -211,11 +211,10 @@ async def set_archived(
     return contact
 
 
-async def require_network_ready(
+async def require_network_access(
     uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, field: tuple[str, ...]
-) -> list[B2BId]:
-    """Bharat Connect access, and the organisation's own B2B ID approved; the organisation's
-    active B2B IDs (read for the check)."""
+) -> None:
+    """The viewer is a member with Bharat Connect access (a top-level error if not)."""
     membership = await organisation_repo.membership_in(
         uow.session, organisation_id, viewer.account_id
     )
@@ -225,6 +224,14 @@ async def require_network_ready(
         raise PermissionDeniedError(
             "You need Bharat Connect access: request it from an owner or admin."
         )
+
+
+async def require_network_ready(
+    uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID, field: tuple[str, ...]
+) -> list[B2BId]:
+    """Bharat Connect access, and the organisation's own B2B ID approved; the organisation's
+    active B2B IDs (read for the check)."""
+    await require_network_access(uow, viewer, organisation_id, field)
     ids = await onboarding_repo.active_b2b_ids(uow.session, [organisation_id])
     if not any(b.status == B2BIdStatus.APPROVED for b in ids):
         raise UserInputError.one(

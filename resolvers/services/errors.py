@@ -53,6 +53,7 @@ class ErrorCode(enum.StrEnum):
     NOT_PAYABLE = "NOT_PAYABLE"
     KYC_NOT_APPROVED = "KYC_NOT_APPROVED"
     PAYMENT_IN_FLIGHT = "PAYMENT_IN_FLIGHT"
+    OVER_LIMIT = "OVER_LIMIT"
 
 
 @dataclass(frozen=True)

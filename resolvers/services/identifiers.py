@@ -201,9 +201,14 @@ ABUSIVE_WORDS = frozenset(
     {
         "fuck", "shit", "bitch", "bastard", "asshole", "dick", "cunt", "slut", "whore",
         "chutiya", "bhenchod", "madarchod", "harami", "kamina", "gandu", "randi", "nigger",
-        "chamar", "bhangi", "nazi", "terror", "scam", "fraud",
+        "chamar", "bhangi", "nazi", "terror", "scam", "fraud", "stupid", "idiot", "moron",
+        "dumb", "loser", "crap", "bullshit", "jerk", "retard", "pervert", "kutta", "kutti",
+        "kamine", "saala", "saali", "ullu", "bewakoof", "bewkoof", "gadha", "chor", "thief",
+        "cheat", "cheater", "crook", "fake", "ponzi", "porn", "sex", "xxx", "hitler", "isis",
     }
 )  # fmt: skip
+# Endings an insult takes (idiots, cheating, scammer): the stem is checked too.
+_ABUSIVE_ENDINGS = ("s", "es", "er", "ers", "ing", "y")
 CITY_AND_STATE_WORDS = frozenset(
     w.lower().replace(" ", "") for w in STATE_CODES.values()
 ) | frozenset(
@@ -314,10 +319,14 @@ def _brand_problem(parts: list[str], legal_name: str, gstin: str) -> str | None:
 
 
 def _abusive(candidate: str) -> bool:
-    """Whether a word of the ID (split at separators and digits) is on the word list."""
-    words = re.split(r"[._0-9-]+", candidate)
-    return any(w in ABUSIVE_WORDS for w in words) or re.sub(r"[._-]", "", candidate) in (
-        ABUSIVE_WORDS
+    """Whether any word of the ID (split at separators and digits; the brand's and every
+    other), or a word less a common ending, or the whole ID run together, is on the list."""
+    words = [w for w in re.split(r"[._0-9-]+", candidate) if w]
+    stems = {w[: -len(ending)] for w in words for ending in _ABUSIVE_ENDINGS if w.endswith(ending)}
+    stems |= {s[:-1] for s in stems if len(s) > 2 and s[-1] == s[-2]}  # scammer -> scam
+    return (
+        any(w in ABUSIVE_WORDS for w in (*words, *stems))
+        or re.sub(r"[._-]", "", candidate) in ABUSIVE_WORDS
     )
 
 

@@ -50,6 +50,9 @@ MAX_ALLOCATIONS = 100
 # ₹10,000 crore: no single payment is larger.
 MAX_PAYMENT_PAISE = 10_000_000_000_000
 OFFLINE_MODES = ("CASH", "CHEQUE", "BANK_TRANSFER", "UPI", "CARD", "OTHER")
+# UPI's per-transaction limit (₹1,00,000): a larger UPI payment is refused before anything is
+# debited (the network refuses it too, with LIMIT_EXCEEDED).
+UPI_LIMIT_PAISE = 10_000_000
 REFERENCE_MAX = 100
 
 
@@ -257,6 +260,13 @@ async def create(
             ErrorCode.CONTACT_NOT_LINKED, ("input", "allocations"),
             "The vendor has no B2B ID: pay outside the network and record it instead.",
         )  # fmt: skip
+    total = sum(p for _, p in bills)
+    if online.method == PaymentMethod.UPI and total > UPI_LIMIT_PAISE:
+        raise UserInputError.one(
+            ErrorCode.OVER_LIMIT, ("input", "allocations"),
+            f"A UPI payment is at most ₹{tax.rupees(UPI_LIMIT_PAISE)}: pay by bank transfer, "
+            "or split it.",
+        )  # fmt: skip
     payment = Payment(
         id=payment_id, organisation_id=organisation_id, direction=PaymentDirection.OUTGOING,
         contact_id=vendor.id, counterparty_b2b_id=vendor.b2b_id, method=online.method,
@@ -344,6 +354,7 @@ async def record_offline(
     )  # fmt: skip
     if earlier is not None:
         return earlier
+    await contacts.require_network_access(uow, viewer, organisation_id, ("input", "organisationId"))
     mode, reference = _offline(details, now.date())
     bills, vendor = await _bills(uow, organisation_id, allocations)
     own = await pushes.own_b2b_id(uow, organisation_id)
