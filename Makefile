@@ -9,7 +9,7 @@ STAMP := $(VENV)/.setup-stamp
 ASSETS := server/graphiql/node_modules/.package-lock.json
 JS_CLIENT := tests/js/node_modules/.package-lock.json
 
-.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres schema bench bench-statements bench-payments clean
+.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres test-books schema bench bench-statements bench-payments clean
 
 setup: $(STAMP) $(ASSETS)
 
@@ -48,6 +48,12 @@ test-postgres: test-setup
 	$(PY) -m tests.postgres_run -p no:cacheprovider
 
 test: lint typecheck test-sqlite test-postgres
+
+# Every party's books against the network's ledger over BOOKS_SEEDS (30) random seeds, on
+# PostgreSQL with two dispatchers sharing the outbox (make test runs 3 on each database).
+BOOKS_SEEDS ?= 30
+test-books: test-setup
+	BOOKS_SEEDS=$(BOOKS_SEEDS) $(PY) -m tests.postgres_run -p no:cacheprovider tests/test_books_property.py
 
 schema: setup
 	$(PY) -m server.cli schema > schema/schema.graphql

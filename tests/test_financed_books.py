@@ -4,6 +4,8 @@ reverses the financier's credit; the ledger balances and every report shows only
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import httpx
 
 from resolvers.context import AppState
@@ -152,3 +154,14 @@ async def test_a_returned_repayment_is_owed_to_the_financier_again(
     received = await _received(api, seller, seller_org)
     assert ("BANK_TRANSFER", "118000.00", "102554.79", "15445.21", "REVERSED") in received
     assert ("BANK_TRANSFER", "118000.00", "102554.79", "15445.21", "SETTLED") in received
+
+
+def test_the_readme_walkthrough_shows_these_figures() -> None:
+    """The financing walkthrough's table is the split checked above."""
+    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    walkthrough = text.split("### Walkthrough: Sharma finances its invoice to Kaveri", 1)[1]
+    walkthrough = walkthrough.split("\n## ", 1)[0]
+    for figure in ("₹60,000.00", "₹58,000.00", "+₹42,554.79", "+₹15,445.21", "+₹2,554.79",
+                   "₹1,02,554.79", "+₹1,15,445.21", "\u2212₹1,18,000.00"):  # fmt: skip
+        assert figure in walkthrough, figure
+    assert SELLER in text and DECCAN in walkthrough

@@ -4,8 +4,8 @@ its lock), the notes against it, and the business status that follows.
 amount due = total - accepted notes - paid. A note counts once accepted through the network: a
 seller's credit note against its invoice, and a buyer's debit note against its bill (a return
 or a billing correction: the vendor owes back what the buyer would otherwise pay), on both
-sides of the trade. Once it counts, its document's status follows (a part-paid invoice fully
-credited is PAID). A new payment may allocate at most the
+sides of the trade. Once it counts, its document's status follows (a part-paid invoice whose
+rest is credited is PAID). A new payment may allocate at most the
 amount due less what other payments on their way already allocate (``in_flight_paise``).
 OVERDUE is never stored: it is derived from the due date and the clock when shown.
 """
@@ -84,11 +84,12 @@ def shown_status(document: DocumentRow, today: dt.date, credit: int) -> str:
 def _status(document: Document, credit: int) -> str:
     if document.status == DocumentStatus.VOID or document.kind not in PAYABLE_KINDS:
         return document.status
-    if document.paid_paise > 0 or credit > 0:
+    if document.paid_paise > 0:
+        # Part-paid and the rest credited is paid; credited in full with nothing paid keeps
+        # its status (SENT or OPEN, with nothing due).
         if document.total_paise - credit - document.paid_paise <= 0:
             return DocumentStatus.PAID
-        if document.paid_paise > 0:
-            return DocumentStatus.PARTIALLY_PAID
+        return DocumentStatus.PARTIALLY_PAID
     if document.status not in pushes.PAID_STATUSES:
         return document.status
     if document.direction == Direction.OUTGOING:
