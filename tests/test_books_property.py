@@ -104,7 +104,7 @@ async def _answer_offline(api: Api, seller: Member, org: str, chance: random.Ran
 
 
 def _ledger_by_utr(simulator: SimulatedNetwork, b2b_id: str) -> dict[str, int]:
-    account, moved = ledger.participant(b2b_id), defaultdict(int)
+    account, moved = ledger.participant(b2b_id), defaultdict[str, int](int)
     for t in simulator.world.transfers:
         if t.credit == account:
             moved[t.utr] += t.amount_paise
@@ -201,8 +201,8 @@ async def test_every_partys_books_match_the_ledger_over_random_seeds(
     await approve_kyc(state, seller_org)
     parties = {"seller": seller, "seller_org": seller_org, "buyer": buyer, "buyer_org": buyer_org,
                "customer": (await node(api, seller, invoice))["contactRef"]["id"]}  # fmt: skip
-    orgs = {SELLER: decode_typed_id(seller_org, "Organisation"),
-            BUYER: decode_typed_id(buyer_org, "Organisation")}  # fmt: skip
+    orgs = {b2b_id: key for b2b_id, org in ((SELLER, seller_org), (BUYER, buyer_org))
+            if isinstance(key := decode_typed_id(org, "Organisation"), uuid.UUID)}  # fmt: skip
     card = simulator.tokenize_card("4111111111111111", BUYER)
     methods = [
         {"method": "BANK_TRANSFER"}, {"method": "UPI", "vpa": "kaveri@okhdfc"},

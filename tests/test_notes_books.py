@@ -99,6 +99,6 @@ async def test_a_credit_note_after_the_section_34_2_deadline_is_refused(
     await simulator.advance(372 * 86_400)
     assert state.now().date() > dt.date(2027, 11, 30)
     backdated = await _note(api, seller, seller_org, "CREDIT_NOTE", customer, invoice)
-    assert [(e["code"], e["field"]) for e in backdated["userErrors"]] == [  # type: ignore[union-attr]
-        ("INVALID", ["input", "documentDate"])
-    ]
+    errors = backdated["userErrors"]
+    assert isinstance(errors, list)
+    assert [(e["code"], e["field"]) for e in errors] == [("INVALID", ["input", "documentDate"])]
