@@ -141,6 +141,11 @@ class UserErrorCode(enum.Enum):
         "OVER_LIMIT",
         description="Over a limit of the payment method (UPI: ₹1,00,000 per payment).",
     )
+    PAYEE_CANNOT_COLLECT = strawberry.enum_value(
+        "PAYEE_CANNOT_COLLECT",
+        description="The payee cannot receive payments through the network yet (its KYC, "
+        "with a verified bank account, is not approved): pay outside it and record that.",
+    )
 
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")

@@ -145,6 +145,12 @@ class Payments(Financing):
             return payment_state(held)
         payer = self._participant(order.payer_b2b_id, "PAYER")
         payee = self._participant(order.payee_b2b_id, "PAYEE")
+        if self._hosted(payee) and not self.can_collect(payee):
+            raise NetworkRefusedError(
+                "PAYEE_CANNOT_COLLECT",
+                "The payee cannot receive payments through the network until its KYC (with a "
+                "verified bank account) is approved.",
+            )
         if order.amount_paise <= 0 or sum(a.amount_paise for a in order.allocations) != (
             order.amount_paise
         ):
@@ -235,6 +241,15 @@ class Payments(Financing):
                     transfer_id, kind, debit, credit, paise, utr=payment.utr,
                     virtual_account=payment.virtual_account, reference=nid, documents=documents,
                 )  # fmt: skip
+
+    def can_collect(self, b2b_id: str) -> bool:
+        """Whether a business hosted by the service may receive payments: the network's
+        latest decided KYC review of its B2B ID approved it (with its bank account)."""
+        decided = [
+            r.state for r in self.world.reviews.values()
+            if r.kind == "KYC" and r.subject.lower() == b2b_id.lower() and r.state != "PENDING"
+        ]  # fmt: skip
+        return bool(decided) and decided[-1] == "APPROVED"
 
     def _hosted(self, b2b_id: str) -> bool:
         entry = self.world.directory.get(b2b_id.lower())

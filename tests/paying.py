@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from db.models import KycProfile, KycStatus
+from db.models import B2BId, KycProfile, KycStatus
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.ids import decode_typed_id
 from simulator.network import SimulatedNetwork
+from simulator.world import Review
 from tests.conftest import Api, Member
 from tests.trading import (
     ACCEPT,
@@ -54,9 +55,10 @@ PAYMENTS = (
 BANK = ("123456789012", "HDFC0001234")
 
 
-async def approve_kyc(state: AppState, org: str) -> None:
+async def approve_kyc(state: AppState, org: str, simulator: SimulatedNetwork | None = None) -> None:
     """The organisation's KYC, approved, with its verified bank account (KYC's own path is
-    tested in test_kyc)."""
+    tested in test_kyc); with ``simulator``, the network's KYC desk approved it too (so it may
+    receive payments)."""
     key = decode_typed_id(org, "Organisation")
     async with state.unit_of_work() as uow:
         profile = await uow.session.scalar(
@@ -68,13 +70,20 @@ async def approve_kyc(state: AppState, org: str) -> None:
         profile.status = KycStatus.APPROVED
         profile.bank_account_holder = "Kaveri Components Private Limited"
         profile.bank_account_number, profile.bank_ifsc = BANK
+        b2b_ids = (await uow.session.scalars(select(B2BId.value).where(
+            B2BId.organisation_id == key))).all()  # fmt: skip
+    if simulator is not None:
+        for value in b2b_ids:
+            request_id = simulator.new_id("KYC")[:24]
+            simulator.world.reviews[request_id] = Review(request_id, "KYC", value, "APPROVED")
 
 
 async def accepted_bill(
     api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
 ) -> tuple[Member, str, Member, str, str, str]:
-    """Sharma's invoice (₹1,18,000) to Kaveri, delivered and accepted as Kaveri's bill, Kaveri's
-    KYC approved: (seller, seller org, buyer, buyer org, invoice, bill)."""
+    """Sharma's invoice (₹1,18,000) to Kaveri, delivered and accepted as Kaveri's bill, with
+    both sides' KYC approved (here and on the network): (seller, seller org, buyer, buyer org,
+    invoice, bill)."""
     seller, seller_org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
     buyer, buyer_org = await onboard(api, simulator, dispatcher, KAVERI_COMPONENTS)
     customer = await contact(api, seller, seller_org, KAVERI_COMPONENTS)
@@ -88,7 +97,8 @@ async def accepted_bill(
     assert accepted["inboxAccept"]["userErrors"] == []
     await dispatcher.run_once()
     await simulator.advance(1)
-    await approve_kyc(state, buyer_org)
+    await approve_kyc(state, buyer_org, simulator)
+    await approve_kyc(state, seller_org, simulator)
     return seller, seller_org, buyer, buyer_org, invoice, item["id"]
 
 

@@ -77,8 +77,9 @@ async def test_a_failed_payment_frees_the_bill_and_a_reversal_undoes_a_settled_o
     seller, _, buyer, buyer_org, invoice, bill = await accepted_bill(
         api, simulator, dispatcher, state
     )
-    # UPI is limited to ₹1 lakh a payment.
-    failed = await pay(api, buyer, buyer_org, [(bill, "118000")], method="UPI", vpa="kaveri@okaxis")
+    # The network's UPI limit, set lower than the service's ₹1 lakh: the network refuses it.
+    simulator.world.behaviour.upi_limit_paise = 5_000_000
+    failed = await pay(api, buyer, buyer_org, [(bill, "60000")], method="UPI", vpa="kaveri@okaxis")
     assert failed["payment"]["source"]["vpa"] == "ka****@okaxis"
     await settle(simulator, dispatcher)
     found = await _status(api, buyer, failed["payment"]["id"])

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 from sqlalchemy import func, select
 
 from db.models import KycProfile, KycStatus, Payment
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.ids import decode_typed_id
+from resolvers.services.network import Allocation, NetworkRefusedError, PaymentOrder
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.paying import OFFLINE, PAY, PAYMENT, accepted_bill, approve_kyc, owed, pay, settle
@@ -93,7 +95,7 @@ async def test_bad_payments_are_refused_and_write_nothing(
             allocations, extra, refused,
         )  # fmt: skip
     # The seller's organisation cannot pay the buyer's bill (another tenant's).
-    await approve_kyc(state, seller_org)
+    await approve_kyc(state, seller_org, simulator)
     foreign = await pay(api, seller, seller_org, [(bill, "10")])
     assert [(e["code"], e["field"]) for e in foreign["userErrors"]] == [
         ("NOT_FOUND", ["input", "allocations", "0", "documentId"])
@@ -136,6 +138,35 @@ async def test_kyc_and_access_are_required_to_pay(
     assert offline["errors"][0]["extensions"]["code"] == "FORBIDDEN"
     assert await _payments(state) == 0
     assert (await owed(api, buyer, bill))["amountPaid"] == {"amount": "0.00"}
+
+
+async def test_a_payee_whose_kyc_is_not_approved_cannot_be_paid_through_the_network(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    _, seller_org, buyer, buyer_org, _, bill = await accepted_bill(
+        api, simulator, dispatcher, state
+    )
+    async with state.unit_of_work() as uow:
+        profile = await uow.session.get(KycProfile, decode_typed_id(seller_org, "Organisation"))
+        assert profile is not None
+        profile.status = KycStatus.SUBMITTED
+    refused = await pay(api, buyer, buyer_org, [(bill, "10")])
+    assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+        ("PAYEE_CANNOT_COLLECT", ["input", "allocations"])
+    ]
+    assert await _payments(state) == 0
+    # The network checks every payee too: its KYC desk never approved this one.
+    simulator.world.reviews = {
+        k: r for k, r in simulator.world.reviews.items() if r.subject != "sharma-traders"
+    }
+    with pytest.raises(NetworkRefusedError) as refusal:
+        await simulator.payment_initiate(
+            PaymentOrder("PAYNOKYC", "kaveri-components", "sharma-traders", "BANK_TRANSFER",
+                         1_000, (Allocation("X", 1_000),),
+                         {"accountNumber": "123456789012", "ifsc": "HDFC0001234"})
+        )  # fmt: skip
+    assert refusal.value.reason == "PAYEE_CANNOT_COLLECT"
+    assert simulator.payment_totals()["DEBITED"] == 0
 
 
 async def test_a_upi_payment_over_the_limit_is_refused_before_it_is_sent(

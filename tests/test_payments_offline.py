@@ -22,6 +22,7 @@ from tests.paying import (
     OFFLINE,
     PAYMENTS,
     accepted_bill,
+    approve_kyc,
     owed,
 )
 from tests.trading import ACCEPT, CONTACT, LINK, PUSH, SHARMA_TRADERS, document, onboard
@@ -143,6 +144,7 @@ async def test_an_external_customer_pays_our_invoice(
     control: httpx.AsyncClient,
 ) -> None:
     seller, seller_org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
+    await approve_kyc(state, seller_org, simulator)  # to receive payments
     made = await api.ok(
         CONTACT,
         {"i": {"organisationId": seller_org, "contact": {
@@ -187,7 +189,7 @@ async def test_we_pay_an_external_vendor(
     api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
 ) -> None:
     from resolvers.services.network_wire import document_from_json
-    from tests.paying import approve_kyc, pay, settle
+    from tests.paying import pay, settle
     from tests.test_readme import README
 
     owner, org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)

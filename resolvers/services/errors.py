@@ -54,6 +54,7 @@ class ErrorCode(enum.StrEnum):
     KYC_NOT_APPROVED = "KYC_NOT_APPROVED"
     PAYMENT_IN_FLIGHT = "PAYMENT_IN_FLIGHT"
     OVER_LIMIT = "OVER_LIMIT"
+    PAYEE_CANNOT_COLLECT = "PAYEE_CANNOT_COLLECT"
 
 
 @dataclass(frozen=True)

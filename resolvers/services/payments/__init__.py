@@ -31,6 +31,7 @@ from db.models import (
     PaymentMethod,
     PaymentStatus,
 )
+from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories import payment as repo
@@ -260,6 +261,12 @@ async def create(
             ErrorCode.CONTACT_NOT_LINKED, ("input", "allocations"),
             "The vendor has no B2B ID: pay outside the network and record it instead.",
         )  # fmt: skip
+    if not await payee_can_collect(uow, vendor.b2b_id):
+        raise UserInputError.one(
+            ErrorCode.PAYEE_CANNOT_COLLECT, ("input", "allocations"),
+            "This vendor cannot receive payments through Bharat Connect yet (its KYC is not "
+            "approved): pay outside the network and record it instead.",
+        )  # fmt: skip
     total = sum(p for _, p in bills)
     if online.method == PaymentMethod.UPI and total > UPI_LIMIT_PAISE:
         raise UserInputError.one(
@@ -277,6 +284,21 @@ async def create(
     await _source(network, payment=payment, online=online, own_b2b_id=own, kyc=kyc)
     await _book(uow, viewer, payment, bills, now=now, applied=False, send=SEND_KIND)
     return payment
+
+
+async def payee_can_collect(uow: UnitOfWork, b2b_id: str) -> bool:
+    """Whether a payee may receive network payments, as far as this service knows: one of the
+    businesses it hosts needs an approved KYC with a verified bank account (the network checks
+    every payee again and refuses with PAYEE_CANNOT_COLLECT)."""
+    holder = await onboarding_repo.approved_b2b_id_holder(uow.session, b2b_id)
+    if holder is None:
+        return True  # not hosted here: the network decides
+    kyc = await uow.session.get(KycProfile, holder.organisation_id)
+    return (
+        kyc is not None
+        and kyc.status == KycStatus.APPROVED
+        and bool(kyc.bank_account_number and kyc.bank_ifsc)
+    )
 
 
 async def _book(
