@@ -43,13 +43,15 @@ async def create(
 
 
 async def update(
-    context: Context, *, organisation_id: str, name: str | None, bill_approval_required: bool | None
-) -> Outcome[Organisation]:
+    context: Context, *, organisation_id: str, name: str | None,
+    bill_approval_required: bool | None, default_payment_terms_days: int | None = None,
+) -> Outcome[Organisation]:  # fmt: skip
     """Rename an organisation or change its settings."""
     return await mutation.run_on(
         context, organisation_id, "Organisation", ("input", "id"),
         lambda uow, viewer, key: organisations.update(
-            uow, viewer, key, name=name, bill_approval_required=bill_approval_required
+            uow, viewer, key, name=name, bill_approval_required=bill_approval_required,
+            default_payment_terms_days=default_payment_terms_days,
         ),
     )  # fmt: skip
 

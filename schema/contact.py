@@ -79,6 +79,10 @@ class Contact(Node):
     b2b_id: str | None = strawberry.field(
         description="The linked B2B ID: documents reach the contact through it."
     )
+    payment_terms_days: int | None = strawberry.field(
+        description="Days from a document's date to its due date when the document names none "
+        "(null: the organisation's default)."
+    )
     linked_at: datetime | None = strawberry.field(description="When the B2B ID was linked (UTC).")
     archived: bool = strawberry.field(
         description="Archived contacts keep their history but leave lists."
@@ -123,6 +127,7 @@ CONTACT_FIELDS: Fields = {
     "email": lambda m: m.email,
     "phone": lambda m: m.phone,
     "b2b_id": lambda m: m.b2b_id,
+    "payment_terms_days": lambda m: m.payment_terms_days,
     "linked_at": lambda m: m.linked_at,
     "archived": lambda m: m.archived_at is not None,
     "created_at": lambda m: m.created_at,

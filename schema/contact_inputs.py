@@ -32,6 +32,11 @@ class ContactInput:
     pin: str | None = strawberry.field(default=None, description="Billing PIN code.")
     email: str | None = strawberry.field(default=None, description="E-mail address.")
     phone: str | None = strawberry.field(default=None, description="Mobile number.")
+    payment_terms_days: int | None = strawberry.field(
+        default=None,
+        description="Days from a document's date to its due date (0 to 365; 0: due on "
+        "receipt), used when a document names no due date; null: the organisation's default.",
+    )
 
     def to_service(self) -> ContactIn:
         """The service's form."""
@@ -41,6 +46,7 @@ class ContactInput:
             gst_treatment=StoredGstTreatment[self.gst_treatment.name],
             place_of_supply=self.place_of_supply, address_line=self.address_line, city=self.city,
             state_code=self.state_code, pin=self.pin, email=self.email, phone=self.phone,
+            payment_terms_days=self.payment_terms_days,
         )  # fmt: skip
 
 

@@ -79,6 +79,10 @@ class Organisation(Node):
     bill_approval_required: bool = strawberry.field(
         description="Whether accepted bills need an owner's or admin's approval."
     )
+    default_payment_terms_days: int = strawberry.field(
+        description="Days from a document's date to its due date when neither the document nor "
+        "its contact says (30 unless set)."
+    )
     _model: strawberry.Private[OrganisationModel]
 
     @classmethod
@@ -89,6 +93,7 @@ class Organisation(Node):
             name=model.name,
             created_at=model.created_at,
             bill_approval_required=model.bill_approval_required,
+            default_payment_terms_days=model.default_payment_terms_days,
             _model=model,
         )
 
@@ -449,6 +454,11 @@ class OrganisationUpdateInput:
         default=None,
         description="Whether accepted bills need an owner's or admin's approval before the "
         "acceptance completes; unchanged when left out.",
+    )
+    default_payment_terms_days: int | None = strawberry.field(
+        default=None,
+        description="Days from a document's date to its due date when neither the document nor "
+        "its contact says (0 to 365); unchanged when left out.",
     )
 
 

@@ -11,7 +11,10 @@ from sqlalchemy import select
 from db.models import IdempotencyRecord
 from db.repositories import idempotency as idempotency_repo
 from resolvers.context import AppState
+from resolvers.dispatcher import Dispatcher
+from simulator.network import SimulatedNetwork
 from tests.conftest import Api
+from tests.onboarding_helpers import B2B_CREATE, ready_for_b2b_id
 from tests.test_documents import CREATE, LAPTOP, _seller
 
 
@@ -54,3 +57,22 @@ async def test_a_refused_mutation_keeps_no_idempotency_key(api: Api) -> None:
     created = await api.ok(CREATE, {"i": corrected}, token=owner.token)
     assert created["documentCreate"]["userErrors"] == []
     assert created["documentCreate"]["document"]["number"] == "INV-00001"
+
+
+async def test_b2b_id_create_replays_its_first_result_after_a_refused_try(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
+) -> None:
+    owner = await api.sign_up("owner")
+    org = await api.organisation(owner, "Sharma Traders")
+    await ready_for_b2b_id(api, simulator, owner, org)
+    ask = {"organisationId": org, "b2bId": "sharma-traders", "idempotencyKey": "b2b-1"}
+    # Refused once (terms not accepted): the key is not kept.
+    refused = await api(B2B_CREATE, {"i": {**ask, "acceptTerms": False}}, token=owner.token)
+    errors = refused["data"]["b2bIdCreate"]["userErrors"]
+    assert [e["code"] for e in errors] == ["TERMS_NOT_ACCEPTED"]
+    first = await api.ok(B2B_CREATE, {"i": {**ask, "acceptTerms": True}}, token=owner.token)
+    assert first["b2bIdCreate"]["userErrors"] == []
+    await dispatcher.run_once()
+    again = await api.ok(B2B_CREATE, {"i": {**ask, "acceptTerms": True}}, token=owner.token)
+    assert again["b2bIdCreate"]["userErrors"] == []
+    assert again["b2bIdCreate"]["b2bId"]["id"] == first["b2bIdCreate"]["b2bId"]["id"]

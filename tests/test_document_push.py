@@ -8,10 +8,13 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.models import Document as DocumentModel
 from db.models import OrganisationEvent
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.dispatcher.base import LEASE_SECONDS
+from resolvers.ids import decode_typed_id
+from resolvers.services import pushes
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, TAPTI_DL
 from simulator.faults import Fault
@@ -343,3 +346,30 @@ async def test_a_crash_after_sending_before_commit_does_not_deliver_twice(
     final = await _doc(api, owner, document)
     assert final["pushStatus"] == "ACCEPTED"
     assert [h["action"] for h in final["history"]].count("ACCEPTED") == 1
+
+
+async def test_an_answer_that_overtakes_the_delivery_records_every_transition(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    owner, org, document = await _ready(api, simulator, dispatcher)
+    await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token)
+    key = decode_typed_id(document, "Document")
+    async with state.unit_of_work() as uow:  # the answer comes before the delivery is confirmed
+        found = await uow.session.get(DocumentModel, key)
+        assert found is not None and found.push_status.value == "PUSH_INITIATED"
+        assert await pushes.answer(uow, found, action="ACCEPT", remarks=None,
+                                   version=found.version, now=state.now())  # fmt: skip
+    final = await _doc(api, owner, document)
+    assert [h["action"] for h in final["history"]] == [
+        "CREATED", "PUSH_INITIATED", "AWAITING_RESPONSE", "ACCEPTED",
+    ]  # fmt: skip
+    async with state.db.read() as session:
+        kinds = (await session.scalars(
+            select(OrganisationEvent.data).where(
+                OrganisationEvent.organisation_id == decode_typed_id(org, "Organisation"),
+                OrganisationEvent.kind == "DOCUMENT_STATUS_CHANGED",
+            ).order_by(OrganisationEvent.seq)
+        )).all()  # fmt: skip
+    assert [k.get("pushStatus") for k in kinds][-3:] == [
+        "PUSH_INITIATED", "AWAITING_RESPONSE", "ACCEPTED",
+    ]  # fmt: skip

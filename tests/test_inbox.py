@@ -106,12 +106,12 @@ async def test_an_invoice_arrives_as_a_bill_and_is_accepted(
     ]
     accepted = await api.ok(
         ACCEPT,
-        {"i": {"documentId": item["id"], "dueDate": "2026-12-24", "notes": " Pay by  NEFT "}},
+        {"i": {"documentId": item["id"], "dueDate": "2026-12-31", "notes": " Pay by  NEFT "}},
         token=buyer.token,
     )
     assert accepted["inboxAccept"]["document"] == {
         "id": item["id"], "status": "OPEN", "inboxStatus": "ACCEPTANCE_IN_PROGRESS",
-        "dueDate": "2026-12-24", "notes": "Pay by NEFT",
+        "dueDate": "2026-12-31", "notes": "Pay by NEFT",
     }  # fmt: skip
     twice = await api(ACCEPT, {"i": {"documentId": item["id"]}}, token=buyer.token)
     assert twice["data"]["inboxAccept"]["userErrors"][0]["code"] == "ALREADY_DONE"
@@ -121,7 +121,7 @@ async def test_an_invoice_arrives_as_a_bill_and_is_accepted(
     assert [h["action"] for h in bill["history"]] == [
         "RECEIVED", "ACCEPTANCE_IN_PROGRESS", "ACCEPTED",
     ]  # fmt: skip
-    assert bill["history"][1]["detail"] == "Adjusted: due date 2026-12-24, notes."
+    assert bill["history"][1]["detail"] == "Adjusted: due date 2026-12-31, notes."
     assert (await node(api, seller, invoice))["pushStatus"] == "ACCEPTED"
     late = await api(
         REJECT, {"i": {"documentId": item["id"], "reason": "Changed my mind"}}, token=buyer.token

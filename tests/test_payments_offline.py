@@ -25,7 +25,8 @@ from tests.paying import (
     approve_kyc,
     owed,
 )
-from tests.trading import ACCEPT, CONTACT, LINK, PUSH, SHARMA_TRADERS, document, onboard
+from tests.test_versions_and_notes import VOID
+from tests.trading import ACCEPT, CONTACT, LINK, PUSH, SHARMA_TRADERS, document, node, onboard
 
 
 async def _record(api: Api, member: Member, org: str, bill: str, amount: str) -> dict[str, Any]:
@@ -183,6 +184,43 @@ async def test_an_external_customer_pays_our_invoice(
     assert (await owed(api, seller, invoice))["status"] == "PAID"
     await dispatcher.run_once()
     assert simulator.world.payments[offline.json()["networkId"]].state == "RECEIVED"
+
+
+async def test_an_invoice_with_a_payment_awaiting_confirmation_is_not_voided(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, control: httpx.AsyncClient
+) -> None:
+    seller, seller_org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
+    made = await api.ok(
+        CONTACT,
+        {"i": {"organisationId": seller_org, "contact": {
+            "displayName": "Ganga Steel", "isCustomer": True, "gstin": GANGA_UP,
+            "gstTreatment": "REGISTERED_REGULAR"}}},
+        token=seller.token,
+    )  # fmt: skip
+    customer = made["contactCreate"]["contact"]["id"]
+    await api.ok(LINK, {"i": {"contactId": customer, "b2bId": "ganga-steel"}}, token=seller.token)
+    invoice = await document(api, seller, seller_org, customer)
+    simulator.world.behaviour.document_answers["ganga-steel"] = ("REJECT", "Wrong rate")
+    pushed = await api.ok(PUSH, {"i": {"documentId": invoice}}, token=seller.token)
+    await dispatcher.run_once()
+    # Ganga reports paying part of it outside the network, then rejects the invoice.
+    reported = await control.post(
+        "/simulator/payments",
+        json={"invoiceNetworkId": pushed["documentPush"]["document"]["networkId"],
+              "amountPaise": 1_000_000, "offline": True},
+    )  # fmt: skip
+    assert reported.status_code == 200, reported.text
+    await simulator.advance(40)
+    await dispatcher.run_once()
+    assert (await node(api, seller, invoice))["pushStatus"] == "REJECTED"
+    [awaiting] = await _received(api, seller, seller_org)
+    assert awaiting["status"] == "AWAITING_CONFIRMATION"
+    refused = await api(VOID, {"i": {"documentId": invoice, "reason": "Rejected"}},
+                        token=seller.token)  # fmt: skip
+    assert refused["data"]["documentVoid"]["userErrors"] == [
+        {"code": "PAYMENT_IN_FLIGHT", "field": ["input", "documentId"]}
+    ]
+    assert (await node(api, seller, invoice))["status"] != "VOID"
 
 
 async def test_we_pay_an_external_vendor(

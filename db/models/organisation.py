@@ -6,7 +6,17 @@ import enum
 import uuid
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Boolean, Enum, ForeignKey, String, UniqueConstraint, Uuid, false
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Enum,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+    Uuid,
+    false,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UTCDateTime, new_id, utcnow
@@ -34,6 +44,11 @@ class Organisation(Base):
     # Received bills need a manager's approval before their acceptance completes.
     bill_approval_required: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
+    )
+    # Days from a document's date to its due date when neither the document nor its contact
+    # says (so every invoice and bill can become overdue).
+    default_payment_terms_days: Mapped[int] = mapped_column(
+        Integer, default=30, server_default="30"
     )
 
 

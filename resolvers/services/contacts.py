@@ -69,6 +69,19 @@ class ContactIn:
     pin: str | None
     email: str | None
     phone: str | None
+    payment_terms_days: int | None = None
+
+
+# Payment terms: due this many days after a document's date (0: on receipt).
+MAX_PAYMENT_TERMS_DAYS = 365
+
+
+def check_payment_terms(days: int | None, field: tuple[str, ...]) -> list[UserError]:
+    """Problems with a number of days of payment terms (none when it is 0 to 365)."""
+    if days is not None and not 0 <= days <= MAX_PAYMENT_TERMS_DAYS:
+        return [UserError(ErrorCode.INVALID, field,
+                          f"Payment terms are 0 to {MAX_PAYMENT_TERMS_DAYS} days.")]  # fmt: skip
+    return []
 
 
 @dataclass(frozen=True)
@@ -155,6 +168,7 @@ def _clean(details: ContactIn) -> dict[str, object]:  # noqa: PLR0915 (one check
         err(ErrorCode.TOO_LONG, "addressLine", "At most 300 characters.")
     if city is not None and len(city) > 100:
         err(ErrorCode.TOO_LONG, "city", "At most 100 characters.")
+    errors.extend(check_payment_terms(details.payment_terms_days, ("input", "paymentTermsDays")))
     if errors:
         raise UserInputError(errors)
     return {
@@ -162,6 +176,7 @@ def _clean(details: ContactIn) -> dict[str, object]:  # noqa: PLR0915 (one check
         "is_vendor": details.is_vendor, "gstin": gstin, "gst_treatment": details.gst_treatment,
         "place_of_supply": supply, "address_line": line, "city": city, "state_code": state,
         "pin": pin, "email": email, "phone": phone,
+        "payment_terms_days": details.payment_terms_days,
     }  # fmt: skip
 
 

@@ -17,6 +17,7 @@ from db.repositories import organisation as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import idempotency, throttle
 from resolvers.services.accounts import Viewer
+from resolvers.services.contacts import check_payment_terms
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 
 MAX_NAME = 200
@@ -109,11 +110,17 @@ async def update(
     *,
     name: str | None,
     bill_approval_required: bool | None,
+    default_payment_terms_days: int | None = None,
 ) -> Organisation:
     """Rename an organisation or change its settings (owners and admins)."""
     organisation, mine = await locked(uow, viewer, organisation_id, ("input", "id"))
     if mine.role == MembershipRole.STAFF:
         raise PermissionDeniedError("Only owners and admins can change the organisation.")
+    terms = check_payment_terms(default_payment_terms_days, ("input", "defaultPaymentTermsDays"))
+    if terms:
+        raise UserInputError(terms)
+    if default_payment_terms_days is not None:
+        organisation.default_payment_terms_days = default_payment_terms_days
     clean = None if name is None else _clean_name(name, ("input", "name"))
     if clean is not None and clean != organisation.name:
         organisation.name = clean

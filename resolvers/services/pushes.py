@@ -355,12 +355,16 @@ async def answer(
     version: int,
     now: datetime,
 ) -> bool:
-    """Apply the receiver's answer once (stale versions and repeats are ignored)."""
+    """Apply the receiver's answer once (stale versions and repeats are ignored). An answer
+    that overtakes the network's word that it delivered the document records the delivery
+    first: every transition is recorded and emitted, in order."""
     if version != document.version or document.push_status not in {
         PushStatus.PUSH_INITIATED,
         PushStatus.AWAITING_RESPONSE,
     }:
         return False
+    if document.push_status == PushStatus.PUSH_INITIATED:
+        await set_status(uow, document, PushStatus.AWAITING_RESPONSE, now=now)
     if action == "ACCEPT":
         from resolvers.services.payments import ledger
 

@@ -54,6 +54,7 @@ class OrganisationsMutations:
         outcome = await organisation_resolvers.update(
             info.context, organisation_id=input.id, name=input.name,
             bill_approval_required=input.bill_approval_required,
+            default_payment_terms_days=input.default_payment_terms_days,
         )  # fmt: skip
         return OrganisationUpdatePayload(
             organisation=None if outcome.value is None else Organisation.from_model(outcome.value),

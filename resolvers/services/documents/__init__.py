@@ -20,6 +20,8 @@ import decimal
 import uuid
 from typing import Any
 
+from sqlalchemy import select
+
 from db.base import new_id
 from db.models import (
     Contact,
@@ -29,6 +31,9 @@ from db.models import (
     DocumentKind,
     DocumentLine,
     DocumentStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentStatus,
     PushStatus,
 )
 from db.repositories import contact as contact_repo
@@ -48,6 +53,7 @@ from resolvers.services.documents.inputs import (
     PREFIX,
     SALES,
     DocumentIn,
+    due_date_for,
     fiscal_year,
 )
 from resolvers.services.documents.notes import as_note_of, check_note_total, reference_of
@@ -266,7 +272,11 @@ async def _content(
         )  # fmt: skip
     values: dict[str, Any] = {
         "number": number, "fiscal_year": year, "contact_id": contact.id, "our_gstin": seller,
-        "document_date": details.document_date, "due_date": details.due_date,
+        "document_date": details.document_date,
+        "due_date": await due_date_for(
+            uow.session, organisation_id, details.kind, document_date=details.document_date,
+            given=details.due_date, contact_terms=contact.payment_terms_days,
+        ),
         "seller_gstin": seller if details.kind in SALES else contact.gstin,
         "place_of_supply": supply_to, "supply_type": kind.value,
         "round_to_rupee": details.round_to_rupee, "under_lut": details.under_lut,
@@ -366,7 +376,7 @@ async def void(
         raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document of yours.")
     if document.status == DocumentStatus.VOID:
         raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void already.")
-    if document.in_flight_paise or document.paid_paise:
+    if document.in_flight_paise or document.paid_paise or await _has_live_payments(uow, document):
         raise UserInputError.one(
             ErrorCode.PAYMENT_IN_FLIGHT, field, "This document has payments: it cannot be voided."
         )
@@ -385,6 +395,26 @@ async def void(
         )
     )  # fmt: skip
     return document
+
+
+# Payments that count, or may yet count, against a document: only failed, reversed and denied
+# ones leave it free to be voided.
+_LIVE_PAYMENTS = (
+    PaymentStatus.INITIATED, PaymentStatus.PENDING, PaymentStatus.SETTLED,
+    PaymentStatus.RECORDED, PaymentStatus.AWAITING_CONFIRMATION, PaymentStatus.CONFIRMED,
+)  # fmt: skip
+
+
+async def _has_live_payments(uow: UnitOfWork, document: Document) -> bool:
+    """Whether a payment allocated to the document is settled, on its way, recorded or
+    waiting for its confirmation (an offline payment reported to us is not counted paid yet)."""
+    found = await uow.session.scalar(
+        select(PaymentAllocation.id)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(PaymentAllocation.document_id == document.id, Payment.status.in_(_LIVE_PAYMENTS))
+        .limit(1)
+    )
+    return found is not None
 
 
 def clean_reason(reason: str) -> str:

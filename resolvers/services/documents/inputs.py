@@ -7,7 +7,10 @@ import re
 import uuid
 from dataclasses import dataclass
 
-from db.models import DocumentKind
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models import DocumentKind, Organisation
 from resolvers.services import tax
 
 MAX_LINES = 200
@@ -49,6 +52,25 @@ class DocumentIn:
 
 
 NOTES = {DocumentKind.CREDIT_NOTE, DocumentKind.DEBIT_NOTE}
+
+
+async def due_date_for(
+    session: AsyncSession, organisation_id: uuid.UUID, kind: DocumentKind, *,
+    document_date: dt.date, given: dt.date | None, contact_terms: int | None,
+) -> dt.date | None:  # fmt: skip
+    """An invoice's (or a received bill's) due date: the one given, else the document's date
+    plus the contact's payment terms, else plus the organisation's default (30 days unless
+    set), so that every invoice and bill can become overdue. Other kinds keep what was given."""
+    if given is not None or kind != DocumentKind.INVOICE:
+        return given
+    terms = contact_terms
+    if terms is None:
+        terms = await session.scalar(
+            select(Organisation.default_payment_terms_days).where(
+                Organisation.id == organisation_id
+            )
+        )
+    return document_date + dt.timedelta(days=30 if terms is None else terms)
 
 
 def fiscal_year(day: dt.date) -> str:

@@ -29,6 +29,7 @@ from db.repositories import onboarding as onboarding_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import tax
 from resolvers.services.documents import date_problems, fiscal_year
+from resolvers.services.documents.inputs import due_date_for
 from resolvers.services.identifiers import STATE_CODES
 from resolvers.services.inbox import checks
 from resolvers.services.inbox.common import MONEY_KEYS, RECEIVED_EVENT, event, history, queue_answer
@@ -256,7 +257,10 @@ async def _book(
         organisation_id=organisation_id, kind=kind, direction=Direction.INCOMING,
         received_from=sender, inbox_status=InboxStatus.RECEIVED, reference_id=reference,
         number=number, fiscal_year=year, contact_id=contact.id, document_date=day,
-        due_date=due_day,
+        due_date=await due_date_for(
+            uow.session, organisation_id, kind, document_date=day, given=due_day,
+            contact_terms=contact.payment_terms_days,
+        ),
         seller_gstin=seller_gstin, place_of_supply=place_of_supply, supply_type=supply_type,
         round_to_rupee=bool(content.get("roundToRupee")),
         under_lut=bool(content.get("underLut")),
