@@ -43,6 +43,10 @@ MAX_REDELIVERY_SECONDS = 600.0
 Scheduled = tuple[datetime, int, str, dict[str, Any]]
 
 
+class DeliveryFaultError(Exception):
+    """A delivery that an injected fault made fail."""
+
+
 class NetworkCore:
     """The plumbing every part of the simulated network shares."""
 
@@ -246,15 +250,22 @@ class NetworkCore:
             self._deliver_later(REDELIVERY_SECONDS, message)
             return
         fault = self.faults.take("deliver")
-        if fault is not None and fault.kind == "DELAY":
+        kind = None if fault is None else fault.kind
+        if kind == "DELAY" and fault is not None:
             self._deliver_later(fault.seconds, message)
+            return
+        if kind in {"REFUSE", "TIMEOUT_NOT_DONE"}:  # the receiver never took it
+            self._failed(message, DeliveryFaultError(f"delivery fault {kind}"))
             return
         try:
             await self._handler(message)
-            if fault is not None and fault.kind == "DUPLICATE":
+            if kind == "DUPLICATE":
                 await self._handler(message)
         except Exception as exc:  # noqa: BLE001 (whatever failed, the network delivers again)
             self._failed(message, exc)
+            return
+        if kind == "TIMEOUT_DONE":  # taken, but the network did not hear so: it delivers again
+            self._failed(message, DeliveryFaultError("delivery fault TIMEOUT_DONE"))
             return
         if self.failed_deliveries.pop(message.message_id, None) is not None:
             self.changed()

@@ -7,6 +7,11 @@
 - ``DELAY``: the answer (or an inbound delivery) comes ``seconds`` late.
 - ``OUTAGE``: the network goes down for ``seconds`` at this call.
 
+On ``deliver`` (the network's webhook to the service) the kinds mean: ``REFUSE`` and
+``TIMEOUT_NOT_DONE``, a failed delivery (the receiver never took it); ``TIMEOUT_DONE``, the
+receiver took it but the network did not hear so; each is redelivered with growing delays,
+like any failed delivery. ``DUPLICATE``, ``DELAY`` and ``OUTAGE`` as above.
+
 ``after_calls`` lets that many calls of the operation pass untouched first.
 - An **outage** (:meth:`Faults.start_outage`) makes every call fail as unavailable, and holds
   inbound deliveries back, until it ends.

@@ -11,6 +11,7 @@ import pytest
 
 from resolvers.context import AppState
 from resolvers.services.network import InboundMessage
+from simulator.faults import Fault
 from simulator.network import MAX_DELIVERY_ATTEMPTS, SimulatedNetwork
 
 
@@ -56,3 +57,30 @@ async def test_a_message_that_keeps_failing_goes_to_the_dead_letters(
     assert [(d["messageId"], d["attempts"]) for d in listed] == [
         ("MSG-POISON", MAX_DELIVERY_ATTEMPTS)
     ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "taken_at_once"), [("REFUSE", []), ("TIMEOUT_NOT_DONE", []),
+                                ("TIMEOUT_DONE", ["MSG-F"])],
+)  # fmt: skip
+async def test_a_delivery_fault_is_a_failed_delivery_that_is_redelivered(
+    simulator: SimulatedNetwork, state: AppState, kind: str, taken_at_once: list[str]
+) -> None:
+    real = simulator._handler
+    taken: list[str] = []
+
+    async def receiver(message: InboundMessage) -> None:
+        taken.append(message.message_id)
+
+    simulator.set_inbound_handler(receiver)
+    try:
+        simulator.faults.add("deliver", Fault(kind))  # type: ignore[arg-type]
+        await simulator.deliver(_message("MSG-F", state))
+        assert taken == taken_at_once
+        assert simulator.failed_deliveries == {"MSG-F": 1}
+        await simulator.advance(60)
+    finally:
+        simulator.set_inbound_handler(real)  # type: ignore[arg-type]
+    assert taken == [*taken_at_once, "MSG-F"]  # delivered again (the receiver dedupes repeats)
+    assert simulator.failed_deliveries == {}
+    assert simulator.world.dead_letters == []

@@ -180,7 +180,11 @@ async def poll_request(network: Network, work: Work) -> Reschedule | None:
         if request is None or request.status not in WATCH:
             return None
         network_id = request.network_id
-    held = await network.financing_status(network_id)
+    try:
+        held = await network.financing_status(network_id)
+    except NetworkRefusedError as exc:  # the enquiry, not the request: ask again later
+        logger.warning("status enquiry on financing %s refused: %s", network_id, exc.reason)
+        return Reschedule(work.now + timedelta(seconds=POLL_SECONDS))
     if held.state != "UNKNOWN":
         await _record(work, held, watch=True, source="status enquiry")
     return None

@@ -147,7 +147,11 @@ async def poll_payment(network: Network, work: Work) -> Reschedule | None:
     if order is None:
         await _send(network, work, None)
         return None
-    held = await network.payment_status(order.network_id)
+    try:
+        held = await network.payment_status(order.network_id)
+    except NetworkRefusedError as exc:  # the enquiry, not the payment: ask again later
+        logger.warning("status enquiry on payment %s refused: %s", order.network_id, exc.reason)
+        return Reschedule(work.now + timedelta(seconds=POLL_SECONDS))
     if held.state == "UNKNOWN":
         await _send(network, work, order)
     else:
