@@ -7,7 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from sqlalchemy import select
 
+from db.models import OrganisationEvent
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from simulator import ledger
@@ -165,3 +167,33 @@ def test_the_readme_walkthrough_shows_these_figures() -> None:
                    "₹1,02,554.79", "+₹1,15,445.21", "\u2212₹1,18,000.00"):  # fmt: skip
         assert figure in walkthrough, figure
     assert SELLER in text and DECCAN in walkthrough
+
+
+async def test_financing_past_its_repayment_date_is_overdue_live(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
+) -> None:
+    seller, _seller_org, buyer, buyer_org, _invoice, bill, request = await _financed(
+        api, simulator, dispatcher, state
+    )
+    await pay(api, buyer, buyer_org, [(bill, "20000")])
+    await settle(simulator, dispatcher)
+
+    async def overdue_events() -> int:
+        async with state.db.read() as session:
+            rows = await session.scalars(
+                select(OrganisationEvent.data).where(
+                    OrganisationEvent.kind == "FINANCING_STATUS_CHANGED"
+                )
+            )
+            return sum(1 for data in rows if data.get("financingStatus") == "OVERDUE")
+
+    await simulator.advance(59 * 86_400)
+    await dispatcher.run_once()
+    assert await overdue_events() == 0  # not yet due
+    await simulator.advance(3 * 86_400)  # the day after the repayment date (60 days) begins
+    await dispatcher.run_once()
+    await dispatcher.run_once()
+    assert await overdue_events() == 1  # told once, live
+    shown = await _node(api, seller, request)
+    assert shown["status"] == "OVERDUE"
+    assert shown["history"][-1]["action"] == "OVERDUE"

@@ -91,6 +91,7 @@ HANDLERS: dict[str, NetworkHandler] = {
     financing_service.ACCEPT_KIND: financing_handlers.accept_bid,
     financing_service.CANCEL_KIND: financing_handlers.cancel_request,
     financing_service.POLL_KIND: financing_handlers.poll_request,
+    financing_service.OVERDUE_KIND: financing_handlers.notice_overdue,
 }
 
 

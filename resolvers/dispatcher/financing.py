@@ -13,6 +13,7 @@ from db.models import (
     BidStatus,
     Document,
     FinancingBidRecord,
+    FinancingHistory,
     FinancingInvoice,
     FinancingRequest,
     FinancingStatus,
@@ -170,6 +171,33 @@ async def cancel_request(network: Network, work: Work) -> Reschedule | None:
         await network.financing_cancel(request_id=network_id, vendor_b2b_id=vendor or "")
     except NetworkRefusedError as exc:
         logger.warning("cancelling financing request %s refused: %s", network_id, exc.reason)
+    return None
+
+
+async def notice_overdue(_network: Network, work: Work) -> Reschedule | None:
+    """The day after a disbursed request's repayment date: if money is still owed it is
+    OVERDUE, and the vendor hears it live (once; a look that comes early waits)."""
+    async with work.write() as uow:
+        request = await uow.session.get(FinancingRequest, _request_id(work), with_for_update=True)
+        if request is None or request.status != FinancingStatus.DISBURSED:
+            return None
+        if financing.shown_status(request, work.now.date()) != "OVERDUE":
+            due = financing.overdue_from(request)
+            owed = request.repaid_paise < request.owed_paise
+            return Reschedule(due) if owed and due is not None and due > work.now else None
+        noticed = await uow.session.scalar(
+            select(FinancingHistory.id).where(
+                FinancingHistory.request_id == request.id, FinancingHistory.action == "OVERDUE",
+            ).limit(1)
+        )  # fmt: skip
+        if noticed is not None:
+            return None
+        left = request.owed_paise - request.repaid_paise
+        financing.history(
+            uow, request, "OVERDUE", work.now,
+            detail=f"Repayment was due on {request.repayment_due_on}; {left} paise still owed.",
+        )  # fmt: skip
+        await financing.event(uow, request, financing.STATUS_CHANGED, financingStatus="OVERDUE")
     return None
 
 

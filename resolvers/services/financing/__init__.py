@@ -56,6 +56,8 @@ REQUEST_KIND = "financing.request"
 ACCEPT_KIND = "financing.accept"
 CANCEL_KIND = "financing.cancel"
 POLL_KIND = "financing.poll"
+# Looks at a disbursed request the day after its repayment date: still owed, it is OVERDUE.
+OVERDUE_KIND = "financing.overdue"
 STATUS_CHANGED = "FINANCING_STATUS_CHANGED"
 BID_RECEIVED = "FINANCING_BID_RECEIVED"
 OPEN = {
@@ -98,6 +100,25 @@ def shown_status(request: FinancingRequest, today: dt.date) -> str:
     ):
         return "OVERDUE"
     return request.status.value
+
+
+def overdue_from(request: FinancingRequest) -> dt.datetime | None:
+    """When a disbursed request still owed becomes OVERDUE: the day after its repayment
+    date begins (UTC)."""
+    if request.repayment_due_on is None:
+        return None
+    day = request.repayment_due_on + dt.timedelta(days=1)
+    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.UTC)
+
+
+async def watch_overdue(uow: UnitOfWork, request: FinancingRequest) -> None:
+    """Queue the look that tells the vendor, live, when the request becomes OVERDUE."""
+    due = overdue_from(request)
+    if due is not None:
+        await outbox_repo.add(
+            uow.session, organisation_id=request.organisation_id, kind=OVERDUE_KIND,
+            payload={"requestId": str(request.id)}, due=due,
+        )  # fmt: skip
 
 
 def network_id() -> str:

@@ -17,7 +17,14 @@ from db.models import (
     PaymentStatus,
 )
 from db.unit_of_work import UnitOfWork
-from resolvers.services.financing import BID_RECEIVED, STATUS_CHANGED, bids_of, event, history
+from resolvers.services.financing import (
+    BID_RECEIVED,
+    STATUS_CHANGED,
+    bids_of,
+    event,
+    history,
+    watch_overdue,
+)
 from resolvers.services.network import FinancingBid, FinancingState
 from resolvers.services.payments import events as payment_events
 from resolvers.services.payments import reconciliation
@@ -123,9 +130,8 @@ async def apply_state(
     if newer:
         request.network_revision = state.revision
     allowed = _FROM.get(state.state)
-    if (
-        newer and state.state == "DISBURSED" and request.status == FinancingStatus.SETTLED
-    ):  # a repayment was returned: owed again
+    reopened = newer and state.state == "DISBURSED" and request.status == FinancingStatus.SETTLED
+    if reopened:  # a repayment was returned: owed again
         allowed = {FinancingStatus.SETTLED}
     if allowed is None or request.status not in allowed:
         if repaid_moved:  # a partial repayment: the status stays, the amounts moved
@@ -157,6 +163,8 @@ async def apply_state(
         request.repayment_due_on = request.disbursed_on + dt.timedelta(days=tenor)
         if first_disbursal:
             await _book_disbursal(uow, request, known, now)
+        if first_disbursal or reopened:  # disbursed, or owed again
+            await watch_overdue(uow, request)
     detail = f"{request.reason} ({source})" if request.reason else f"({source})"
     history(uow, request, state.state, now, detail=detail[:500])
     await event(uow, request, STATUS_CHANGED)
