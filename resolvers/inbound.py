@@ -19,6 +19,7 @@ from resolvers.services.financing import applying as financing_applying
 from resolvers.services.network import InboundMessage
 from resolvers.services.network_wire import WireError
 from resolvers.services.payments import applying as payments
+from resolvers.services.payments import requests as payment_requests
 
 if TYPE_CHECKING:
     from resolvers.context import AppState
@@ -103,6 +104,8 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             await payments.payment_reported(uow, message.data, now)
         elif message.kind == "PAYMENT_REPORT_ANSWERED":
             await payments.report_answered(uow, message.data, message.reason, now)
+        elif message.kind == "PAYMENT_REQUESTED":
+            await payment_requests.requested(uow, message.data, now)
         elif message.kind in {"FINANCING_BID", "FINANCING_UPDATED"}:
             await _financing(uow, message, now)
         else:

@@ -41,6 +41,7 @@ from resolvers.services.network import (
     NetworkTimeoutError,
     OfflineReport,
     PaymentOrder,
+    PaymentRequest,
     PaymentState,
     SettlementLine,
     Taxpayer,
@@ -146,6 +147,10 @@ class _StandIn:
         raise NotImplementedError
 
     async def payment_answer_offline(self, **_kwargs: Any) -> None:
+        """Changes on the network go through the outbox, never from a request."""
+        raise NotImplementedError
+
+    async def payment_request(self, request: PaymentRequest) -> None:
         """Changes on the network go through the outbox, never from a request."""
         raise NotImplementedError
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+import decimal
 import uuid
 
-from db.models import Payment, PaymentAllocation
+from db.models import Document, Payment, PaymentAllocation
 from db.pagination import Page
 from db.repositories import payment as repo
 from resolvers import mutation, network_calls
@@ -18,10 +19,11 @@ from resolvers.services import payments
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import Bank, NetworkError, NetworkTimeoutError
 from resolvers.services.payments import applying
+from resolvers.services.payments import requests as payment_requests
 
 
 def _allocations(
-    raw: list[tuple[str, object]],
+    raw: list[tuple[str, object]], what: str = "bill"
 ) -> list[payments.AllocationIn] | UserError:
     """Decode each allocation's document id (a malformed or foreign id is NOT_FOUND there)."""
     out = []
@@ -30,7 +32,7 @@ def _allocations(
         if key is None:
             return UserError(
                 ErrorCode.NOT_FOUND, ("input", "allocations", str(index), "documentId"),
-                "No such bill.",
+                f"No such {what}.",
             )  # fmt: skip
         out.append(payments.AllocationIn(key, amount))  # type: ignore[arg-type]
     return out
@@ -81,6 +83,44 @@ async def record_offline(
         context, organisation_id, "Organisation", ("input", "organisationId"),
         lambda uow, viewer, key: payments.record_offline(
             uow, viewer, organisation_id=key, allocations=decoded, details=details,
+            idempotency_key=idempotency_key, now=app.now(),
+        ),
+    )  # fmt: skip
+
+
+async def record_received(
+    context: Context,
+    *,
+    organisation_id: str,
+    allocations: list[tuple[str, object]],
+    details: payments.OfflineIn,
+    idempotency_key: str | None,
+) -> Outcome[Payment]:
+    """Record a payment a customer made outside the network against our invoices."""
+    decoded = _allocations(allocations, "invoice")
+    if isinstance(decoded, UserError):
+        await context.require_viewer()
+        return mutation.refuse(decoded)
+    app = context.app
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ("input", "organisationId"),
+        lambda uow, viewer, key: payments.record_received(
+            uow, viewer, organisation_id=key, allocations=decoded, details=details,
+            idempotency_key=idempotency_key, now=app.now(),
+        ),
+    )  # fmt: skip
+
+
+async def request_payment(
+    context: Context, *, invoice_id: str, amount: decimal.Decimal | None, message: str | None,
+    idempotency_key: str | None,
+) -> Outcome[Document]:  # fmt: skip
+    """Ask the buyer of one of our invoices to pay it."""
+    app = context.app
+    return await mutation.run_on(
+        context, invoice_id, "Document", ("input", "invoiceId"),
+        lambda uow, viewer, key: payment_requests.send(
+            uow, viewer, invoice_id=key, amount=amount, message=message,
             idempotency_key=idempotency_key, now=app.now(),
         ),
     )  # fmt: skip

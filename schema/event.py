@@ -20,6 +20,7 @@ from resolvers.context import Context
 from schema.account import Account
 from schema.contact import BulkOperation
 from schema.document import Document, DocumentKind, DocumentStatus, InboxStatus, PushStatus
+from schema.money import Money
 from schema.organisation import MembershipRole, Organisation
 from schema.payment import Payment, PaymentStatus
 
@@ -111,6 +112,11 @@ class OrganisationEventKind(enum.Enum):
         "PAYMENT_RECEIVED",
         description="Money came in through the network, or a buyer reported paying outside it "
         "(see `payment`).",
+    )
+    PAYMENT_REQUESTED = strawberry.enum_value(
+        "PAYMENT_REQUESTED",
+        description="A vendor asked you to pay one of your bills (see `document`, `amount`, "
+        "and `reason` for its note).",
     )
 
 
@@ -228,6 +234,13 @@ class OrganisationEvent:
 
         raw = self._model.data.get("financingStatus")
         return FinancingStatus[raw] if isinstance(raw, str) else None
+
+    @strawberry.field(description="For PAYMENT_REQUESTED: the amount asked for.")
+    def amount(self) -> Money | None:
+        raw = self._model.data.get("amountPaise")
+        if self._model.kind != "PAYMENT_REQUESTED" or not isinstance(raw, int):
+            return None
+        return Money.from_paise(raw)
 
     @strawberry.field(description="For payment events: the status it moved to.")
     def payment_status(self) -> PaymentStatus | None:

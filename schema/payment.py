@@ -318,6 +318,57 @@ class PaymentRecordOfflineInput:
     )
 
 
+@strawberry.input(
+    description="Record a payment a customer made outside the network (and never reported) "
+    "against your invoices."
+)
+class PaymentReceivedRecordInput:
+    """Input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The receiving organisation.")
+    allocations: list[PaymentAllocationInput] = strawberry.field(
+        description="Your invoices (one customer's, 1 to 100) and the amount of each."
+    )
+    paid_on: dt.date = strawberry.field(description="When it was paid.")
+    mode: OfflinePaymentMode = strawberry.field(description="How it was paid.")
+    reference: str | None = strawberry.field(
+        default=None, description="Cheque number, bank reference, ... (at most 100)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Repeat with the same key to get the same record back."
+    )
+
+
+@strawberry.input(description="Ask the buyer of one of your invoices to pay it.")
+class PaymentRequestSendInput:
+    """Input."""
+
+    invoice_id: strawberry.ID = strawberry.field(
+        description="Your invoice, accepted by the customer through Bharat Connect."
+    )
+    amount: decimal.Decimal | None = strawberry.field(
+        default=None,
+        description="How much to ask for (at most what is due less payments on their way); "
+        "what is due when left out.",
+    )
+    message: str | None = strawberry.field(
+        default=None, description="A note to the customer (at most 500 characters)."
+    )
+    idempotency_key: str | None = strawberry.field(
+        default=None, description="Repeat with the same key to get the same result back."
+    )
+
+
+@strawberry.type(description="The result of `paymentRequestSend`.")
+class PaymentRequestSendPayload:
+    """Payload."""
+
+    invoice: Document | None = strawberry.field(
+        description="The invoice (its history shows the request)."
+    )
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
 @strawberry.input(description="Confirm receiving a payment a buyer made outside the network.")
 class PaymentReceivedConfirmInput:
     """Input."""

@@ -47,6 +47,7 @@ from resolvers.services.payment_wire import (
     line_to_json,
     order_from_json,
     report_from_json,
+    request_from_json,
     state_to_json,
 )
 from simulator.network import SimulatedNetwork
@@ -239,6 +240,11 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             received=received, remarks=field_opt_str(body, "remarks"),
         )  # fmt: skip
 
+    async def request_payment(body: dict[str, Any]) -> None:
+        request = request_from_json(body)
+        speaks_for(body, request.requester_b2b_id)
+        await network.payment_request(request)
+
     async def settlements(body: dict[str, Any]) -> Any:
         b2b_id = str(body.get("?b2bId", ""))
         speaks_for(body, b2b_id)
@@ -290,6 +296,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             route("/payments/{networkId}", payment, "GET"),
             route("/payment-reports", report_offline, "POST"),
             route("/payment-reports/{networkId}/answers", answer_offline, "POST"),
+            route("/payment-requests", request_payment, "POST"),
             route("/settlements", settlements, "GET"),
             route("/banks", banks, "GET"),
             route("/card-lookups", card, "POST"),

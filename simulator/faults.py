@@ -50,6 +50,7 @@ OPERATIONS = (
     "payment_status",
     "payment_report_offline",
     "payment_answer_offline",
+    "payment_request",
     "settlement_report",
     "banks",
     "card_token",

@@ -4,7 +4,7 @@ Nothing is debited: a report moves REPORTED → RECEIVED | DENIED."""
 
 from __future__ import annotations
 
-from resolvers.services.network import NetworkRefusedError, OfflineReport
+from resolvers.services.network import NetworkRefusedError, OfflineReport, PaymentRequest
 from simulator.payments import Payments
 from simulator.world import NetworkPayment
 
@@ -74,6 +74,43 @@ class PaymentReports(Payments):
                     reason=remarks, data={"networkId": payment.network_id, "received": received},
                 )
             )  # fmt: skip
+
+    async def payment_request(self, request: PaymentRequest) -> None:
+        """A seller asks its customer to pay an invoice; a hosted customer hears it."""
+        fault = await self.enter("payment_request")
+        if request.request_id in self.world.payment_requests:
+            self.after(fault, "payment_request")
+            return
+        document = self.world.documents.get(request.document_network_id)
+        if (
+            document is None
+            or document.kind != "INVOICE"
+            or document.sender.lower() != request.requester_b2b_id.lower()
+            or document.receiver.lower() != request.payer_b2b_id.lower()
+        ):
+            raise NetworkRefusedError(
+                "INVOICE_NOT_FOUND", "The network holds no such invoice of yours to this payer."
+            )
+        if document.state != "ACCEPTED":
+            raise NetworkRefusedError(
+                "INVOICE_NOT_ACCEPTED", "Only an invoice the buyer accepted can be asked for."
+            )
+        if request.amount_paise <= 0:
+            raise NetworkRefusedError("AMOUNT_INVALID", "Ask for a positive amount.")
+        self.world.payment_requests.add(request.request_id)
+        self.changed()
+        if self._hosted(document.receiver):
+            self.send(
+                self.message(
+                    "PAYMENT_REQUESTED", request.request_id, approved=True, reason=None,
+                    data={
+                        "requestId": request.request_id, "documentNetworkId": document.network_id,
+                        "requesterB2BId": document.sender, "payerB2BId": document.receiver,
+                        "amountPaise": request.amount_paise, "message": request.message,
+                    },
+                )
+            )  # fmt: skip
+        self.after(fault, "payment_request")
 
     async def payment_answer_offline(
         self, *, network_id: str, answerer_b2b_id: str, received: bool, remarks: str | None

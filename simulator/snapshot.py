@@ -72,6 +72,7 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "transfers": [_row(t) for t in world.transfers],
             "financiers": [_row(f) for f in world.financiers.values()],
             "financing": [_row(r) for r in world.financing.values()],
+            "paymentRequests": sorted(world.payment_requests),
             "behaviour": _row(world.behaviour),
         },
         # What was running when saved runs again after a restart.
@@ -129,6 +130,7 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
         )  # fmt: skip
     world.financiers = {f["financier_id"]: Financier(**f) for f in saved.get("financiers", [])}
     world.financing = {r["request_id"]: FinancingRecord(**r) for r in saved.get("financing", [])}
+    world.payment_requests = set(saved.get("paymentRequests", []))
     network.world = world
     network.restore_queue(
         [(due, order, task, args) for due, order, task, args in _back(data["queue"])]

@@ -208,6 +208,8 @@ class World:
     transfers: list[Transfer] = field(default_factory=list)
     financiers: dict[str, Financier] = field(default_factory=dict)
     financing: dict[str, FinancingRecord] = field(default_factory=dict)
+    # Payment requests carried (their ids: a repeat is a no-op).
+    payment_requests: set[str] = field(default_factory=set)
     behaviour: Behaviour = field(default_factory=Behaviour)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:

@@ -225,7 +225,7 @@ async def _check(simulator: SimulatedNetwork, state: AppState, orgs: dict[str, u
             online = p.method != PaymentMethod.OFFLINE and p.status == PaymentStatus.SETTLED
             offline = p.method == PaymentMethod.OFFLINE and (
                 p.status in OFFLINE_PAID if p.direction == PaymentDirection.OUTGOING
-                else p.status == PaymentStatus.CONFIRMED
+                else p.status in {PaymentStatus.CONFIRMED, PaymentStatus.RECORDED}
             )  # fmt: skip
             counted += a.amount_paise if online or offline else 0
         assert d.paid_paise == counted, (seed, d.number, d.direction, d.paid_paise, counted)

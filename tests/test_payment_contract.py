@@ -3,6 +3,8 @@ over HTTP with signed webhooks): the same answers, the same messages."""
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 
 from resolvers.services.network import (
@@ -11,8 +13,14 @@ from resolvers.services.network import (
     NetworkTimeoutError,
     OfflineReport,
     PaymentOrder,
+    PaymentRequest,
 )
-from tests.test_network_contract import Harness, _registered, net  # noqa: F401 (the fixture)
+from tests.test_network_contract import (  # noqa: F401 (net: the fixture)
+    Harness,
+    _invoice,
+    _registered,
+    net,
+)
 
 
 def _order(network_id: str = "PAY-1", amount: int = 118_000) -> PaymentOrder:
@@ -99,3 +107,29 @@ async def test_an_offline_report_is_answered(net: Harness) -> None:  # noqa: F81
             network_id="PAY-OFF-1", answerer_b2b_id="sharma-traders", received=True, remarks=None
         )
     assert not_payee.value.reason in {"NOT_PAYEE", "NOT_YOUR_B2B_ID"}
+
+
+async def test_a_payment_request_is_carried_once(net: Harness) -> None:  # noqa: F811
+    await _registered(net)
+    ask = PaymentRequest("PRQ-1", "sharma-traders", "tapti-foods", "NET-INV-1", 5_000, "Please")
+    # (Each try under a request id of its own: over HTTP an id's answer is replayed.)
+    with pytest.raises(NetworkRefusedError) as unknown:
+        await net.port.payment_request(dataclasses.replace(ask, request_id="PRQ-A"))
+    assert unknown.value.reason == "INVOICE_NOT_FOUND"
+    await net.port.document_send(_invoice(1))
+    with pytest.raises(NetworkRefusedError) as early:
+        await net.port.payment_request(dataclasses.replace(ask, request_id="PRQ-B"))
+    assert early.value.reason == "INVOICE_NOT_ACCEPTED"
+    await net.advance(120)  # the receiver accepts
+    with pytest.raises(NetworkRefusedError) as nothing:
+        await net.port.payment_request(PaymentRequest("PRQ-0", "sharma-traders", "tapti-foods",
+                                                      "NET-INV-1", 0))  # fmt: skip
+    assert nothing.value.reason == "AMOUNT_INVALID"
+    await net.port.payment_request(ask)
+    await net.port.payment_request(ask)  # a repeat is a no-op
+    await net.fault({"operation": "payment_request", "kind": "TIMEOUT_DONE"})
+    with pytest.raises(NetworkTimeoutError):
+        await net.port.payment_request(PaymentRequest("PRQ-2", "sharma-traders", "tapti-foods",
+                                                      "NET-INV-1", 1_000))  # fmt: skip
+    await net.port.payment_request(PaymentRequest("PRQ-2", "sharma-traders", "tapti-foods",
+                                                  "NET-INV-1", 1_000))  # fmt: skip

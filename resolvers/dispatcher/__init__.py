@@ -55,6 +55,7 @@ from resolvers.services import financing as financing_service
 from resolvers.services import payments as payment_service
 from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 from resolvers.services.payments import reconciliation
+from resolvers.services.payments import requests as payment_requests
 
 if TYPE_CHECKING:
     from resolvers.context import AppState
@@ -86,6 +87,7 @@ HANDLERS: dict[str, NetworkHandler] = {
     payment_service.POLL_KIND: payment_handlers.poll_payment,
     payment_service.REPORT_KIND: payment_handlers.report_offline,
     payment_service.ANSWER_KIND: payment_handlers.answer_offline,
+    payment_requests.REQUEST_KIND: payment_handlers.request_payment,
     reconciliation.FETCH_KIND: payment_handlers.fetch_settlements,
     financing_service.REQUEST_KIND: financing_handlers.send_request,
     financing_service.ACCEPT_KIND: financing_handlers.accept_bid,

@@ -16,7 +16,9 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 
 from db.models import (
+    Contact,
     Document,
+    DocumentHistory,
     KycProfile,
     OutboxMessage,
     Payment,
@@ -34,6 +36,7 @@ from resolvers.services.network import (
     NetworkRefusedError,
     OfflineReport,
     PaymentOrder,
+    PaymentRequest,
     PaymentState,
     SettlementLine,
 )
@@ -232,6 +235,37 @@ async def answer_offline(network: Network, work: Work) -> Reschedule | None:
         )  # fmt: skip
     except NetworkRefusedError as exc:
         logger.warning("answer to payment report %s refused: %s", payload["networkId"], exc.reason)
+    return None
+
+
+async def request_payment(network: Network, work: Work) -> Reschedule | None:
+    """Carry a seller's request to pay an invoice to its buyer; a refusal goes on the
+    invoice's history."""
+    payload = work.message.payload
+    async with work.read() as uow:
+        invoice = await uow.session.get(Document, uuid.UUID(str(payload["documentId"])))
+        if invoice is None or invoice.network_id is None:
+            return None
+        contact = await uow.session.get(Contact, invoice.contact_id)
+        requester = await pushes.own_b2b_id(uow, invoice.organisation_id)
+        if contact is None or contact.b2b_id is None or requester is None:
+            return None
+        request = PaymentRequest(
+            str(payload["requestId"]), requester, contact.b2b_id, invoice.network_id,
+            int(payload["amountPaise"]), None if payload.get("message") is None
+            else str(payload["message"]),
+        )  # fmt: skip
+    try:
+        await network.payment_request(request)
+    except NetworkRefusedError as exc:
+        async with work.write() as uow:
+            uow.session.add(
+                DocumentHistory(
+                    document_id=invoice.id, action="PAYMENT_REQUEST_REFUSED",
+                    detail=f"The network refused the request: {exc.reason}"[:500],
+                    by_network=True, at=work.now,
+                )
+            )  # fmt: skip
     return None
 
 

@@ -110,6 +110,7 @@ InboundKind = Literal[
     "PAYMENT_RECEIVED",
     "PAYMENT_REPORTED",
     "PAYMENT_REPORT_ANSWERED",
+    "PAYMENT_REQUESTED",
     "FINANCING_BID",
     "FINANCING_UPDATED",
 ]
@@ -156,6 +157,19 @@ class PaymentState:
     utr: str | None = None
     reason: str | None = None
     settled_on: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A seller asks its customer to pay an invoice (again: after a denied offline payment, or
+    once it is overdue)."""
+
+    request_id: str
+    requester_b2b_id: str
+    payer_b2b_id: str
+    document_network_id: str
+    amount_paise: int
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -355,6 +369,12 @@ class Network(Protocol):
         """The payee confirms (``received``) or denies an offline payment reported to it.
         Refuses an unknown report (``PAYMENT_NOT_FOUND``), anyone but the payee
         (``NOT_PAYEE``) and a second, different answer (``ALREADY_ANSWERED``)."""
+
+    async def payment_request(self, request: PaymentRequest) -> None:
+        """Ask the buyer of an invoice to pay it (a hosted buyer hears ``PAYMENT_REQUESTED``).
+        A repeat of the request id is a no-op. Refuses a document the network does not hold as
+        the requester's invoice to that payer (``INVOICE_NOT_FOUND``) or one not accepted
+        (``INVOICE_NOT_ACCEPTED``), and an amount that is not positive (``AMOUNT_INVALID``)."""
 
     async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:
         """A participant's credits and debits settled on ``day`` (ISO date)."""

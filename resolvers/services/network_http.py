@@ -41,6 +41,7 @@ from resolvers.services.network import (
     NetworkUnavailableError,
     OfflineReport,
     PaymentOrder,
+    PaymentRequest,
     PaymentState,
     SettlementLine,
     Taxpayer,
@@ -275,6 +276,13 @@ class HttpNetwork:
             "POST", f"/payment-reports/{_segment(network_id)}/answers",
             idempotency_key=f"payment-answer:{network_id}:{received}",
             body={"answererB2BId": answerer_b2b_id, "received": received, "remarks": remarks},
+        )  # fmt: skip
+
+    async def payment_request(self, request: PaymentRequest) -> None:
+        """Ask a buyer to pay an invoice."""
+        await self._call(
+            "POST", "/payment-requests", body=payment_wire.request_to_json(request),
+            idempotency_key=f"payment-request:{request.request_id}",
         )  # fmt: skip
 
     async def settlement_report(self, b2b_id: str, day: str) -> list[SettlementLine]:

@@ -13,6 +13,7 @@ from resolvers.services.network import (
     PaymentMethod,
     PaymentNetworkState,
     PaymentOrder,
+    PaymentRequest,
     PaymentState,
     SettlementLine,
 )
@@ -130,6 +131,27 @@ def report_from_json(data: Any) -> OfflineReport:
         allocations=allocations_from_json(body.get("allocations")),
         paid_on=field_str(body, "paidOn"), mode=field_str(body, "mode"),
         reference=field_opt_str(body, "reference"),
+    )  # fmt: skip
+
+
+def request_to_json(request: PaymentRequest) -> dict[str, Any]:
+    """A payment request as JSON."""
+    return {
+        "requestId": request.request_id, "requesterB2BId": request.requester_b2b_id,
+        "payerB2BId": request.payer_b2b_id, "documentNetworkId": request.document_network_id,
+        "amountPaise": request.amount_paise, "message": request.message,
+    }  # fmt: skip
+
+
+def request_from_json(data: Any) -> PaymentRequest:
+    """A payment request, read."""
+    body = _object(data, "a payment request")
+    return PaymentRequest(
+        request_id=field_str(body, "requestId"),
+        requester_b2b_id=field_str(body, "requesterB2BId"),
+        payer_b2b_id=field_str(body, "payerB2BId"),
+        document_network_id=field_str(body, "documentNetworkId"),
+        amount_paise=field_int(body, "amountPaise"), message=field_opt_str(body, "message"),
     )  # fmt: skip
 
 

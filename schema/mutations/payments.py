@@ -10,13 +10,18 @@ from db.models import PaymentMethod as StoredMethod
 from resolvers import payments as resolvers
 from resolvers.context import Context
 from resolvers.services import payments as service
+from schema.document import Document
+from schema.errors import user_errors
 from schema.payment import (
     PaymentAllocationInput,
     PaymentCreateInput,
     PaymentPayload,
     PaymentReceivedConfirmInput,
     PaymentReceivedDenyInput,
+    PaymentReceivedRecordInput,
     PaymentRecordOfflineInput,
+    PaymentRequestSendInput,
+    PaymentRequestSendPayload,
 )
 
 Info = strawberry.Info[Context, None]
@@ -69,6 +74,46 @@ class PaymentsMutations:
             idempotency_key=input.idempotency_key,
         )  # fmt: skip
         return PaymentPayload.of(outcome)
+
+    @strawberry.mutation(
+        description="Record a payment a customer made outside the network that it never "
+        "reported: it is applied to your invoices at once (RECORDED), and nothing goes over "
+        "the network. Needs Bharat Connect access."
+    )
+    async def payment_received_record(
+        self,
+        info: Info,
+        input: Annotated[PaymentReceivedRecordInput, strawberry.argument(description="The input.")],
+    ) -> PaymentPayload:
+        details = service.OfflineIn(
+            paid_on=input.paid_on, mode=input.mode.name, reference=input.reference
+        )
+        outcome = await resolvers.record_received(
+            info.context, organisation_id=input.organisation_id,
+            allocations=_allocations(input.allocations), details=details,
+            idempotency_key=input.idempotency_key,
+        )  # fmt: skip
+        return PaymentPayload.of(outcome)
+
+    @strawberry.mutation(
+        description="Ask the buyer of an invoice it accepted through Bharat Connect to pay it "
+        "(again, after a denied payment, or once it is overdue): the request travels over the "
+        "network, and the buyer sees it on the bill and as a PAYMENT_REQUESTED event. One "
+        "request per invoice a day (RATE_LIMITED)."
+    )
+    async def payment_request_send(
+        self,
+        info: Info,
+        input: Annotated[PaymentRequestSendInput, strawberry.argument(description="The input.")],
+    ) -> PaymentRequestSendPayload:
+        outcome = await resolvers.request_payment(
+            info.context, invoice_id=input.invoice_id, amount=input.amount,
+            message=input.message, idempotency_key=input.idempotency_key,
+        )  # fmt: skip
+        return PaymentRequestSendPayload(
+            invoice=None if outcome.value is None else Document.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
 
     @strawberry.mutation(
         description="Confirm a payment a buyer made outside the network: it is applied to the "

@@ -96,25 +96,28 @@ def paise_of(amount: decimal.Decimal, field: tuple[str, ...]) -> int:
 
 
 async def _bills(
-    uow: UnitOfWork, organisation_id: uuid.UUID, allocations: list[AllocationIn]
-) -> tuple[list[tuple[Document, int]], Contact]:
-    """The bills, locked, each with the paise allocated; all of one vendor, each payable, none
-    over what is due (payments on their way count)."""
+    uow: UnitOfWork, organisation_id: uuid.UUID, allocations: list[AllocationIn],
+    direction: Direction = Direction.INCOMING,
+) -> tuple[list[tuple[Document, int]], Contact]:  # fmt: skip
+    """The bills (or, ``OUTGOING``, our invoices), locked, each with the paise allocated; all
+    of one vendor (customer), each payable, none over what is due (payments on their way
+    count)."""
+    what = "bill" if direction == Direction.INCOMING else "invoice"
     field = ("input", "allocations")
     if not allocations:
-        raise UserInputError.one(ErrorCode.REQUIRED, field, "Name at least one bill.")
+        raise UserInputError.one(ErrorCode.REQUIRED, field, f"Name at least one {what}.")
     if len(allocations) > MAX_ALLOCATIONS:
-        raise UserInputError.one(ErrorCode.TOO_MANY, field, f"At most {MAX_ALLOCATIONS} bills.")
+        raise UserInputError.one(ErrorCode.TOO_MANY, field, f"At most {MAX_ALLOCATIONS} {what}s.")
     amounts = [paise_of(a.amount, (*field, str(i), "amount")) for i, a in enumerate(allocations)]
     ids = [a.document_id for a in allocations]
     for index, document_id in enumerate(ids):
         if document_id is None:
             raise UserInputError.one(
-                ErrorCode.NOT_FOUND, (*field, str(index), "documentId"), "No such bill."
+                ErrorCode.NOT_FOUND, (*field, str(index), "documentId"), f"No such {what}."
             )
         if ids.index(document_id) != index:
             raise UserInputError.one(
-                ErrorCode.DUPLICATE, (*field, str(index), "documentId"), "A bill is named twice."
+                ErrorCode.DUPLICATE, (*field, str(index), "documentId"), f"A {what} is named twice."
             )
     if sum(amounts) > MAX_PAYMENT_PAISE:
         raise UserInputError.one(ErrorCode.INVALID, field, "The payment is too large.")
@@ -125,27 +128,29 @@ async def _bills(
     for index, (document_id, paise) in enumerate(zip(ids, amounts, strict=True)):
         where = (*field, str(index), "documentId")
         bill = found.get(document_id) if document_id is not None else None
-        if bill is None or bill.direction != Direction.INCOMING:
-            raise UserInputError.one(ErrorCode.NOT_FOUND, where, "No such bill.")
+        if bill is None or bill.direction != direction:
+            raise UserInputError.one(ErrorCode.NOT_FOUND, where, f"No such {what}.")
         if (
             bill.kind not in ledger.PAYABLE_KINDS
-            or bill.inbox_status != InboxStatus.ACCEPTED
+            or (direction == Direction.INCOMING and bill.inbox_status != InboxStatus.ACCEPTED)
             or bill.status not in ledger.PAYABLE_STATUSES
         ):
             raise UserInputError.one(
                 ErrorCode.NOT_PAYABLE, where,
-                "Only accepted bills that are open, partly paid or overdue can be paid.",
+                "Only accepted bills that are open, partly paid or overdue can be paid."
+                if direction == Direction.INCOMING
+                else "Only invoices that are sent, partly paid or overdue can be paid.",
             )  # fmt: skip
         if vendor is not None and bill.contact_id != vendor:
             raise UserInputError.one(
-                ErrorCode.INVALID, where, "One payment settles bills of one vendor only."
+                ErrorCode.INVALID, where, f"One payment settles {what}s of one party only."
             )
         vendor = bill.contact_id
         available = ledger.amount_due(bill, credit.get(bill.id, 0)) - bill.in_flight_paise
         if paise > available:
             raise UserInputError.one(
                 ErrorCode.OVER_BALANCE, (*field, str(index), "amount"),
-                f"At most ₹{tax.rupees(max(available, 0))} can be paid on this bill now "
+                f"At most ₹{tax.rupees(max(available, 0))} can be paid on this {what} now "
                 "(payments on their way count).",
             )  # fmt: skip
         bills.append((bill, paise))
@@ -392,4 +397,52 @@ async def record_offline(
     await _book(
         uow, viewer, payment, bills, now=now, applied=True, send=REPORT_KIND if reported else None
     )
+    return payment
+
+
+async def record_received(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    organisation_id: uuid.UUID,
+    allocations: list[AllocationIn],
+    details: OfflineIn,
+    idempotency_key: str | None,
+    now: dt.datetime,
+) -> Payment:
+    """Record a payment a customer made outside the network (and never reported) against our
+    invoices: an INCOMING payment, RECORDED and applied at once; nothing goes over the
+    network."""
+    await _organisation(uow, viewer, organisation_id)
+    payment_id = new_id()
+    payload = {"allocations": [(str(a.document_id), str(a.amount)) for a in allocations],
+               "details": repr(details)}  # fmt: skip
+    earlier = await _replay(
+        uow, viewer, organisation_id, operation="paymentReceivedRecord", key=idempotency_key,
+        payload=payload, payment_id=payment_id,
+    )  # fmt: skip
+    if earlier is not None:
+        return earlier
+    await contacts.require_network_access(uow, viewer, organisation_id, ("input", "organisationId"))
+    mode, reference = _offline(details, now.date())
+    invoices, customer = await _bills(uow, organisation_id, allocations, Direction.OUTGOING)
+    payment = Payment(
+        id=payment_id, organisation_id=organisation_id, direction=PaymentDirection.INCOMING,
+        contact_id=customer.id, counterparty_b2b_id=customer.b2b_id, method=PaymentMethod.OFFLINE,
+        status=PaymentStatus.RECORDED, amount_paise=sum(p for _, p in invoices),
+        paid_on=details.paid_on, offline_mode=mode, reference=reference,
+        created_by_account_id=viewer.account_id, created_at=now, updated_at=now,
+    )  # fmt: skip
+    uow.session.add(payment)
+    await uow.session.flush()
+    for position, (invoice, paise) in enumerate(invoices):
+        uow.session.add(
+            PaymentAllocation(
+                payment_id=payment.id, document_id=invoice.id, position=position,
+                amount_paise=paise,
+            )
+        )  # fmt: skip
+        await ledger.change(uow, invoice, now=now, paid=paise,
+                            detail="Payment received outside the network, recorded.")  # fmt: skip
+    await events.received(uow, payment)
     return payment
