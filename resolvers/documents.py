@@ -18,7 +18,7 @@ from db.models import (
 from db.pagination import Page
 from db.repositories import document as repo
 from db.rows import ContactRow, DocumentRow, LineRow
-from resolvers import mutation
+from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
@@ -31,12 +31,13 @@ async def create(
     context: Context, *, organisation_id: str, details: DocumentIn, idempotency_key: str | None
 ) -> Outcome[Document]:
     """Create a document."""
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, organisation_id, "Organisation", ("input", "organisationId"),
-        lambda uow, viewer, key: documents.create(
+        lambda uow, viewer, key, network: documents.create(
             uow, viewer, organisation_id=key, details=details, idempotency_key=idempotency_key,
-            now=context.app.now(),
+            now=context.app.now(), network=network,
         ),
+        unavailable_field=("input", "contactId"),
     )  # fmt: skip
 
 
@@ -160,11 +161,12 @@ async def reject(
 async def update(context: Context, *, document_id: str, details: DocumentIn) -> Outcome[Document]:
     """Edit a document."""
     app = context.app
-    return await mutation.run_on(
+    return await network_calls.run_on(
         context, document_id, "Document", ("input", "documentId"),
-        lambda uow, viewer, key: documents.update(
-            uow, viewer, document_id=key, details=details, now=app.now()
+        lambda uow, viewer, key, network: documents.update(
+            uow, viewer, document_id=key, details=details, now=app.now(), network=network
         ),
+        unavailable_field=("input", "contactId"),
     )  # fmt: skip
 
 

@@ -89,6 +89,11 @@ class _StandIn:
         found: Taxpayer = self._answer("gstn_taxpayer", (gstin, username))
         return found
 
+    async def gstn_status(self, gstin: str) -> str:
+        """Recorded."""
+        found: str = self._answer("gstn_status", (gstin,))
+        return found
+
     async def b2b_id_available(self, b2b_id: str) -> bool:
         """Recorded."""
         found: bool = self._answer("b2b_id_available", (b2b_id,))

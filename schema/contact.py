@@ -83,6 +83,11 @@ class Contact(Node):
         description="Days from a document's date to its due date when the document names none "
         "(null: the organisation's default)."
     )
+    gstin_status: str | None = strawberry.field(
+        description="The GSTIN's registration status on the GSTN portal as last looked up when "
+        "a document was made for this contact (ACTIVE, CANCELLED, SUSPENDED or UNKNOWN; null: "
+        "never looked up). Documents to a cancelled or suspended GSTIN are refused."
+    )
     linked_at: datetime | None = strawberry.field(description="When the B2B ID was linked (UTC).")
     archived: bool = strawberry.field(
         description="Archived contacts keep their history but leave lists."
@@ -128,6 +133,7 @@ CONTACT_FIELDS: Fields = {
     "phone": lambda m: m.phone,
     "b2b_id": lambda m: m.b2b_id,
     "payment_terms_days": lambda m: m.payment_terms_days,
+    "gstin_status": lambda m: m.gstin_status,
     "linked_at": lambda m: m.linked_at,
     "archived": lambda m: m.archived_at is not None,
     "created_at": lambda m: m.created_at,

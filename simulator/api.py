@@ -144,6 +144,9 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
         found = await network.gstn_taxpayer(body["gstin"], str(body.get("?username", "")))
         return taxpayer_to_json(found)
 
+    async def gstin_status(body: dict[str, Any]) -> Any:
+        return {"status": await network.gstn_status(body["gstin"])}
+
     async def send_otp(body: dict[str, Any]) -> None:
         await network.gstn_send_otp(field_str(body, "gstin"), field_str(body, "text"))
 
@@ -301,6 +304,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             route("/banks", banks, "GET"),
             route("/card-lookups", card, "POST"),
             route("/gstn/taxpayers/{gstin}", taxpayer, "GET"),
+            route("/gstn/taxpayers/{gstin}/status", gstin_status, "GET"),
             route("/gstn/otp", send_otp, "POST"),
             route("/sms", send_sms, "POST"),
             route("/b2b-ids/{b2bId}/availability", available, "GET"),

@@ -35,6 +35,7 @@ FAULT_KINDS: tuple[FaultKind, ...] = (
 )
 OPERATIONS = (
     "gstn_taxpayer",
+    "gstn_status",
     "gstn_send_otp",
     "send_sms",
     "b2b_id_available",

@@ -15,6 +15,13 @@ _OTP = re.compile(r"\b([0-9]{6})\b")
 class GstnPortal(NetworkCore):
     """The GSTN portal's side of the network."""
 
+    async def gstn_status(self, gstin: str) -> str:
+        """A GSTIN's status on the portal's public search (``UNKNOWN`` if not registered)."""
+        fault = await self.enter("gstn_status")
+        record = self.world.taxpayers.get(gstin)
+        self.after(fault, "gstn_status")
+        return "UNKNOWN" if record is None else record.status
+
     async def gstn_taxpayer(self, gstin: str, username: str) -> Taxpayer:
         """Look a GSTIN up as ``username``."""
         fault = await self.enter("gstn_taxpayer")

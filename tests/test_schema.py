@@ -34,6 +34,7 @@ from resolvers.services import (
 )
 from resolvers.services.errors import ErrorCode
 from resolvers.services.payments import events as payment_events
+from resolvers.services.payments import requests as payment_requests
 from schema.document import DocumentKind, PushStatus, SupplyType
 from schema.errors import UserErrorCode
 from schema.event import OrganisationEventKind
@@ -115,6 +116,7 @@ def test_schema_enums_mirror_the_service_enums() -> None:
         organisations.ORGANISATION_RENAMED,
         payment_events.STATUS_CHANGED,
         payment_events.RECEIVED,
+        payment_requests.REQUESTED,
         financing.STATUS_CHANGED,
         financing.BID_RECEIVED,
     }

@@ -61,6 +61,10 @@ class Contact(Base):
     email: Mapped[str | None] = mapped_column(String(254), default=None)
     phone: Mapped[str | None] = mapped_column(String(10), default=None)
     b2b_id: Mapped[str | None] = mapped_column(String(50), default=None)
+    # The GSTIN's registration status on the GSTN portal, as last looked up (documents to a
+    # cancelled or suspended GSTIN are refused), and when.
+    gstin_status: Mapped[str | None] = mapped_column(String(12), default=None)
+    gstin_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # Days from a document's date to its due date (null: the organisation's default).
     payment_terms_days: Mapped[int | None] = mapped_column(Integer, default=None)
     linked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)

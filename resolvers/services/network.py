@@ -41,6 +41,10 @@ class NetworkUnavailableError(NetworkError):
     """The network (or the GSTN portal) is down."""
 
 
+# What the GSTN portal's public search says of a GSTIN.
+GSTIN_STATUSES = ("ACTIVE", "CANCELLED", "SUSPENDED", "UNKNOWN")
+
+
 @dataclass(frozen=True)
 class Taxpayer:
     """What the GSTN portal says about a GSTIN."""
@@ -294,6 +298,11 @@ class Network(Protocol):
     async def gstn_taxpayer(self, gstin: str, username: str) -> Taxpayer:
         """Look a GSTIN up on the GSTN portal as ``username``; refuses unknown GSTINs, a wrong
         username (``USERNAME_MISMATCH``) and GSTINs without API access (``API_ACCESS_DISABLED``)."""
+
+    async def gstn_status(self, gstin: str) -> str:
+        """A GSTIN's registration status as the GSTN portal's public search shows it:
+        ``ACTIVE``, ``CANCELLED``, ``SUSPENDED``, or ``UNKNOWN`` for a GSTIN it does not know
+        (no log-in needed)."""
 
     async def gstn_send_otp(self, gstin: str, text: str) -> None:
         """Have the GSTN portal send ``text`` to the GSTIN's registered mobile and e-mail."""

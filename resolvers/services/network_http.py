@@ -27,6 +27,7 @@ import httpx
 
 from resolvers.services import financing_wire, payment_wire
 from resolvers.services.network import (
+    GSTIN_STATUSES,
     Bank,
     CardToken,
     Decision,
@@ -154,6 +155,15 @@ class HttpNetwork:
         )
         found: Taxpayer = self._read(data, taxpayer_from_json)
         return found
+
+    async def gstn_status(self, gstin: str) -> str:
+        """A GSTIN's registration status (public search)."""
+        data = await self._call("GET", f"/gstn/taxpayers/{_segment(gstin)}/status")
+        status = data.get("status") if isinstance(data, dict) else None
+        if status not in GSTIN_STATUSES:
+            msg = "the network answered in an unexpected shape"
+            raise NetworkUnavailableError(msg)
+        return str(status)
 
     async def gstn_send_otp(self, gstin: str, text: str) -> None:
         """Have the GSTN portal send ``text`` to the GSTIN's registered contacts."""

@@ -65,6 +65,12 @@ from resolvers.services.documents.numbering import (
 )
 from resolvers.services.documents.supply import supply_of
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
+from resolvers.services.network import (
+    Network,
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
 
 __all__ = [
     "GST_START",
@@ -178,6 +184,7 @@ async def create(
     details: DocumentIn,
     idempotency_key: str | None,
     now: dt.datetime,
+    network: Network | None = None,
 ) -> Document:
     """Create a document in draft."""
     found = await organisation_repo.lock_for_viewer(
@@ -206,8 +213,9 @@ async def create(
             "Only credit and debit notes refer to a document.",
         )  # fmt: skip
     values, lines = await _content(
-        uow, viewer, organisation_id, details, current=None, today=now.date(), reference=reference
-    )
+        uow, viewer, organisation_id, details, current=None, today=now.date(), reference=reference,
+        network=network, now=now,
+    )  # fmt: skip
     if reference is not None:
         await check_note_total(uow, reference, values["total_paise"], exclude=None)
     document = Document(
@@ -226,6 +234,32 @@ async def create(
     return document
 
 
+# How long a contact's GSTIN status, once looked up, is taken as it is.
+GSTIN_STATUS_TTL = dt.timedelta(days=1)
+
+
+async def gstin_problem(contact: Contact, network: Network, now: dt.datetime) -> UserError | None:
+    """A document may not go to a GSTIN the GSTN portal shows as cancelled or suspended. The
+    status is looked up at most once a day per contact (kept on it); if the portal does not
+    answer, the last known status stands (none known: the document is not held up)."""
+    if contact.gstin is None:
+        return None
+    stale = contact.gstin_checked_at is None or now - contact.gstin_checked_at >= GSTIN_STATUS_TTL
+    if stale:
+        try:
+            contact.gstin_status = await network.gstn_status(contact.gstin)
+            contact.gstin_checked_at = now
+        except (NetworkTimeoutError, NetworkUnavailableError, NetworkRefusedError):
+            pass  # the portal is down: go by what was known
+    if contact.gstin_status in {"CANCELLED", "SUSPENDED"}:
+        return UserError(
+            ErrorCode.GSTIN_INACTIVE, ("input", "contactId"),
+            f"The GSTN portal shows this contact's GSTIN {contact.gstin} as "
+            f"{contact.gstin_status.lower()}: no tax document can be issued to it.",
+        )  # fmt: skip
+    return None
+
+
 async def _content(
     uow: UnitOfWork,
     viewer: Viewer,
@@ -235,6 +269,8 @@ async def _content(
     current: Document | None,
     today: dt.date,
     reference: Document | None = None,
+    network: Network | None = None,
+    now: dt.datetime | None = None,
 ) -> tuple[dict[str, Any], list[DocumentLine]]:
     """Check a document's input and compute its columns and lines (``current``: when editing;
     ``reference``: the invoice or bill a note is against, whose parties, place of supply and
@@ -255,6 +291,10 @@ async def _content(
                 "A document sent through the network keeps its recipient.",
             )
         )  # fmt: skip
+    if contact is not None and network is not None and now is not None:
+        problem = await gstin_problem(contact, network, now)
+        if problem is not None:
+            errors.append(problem)
     if errors or contact is None or seller is None:
         raise UserInputError(errors)
     notes = " ".join((details.notes or "").split()) or None
@@ -315,6 +355,7 @@ async def update(
     document_id: uuid.UUID,
     details: DocumentIn,
     now: dt.datetime,
+    network: Network | None = None,
 ) -> Document:
     """Edit one of our documents: a draft or a refused push in place; a rejected or returned
     document becomes a new version, to be pushed again."""
@@ -336,7 +377,7 @@ async def update(
         reference = await uow.session.get(Document, document.reference_id)
     values, lines = await _content(
         uow, viewer, document.organisation_id, details, current=document, today=now.date(),
-        reference=reference,
+        reference=reference, network=network, now=now,
     )  # fmt: skip
     if reference is not None:
         await check_note_total(uow, reference, values["total_paise"], exclude=document.id)
