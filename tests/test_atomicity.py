@@ -4,14 +4,18 @@ unit fails later, and a refused mutation keeps none of its idempotency key."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from db.models import IdempotencyRecord
+from db.models import IdempotencyRecord, InboundReceipt
 from db.repositories import idempotency as idempotency_repo
+from resolvers import inbound
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
+from resolvers.services.network import InboundMessage
+from resolvers.services.payments import applying
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.onboarding_helpers import B2B_CREATE, ready_for_b2b_id
@@ -76,3 +80,30 @@ async def test_b2b_id_create_replays_its_first_result_after_a_refused_try(
     again = await api.ok(B2B_CREATE, {"i": {**ask, "acceptTerms": True}}, token=owner.token)
     assert again["b2bIdCreate"]["userErrors"] == []
     assert again["b2bIdCreate"]["b2bId"]["id"] == first["b2bIdCreate"]["b2bId"]["id"]
+
+
+async def test_a_message_whose_applying_fails_is_applied_when_delivered_again(
+    state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str] = []
+    real = applying.payment_updated
+
+    async def flaky(*args: Any, **kwargs: Any) -> None:
+        calls.append("called")
+        if len(calls) == 1:
+            msg = "the database went away mid-message"
+            raise RuntimeError(msg)
+        await real(*args, **kwargs)
+
+    monkeypatch.setattr(applying, "payment_updated", flaky)
+    message = InboundMessage(
+        message_id="MSG-RETRY-1", kind="PAYMENT_UPDATED", request_id="PAY-X", approved=True,
+        reason=None, occurred_at=state.now(), data={"networkId": "PAY-X", "state": "SETTLED"},
+    )  # fmt: skip
+    with pytest.raises(RuntimeError):
+        await inbound.handle(state, message)
+    async with state.db.read() as session:  # the receipt went with the failed unit
+        assert await session.get(InboundReceipt, "MSG-RETRY-1") is None
+    await inbound.handle(state, message)  # the network delivers again: applied this time
+    await inbound.handle(state, message)  # and a repeat is seen before
+    assert calls == ["called", "called"]
