@@ -61,6 +61,9 @@ def _network(env: Mapping[str, str], *, dev: bool, workers: int) -> tuple[str, s
     if not dev and (not url or api_key == SANDBOX_API_KEY or secret == SANDBOX_WEBHOOK_SECRET):
         msg = "production needs NETWORK_URL, NETWORK_API_KEY and NETWORK_WEBHOOK_SECRET"
         raise SettingsError(msg)
+    if not dev and (len(api_key) < 32 or len(secret) < 32):
+        msg = "production: NETWORK_API_KEY and NETWORK_WEBHOOK_SECRET need 32+ characters"
+        raise SettingsError(msg)
     if url and not url.startswith(("http://", "https://")):
         msg = f"NETWORK_URL must be an http(s) URL, got {url!r}"
         raise SettingsError(msg)

@@ -25,6 +25,7 @@ from starlette.routing import Route, Router
 
 from resolvers.services import financing_wire
 from resolvers.services.network import (
+    DocumentState,
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,
@@ -197,8 +198,27 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             remarks=field_opt_str(body, "remarks"),
         )  # fmt: skip
 
+    def party_to(body: dict[str, Any], network_id: str) -> bool:
+        """Whether the caller is the document's sender or receiver (only they are told where
+        it stands)."""
+        held = network.world.documents.get(network_id)
+        if held is None:
+            return True  # nothing to tell anyone
+        for b2b_id in (held.sender, held.receiver):
+            if network.world.directory.get(b2b_id.lower()) is None:
+                continue
+            try:
+                speaks_for(body, b2b_id)
+            except NetworkRefusedError:
+                continue
+            return True
+        return False
+
     async def document(body: dict[str, Any]) -> Any:
-        return document_state_to_json(await network.document_status(body["networkId"]))
+        network_id = body["networkId"]
+        if not party_to(body, network_id):  # to anyone else it is not there
+            return document_state_to_json(DocumentState(network_id, "UNKNOWN"))
+        return document_state_to_json(await network.document_status(network_id))
 
     async def submit_kyc(body: dict[str, Any]) -> None:
         await network.kyc_submit(

@@ -29,6 +29,7 @@ from simulator import snapshot
 from simulator.api import participant_routes
 from simulator.clock import Clock, SystemClock
 from simulator.control import control_routes
+from simulator.control_guard import ControlGuard
 from simulator.demo import demo_world
 from simulator.network import SimulatedNetwork
 from simulator.settings import SimulatorSettings
@@ -81,6 +82,8 @@ def create_service(
                 "network service: state loaded (%s documents, %s scheduled tasks)",
                 len(network.world.documents), len(network.queue),
             )  # fmt: skip
+        for warning in settings.warnings():
+            logger.warning("network service: %s: fine for a sandbox on this machine only", warning)
         task = asyncio.create_task(network.run(after=save), name="network-timetable")
         logger.info("network service ready; webhooks to %s", settings.webhook_url)
         try:
@@ -100,7 +103,13 @@ def create_service(
         routes=[
             Route("/healthz", healthz),
             Mount("/v1", app=participant_routes(network, settings.api_key, save)),
-            Mount("/simulator", app=_SaveAfterControl(control_routes(network), network, store)),
+            Mount(
+                "/simulator",
+                app=ControlGuard(
+                    _SaveAfterControl(control_routes(network), network, store),
+                    settings.control_token,
+                ),
+            ),
         ],
         lifespan=lifespan,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -9,6 +10,17 @@ from dataclasses import dataclass
 from resolvers.services.network_wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/simulator.db"
+MIN_TOKEN_LENGTH = 32
+
+
+def is_loopback(host: str) -> bool:
+    """Whether ``host`` is a loopback name or address (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -23,6 +35,9 @@ class SimulatorSettings:
       messages, and the secret they are signed with (its ``NETWORK_WEBHOOK_SECRET``).
     - ``SIMULATOR_SEED``: the seed of ids and timings; ``SIMULATOR_REVIEW_SECONDS``: how long a
       B2B ID review takes in a fresh world.
+    - ``SIMULATOR_CONTROL_TOKEN``: when set, the control API (``/simulator``, which hands out
+      OTPs and everyone's documents) answers only ``Authorization: Bearer <token>``. Binding
+      to anything but a loopback address is refused without one (at least 32 characters).
     """
 
     host: str = "127.0.0.1"
@@ -34,6 +49,21 @@ class SimulatorSettings:
     seed: int = 1
     review_seconds: float = 20.0
     log_level: str = "INFO"
+    control_token: str = ""
+
+    @property
+    def loopback(self) -> bool:
+        """Whether it listens on this machine only."""
+        return is_loopback(self.host)
+
+    def warnings(self) -> list[str]:
+        """What an operator should hear at start-up (the sandbox's public key and secret)."""
+        found = []
+        if self.api_key == SANDBOX_API_KEY:
+            found.append("SIMULATOR_API_KEY is the public sandbox key")
+        if self.webhook_secret == SANDBOX_WEBHOOK_SECRET:
+            found.append("SIMULATOR_WEBHOOK_SECRET is the public sandbox secret")
+        return found
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> SimulatorSettings:
@@ -50,8 +80,20 @@ class SimulatorSettings:
         except ValueError as exc:
             msg = f"SIMULATOR_PORT, SIMULATOR_SEED and SIMULATOR_REVIEW_SECONDS are numbers: {exc}"
             raise ValueError(msg) from exc
+        host = get("SIMULATOR_HOST", "127.0.0.1")
+        token = get("SIMULATOR_CONTROL_TOKEN", "")
+        if token and len(token) < MIN_TOKEN_LENGTH:
+            msg = f"SIMULATOR_CONTROL_TOKEN has at least {MIN_TOKEN_LENGTH} characters"
+            raise ValueError(msg)
+        if not is_loopback(host) and not token:
+            msg = (
+                f"SIMULATOR_HOST={host} is reachable from other machines: set "
+                "SIMULATOR_CONTROL_TOKEN so the control API is not open to them"
+            )
+            raise ValueError(msg)
         return cls(
-            host=get("SIMULATOR_HOST", "127.0.0.1"),
+            host=host,
+            control_token=token,
             port=port,
             database_url=get("SIMULATOR_DATABASE_URL", DEFAULT_DATABASE_URL),
             api_key=get("SIMULATOR_API_KEY", SANDBOX_API_KEY),

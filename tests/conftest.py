@@ -111,8 +111,9 @@ async def control(simulator: SimulatedNetwork) -> AsyncIterator[httpx.AsyncClien
     from starlette.routing import Mount
 
     from simulator.control import control_routes
+    from simulator.control_guard import ControlGuard
 
-    app = Starlette(routes=[Mount("/simulator", app=control_routes(simulator))])
+    app = Starlette(routes=[Mount("/simulator", app=ControlGuard(control_routes(simulator)))])
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
         yield http

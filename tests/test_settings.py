@@ -86,6 +86,24 @@ def test_origins_lists() -> None:
             {"ENVIRONMENT": "production", "SECRET_KEY": SECRET, **NETWORK, "NETWORK_API_KEY": ""},
             "production needs NETWORK_URL",
         ),
+        (
+            {
+                "ENVIRONMENT": "production",
+                "SECRET_KEY": SECRET,
+                **NETWORK,
+                "NETWORK_API_KEY": "a" * 31,
+            },
+            r"need 32\+ characters",
+        ),
+        (
+            {
+                "ENVIRONMENT": "production",
+                "SECRET_KEY": SECRET,
+                **NETWORK,
+                "NETWORK_WEBHOOK_SECRET": "short-secret",
+            },
+            r"need 32\+ characters",
+        ),
         ({"NETWORK_URL": "ftp://x"}, "NETWORK_URL must be an http"),
         (
             {"DATABASE_URL": "postgresql://postgres@127.0.0.1/app", "WORKERS": "2"},

@@ -1,13 +1,18 @@
-"""Abuse limits: log-in per account and per address (progressive delay, then a lock), sign-ups
-per address, OTPs per destination across organisations, organisations per account per day."""
+"""Abuse limits: log-in per (account, address) pair (progressive delay, then a lock), per account
+and per address (delays only; an address the account used before skips the account's), sign-ups
+per address (IPv6 by /64), OTPs per destination across organisations, organisations per account
+per day."""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import func, select
+from starlette.applications import Starlette
 
 from db.models import Account, Organisation, OtpChallenge
 from resolvers.context import AppState
@@ -89,13 +94,75 @@ async def test_failed_log_ins_slow_down_then_lock_the_account(
 
 
 async def test_failed_log_ins_are_limited_per_client_address(api: Api, clock: ManualClock) -> None:
-    for i in range(10):
+    for i in range(30):
         payload = await _log_in(api, f"nobody{i}@example.com", "wrong-Password-1")
         assert _code(payload) == ("INVALID_CREDENTIALS", None)
-    # Another account from the same address: the address must now wait.
+    # Another account from the same address: the address must now wait (never a lock).
     assert _code(await _log_in(api, "someone@example.com", "x")) == ("RATE_LIMITED", 1)
     clock.advance(1)
     assert _code(await _log_in(api, "someone@example.com", "x"))[0] == "INVALID_CREDENTIALS"
+    for k, wait in enumerate((2, 4, 8, 16, 32, 64, 128, 256)):  # within the 15-minute window
+        other = f"other{k}@example.com"  # a new account each time: only the address counts
+        assert _code(await _log_in(api, other, "x")) == ("RATE_LIMITED", wait)
+        clock.advance(wait)
+        assert _code(await _log_in(api, other, "x"))[0] == "INVALID_CREDENTIALS"
+
+
+async def _log_in_from(app: Starlette, address: str, email: str, password: str) -> dict[str, Any]:
+    transport = httpx.ASGITransport(app=app, client=(address, 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://127.0.0.1") as http:
+        response = await http.post(
+            "/graphql", json={"query": LOG_IN, "variables": {"i": {"email": email,
+                                                                   "password": password}}},
+        )  # fmt: skip
+    payload: dict[str, Any] = response.json()["data"]["accessTokenCreate"]
+    return payload
+
+
+async def test_an_attacker_cannot_lock_the_owner_out_from_another_address(
+    api: Api, app: Starlette, clock: ManualClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    owner = await api.sign_up()
+    home, attacker, cafe = "198.51.100.7", "203.0.113.66", "2001:db8:1:2::10"
+    assert (await _log_in_from(app, home, owner.email, PASSWORD))["accessToken"] is not None
+    with caplog.at_level(logging.WARNING, logger="bharat_connect.security"):
+        for _ in range(40):  # guessing as fast as the limits let it, until locked out
+            refused = await _log_in_from(app, attacker, owner.email, "wrong-Password-1")
+            code, wait = _code(refused)
+            assert code in {"INVALID_CREDENTIALS", "RATE_LIMITED", "TEMPORARILY_LOCKED"}
+            if code == "TEMPORARILY_LOCKED":
+                break
+            clock.advance(wait or 0)
+        assert code == "TEMPORARILY_LOCKED"
+    # The attacker's address is locked for this account, even with the right password.
+    assert _code(await _log_in_from(app, attacker, owner.email, PASSWORD))[0] in {
+        "TEMPORARILY_LOCKED", "RATE_LIMITED",
+    }  # fmt: skip
+    locks = [r for r in caplog.records if "log-in locked" in r.getMessage()]
+    assert locks and owner.email not in locks[0].getMessage()
+    assert attacker not in locks[0].getMessage()
+    # The owner logs in from home (an address it used before) at once, whatever the attacker
+    # did; from a new address the account's failures only ask for a bounded wait.
+    assert (await _log_in_from(app, home, owner.email, PASSWORD))["accessToken"] is not None
+    new = await _log_in_from(app, cafe, owner.email, PASSWORD)
+    if new["accessToken"] is None:
+        code, wait = _code(new)
+        assert code == "RATE_LIMITED" and wait is not None and wait <= 300
+        clock.advance(wait)
+        new = await _log_in_from(app, cafe, owner.email, PASSWORD)
+    assert new["accessToken"] is not None
+
+
+def test_ipv6_clients_are_counted_by_their_64() -> None:
+    from resolvers.services.throttle import client_key
+
+    assert client_key("2001:db8:1:2::10") == client_key("2001:db8:1:2:ffff::1") == (
+        "2001:db8:1:2::/64"
+    )  # fmt: skip
+    assert client_key("2001:db8:1:3::10") != client_key("2001:db8:1:2::10")
+    assert client_key("198.51.100.7") == "198.51.100.7"
+    assert client_key("::ffff:198.51.100.7") == "198.51.100.7"
+    assert client_key("unknown") == "unknown"
 
 
 async def test_sign_ups_are_limited_per_address(

@@ -28,6 +28,11 @@ async def locked_counter(
     return counter
 
 
+async def find(session: AsyncSession, scope: str, key: str) -> ThrottleCounter | None:
+    """The counter of ``(scope, key)``, if any (not locked)."""
+    return await session.get(ThrottleCounter, (scope, key))
+
+
 async def clear(session: AsyncSession, scope: str, key: str) -> None:
     """Forget a key's counter (after a successful log-in)."""
     await session.execute(

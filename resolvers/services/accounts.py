@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 import uuid
 from dataclasses import dataclass, field
@@ -23,6 +24,8 @@ MAX_DISPLAY_NAME = 100
 # A valid hash of a random password, verified against when the e-mail is unknown so that a
 # failed log-in takes as long whether or not the account exists.
 _DUMMY_PASSWORD = secrets.token_urlsafe(16)
+
+security = logging.getLogger("bharat_connect.security")
 
 
 @dataclass(frozen=True)
@@ -140,7 +143,9 @@ async def sign_up(
     """Create an account and log it in. With a ``gate``, sign-up attempts per client address
     are limited to ``sign_ups_per_hour``."""
     if gate is not None:
-        await gate.check(throttle.sign_ups_per_address(sign_ups_per_hour), address)
+        await gate.check(
+            throttle.sign_ups_per_address(sign_ups_per_hour), throttle.client_key(address)
+        )
         gate.count()
     try:
         account = await create_account(
@@ -164,10 +169,11 @@ async def log_in(
 ) -> IssuedToken:
     """Check the credentials and issue a token. Which of the two was wrong is never said.
 
-    With a ``gate``: failures are limited per account and per client address (progressive
-    delay, then a temporary lock; see :mod:`resolvers.services.throttle`). A refused attempt
-    checks no password; a failure is counted (and kept) before the answer; a success clears
-    the account's count."""
+    With a ``gate``: failures lock the (account, client address) pair for a while, and slow
+    further tries for the account (not from an address it logged in from before) and from the
+    address (growing delays, never a lock: see :mod:`resolvers.services.throttle`). A refused
+    attempt checks no password; a failure is counted (and kept) before the answer; a success
+    clears the account's and the pair's counts and remembers the address for the account."""
     refused = UserInputError.one(
         ErrorCode.INVALID_CREDENTIALS,
         ("input",),
@@ -178,24 +184,41 @@ async def log_in(
         _, email_key = normalise_email(email, ("input", "email"))
     except UserInputError:
         email_key = None
+    who, where = email_key or "-", throttle.pair(email_key or "-", address)
     if gate is not None:
-        await gate.check(throttle.LOGIN_ACCOUNT, email_key or "-")
-        await gate.check(throttle.LOGIN_ADDRESS, address)
+        await gate.check(throttle.LOGIN_PAIR, where)
+        if not await gate.known(throttle.LOGIN_KNOWN, where):
+            await gate.check(throttle.LOGIN_ACCOUNT, who)
+        await gate.check(throttle.LOGIN_ADDRESS, throttle.client_key(address))
     account = None if email_key is None else await repo.by_email(uow.session, email_key)
     if account is None or len(password) > passwords.MAX_LENGTH:
         await passwords.verify_password(
             hasher, await _dummy_hash(hasher), password[: passwords.MAX_LENGTH]
         )
-        if gate is not None:
-            gate.count()
+        _failed(gate)
         raise refused
     if not await passwords.verify_password(hasher, account.password_hash, password):
-        if gate is not None:
-            gate.count()
+        _failed(gate, account.id)
         raise refused
     if gate is not None and email_key is not None:
-        await gate.clear(throttle.LOGIN_ACCOUNT, email_key)
+        await gate.clear(throttle.LOGIN_ACCOUNT, who)
+        await gate.clear(throttle.LOGIN_PAIR, where)
+        await gate.remember(throttle.LOGIN_KNOWN, where)
     return await _issue(uow, account, ttl)
+
+
+def _failed(gate: throttle.Gate | None, account_id: uuid.UUID | None = None) -> None:
+    """Count a failed log-in; a lock it causes is a security event (logged without the
+    e-mail address or the client address)."""
+    if gate is None:
+        return
+    gate.count()
+    if throttle.LOGIN_PAIR in gate.locked_now():
+        security.warning(
+            "log-in locked for %s minutes: too many failures for one account from one address "
+            "(account %s)", int(throttle.LOGIN_PAIR.lock_for.total_seconds() // 60),
+            account_id or "unknown",
+        )  # fmt: skip
 
 
 _dummy_hashes: dict[int, str] = {}

@@ -63,7 +63,7 @@ async def issue(
     day, across organisations), and the resend cooldown per destination."""
     gate = throttle.Gate(uow, secret, now)
     await gate.check(throttle.OTP_REQUEST_ACCOUNT, str(account_id))
-    await gate.check(throttle.OTP_REQUEST_ADDRESS, address or "unknown")
+    await gate.check(throttle.OTP_REQUEST_ADDRESS, throttle.client_key(address or "unknown"))
     await gate.check(throttle.OTP_SENDS_PER_DESTINATION, destination(purpose, target))
     live = await repo.live_challenges_to(uow.session, purpose, target, now, for_update=True)
     newest = max((c.created_at for c in live), default=None)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -39,15 +40,27 @@ class Rule:
     what: str = "attempts"
 
 
-# Log-in: per account and per client address (password guessing, credential stuffing).
+# Never reached: a rule that only ever delays.
+NEVER = 10**9
+# Log-in. Only the (account, client address) pair is ever locked: someone guessing one
+# account's password from one place. Failures for an account from everywhere, and from one
+# address for every account, only slow further tries down (growing delays, at most 5 min), and
+# the account's delay is skipped from an address the account logged in from before: whoever
+# guesses cannot lock the owner out.
+LOGIN_PAIR = Rule(
+    "login:pair", timedelta(minutes=15), lock_after=10, lock_for=timedelta(minutes=15),
+    free=3, delay=timedelta(seconds=1), what="failed log-ins for this account from your address",
+)  # fmt: skip
 LOGIN_ACCOUNT = Rule(
-    "login:account", timedelta(minutes=15), lock_after=10, lock_for=timedelta(minutes=15),
-    free=3, delay=timedelta(seconds=1), what="failed log-ins for this account",
+    "login:account", timedelta(minutes=15), lock_after=NEVER, lock_for=timedelta(0),
+    free=10, delay=timedelta(seconds=1), what="failed log-ins for this account",
 )  # fmt: skip
 LOGIN_ADDRESS = Rule(
-    "login:address", timedelta(minutes=15), lock_after=50, lock_for=timedelta(minutes=15),
-    free=10, delay=timedelta(seconds=1), what="failed log-ins from your address",
+    "login:address", timedelta(minutes=15), lock_after=NEVER, lock_for=timedelta(0),
+    free=30, delay=timedelta(seconds=1), what="failed log-ins from your address",
 )  # fmt: skip
+# Addresses an account logged in from (kept 90 days after the last log-in from there).
+LOGIN_KNOWN = Rule("login:known", timedelta(days=90), lock_after=NEVER, lock_for=timedelta(0))
 
 
 def sign_ups_per_address(per_hour: int) -> Rule:
@@ -84,6 +97,25 @@ def organisations_per_account(per_day: int) -> Rule:
         "org:account", timedelta(days=1), lock_after=per_day, lock_for=timedelta(days=1),
         what="organisations created by your account today",
     )  # fmt: skip
+
+
+def client_key(address: str) -> str:
+    """The part of a client address that limits count by: an IPv4 address, or an IPv6 client's
+    /64 (one subscriber's block: it could otherwise step through 2^64 addresses)."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
+
+
+def pair(account: str, address: str) -> str:
+    """The value of an (account, client address) pair."""
+    return f"{account}|{client_key(address)}"
 
 
 def key_of(secret: bytes, rule: Rule, value: str) -> str:
@@ -150,6 +182,31 @@ class Gate:
     async def clear(self, rule: Rule, value: str) -> None:
         """Forget ``value``'s attempts under ``rule`` (after a success)."""
         await repo.clear(self.uow.session, rule.scope, key_of(self.secret, rule, value))
+
+    def locked_now(self) -> list[Rule]:
+        """The rules whose counters this attempt's count just locked."""
+        return [
+            rule for rule, counter in self.held
+            if counter.locked_until is not None and counter.last_at == self.now
+            and counter.count == rule.lock_after
+        ]  # fmt: skip
+
+    async def remember(self, rule: Rule, value: str) -> None:
+        """Keep ``value`` under ``rule`` for the rule's window (a known address; kept past the
+        idle purge through ``locked_until``, which no check of this rule reads)."""
+        counter = await repo.locked_counter(
+            self.uow.session, rule.scope, key_of(self.secret, rule, value), self.now
+        )
+        counter.count, counter.last_at = max(counter.count, 1), self.now
+        counter.window_start, counter.locked_until = self.now, self.now + rule.window
+
+    async def known(self, rule: Rule, value: str) -> bool:
+        """Whether ``value`` is kept under ``rule`` and its window has not passed."""
+        found = await repo.find(self.uow.session, rule.scope, key_of(self.secret, rule, value))
+        return (
+            found is not None and found.count > 0
+            and found.window_start + rule.window > self.now
+        )  # fmt: skip
 
 
 async def purge(uow: UnitOfWork, now: datetime) -> None:
