@@ -15,7 +15,7 @@ from resolvers.errors import NetworkUnavailableError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import argument_id, page_request
-from resolvers.services import payments
+from resolvers.services import payments, throttle
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import Bank, NetworkError, NetworkTimeoutError
 from resolvers.services.payments import applying
@@ -84,6 +84,7 @@ async def record_offline(
         lambda uow, viewer, key: payments.record_offline(
             uow, viewer, organisation_id=key, allocations=decoded, details=details,
             idempotency_key=idempotency_key, now=app.now(),
+            gate=throttle.Gate(uow, app.secret, app.now()),
         ),
     )  # fmt: skip
 

@@ -204,7 +204,7 @@ class BulkOperationItem:
         return cls(
             status=BulkItemStatus[m.status.name],
             outcome=SearchOutcome[outcome] if isinstance(outcome, str) else None,
-            candidates=[B2BIdCandidate(b2b_id=c["b2bId"], legal_name=c["legalName"]) for c in m.result.get("candidates", [])],
+            candidates=[B2BIdCandidate(b2b_id=c["b2bId"], legal_name=c["legalName"]) for c in m.result.get("candidates", [])[:50]],
             error=m.result.get("error"), updated_at=m.updated_at, _model=m,
         )  # fmt: skip
 

@@ -41,10 +41,35 @@ from strawberry.types import ExecutionResult
 from resolvers.pagination import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 from resolvers.services.documents import MAX_LINES
 
-# Lists whose size the data bounds (type.field -> most items).
+# Every list of objects that is not a connection, with the most items it ever holds (what the
+# cost analysis counts, each enforced where the list is made or read; a test keeps this
+# complete). A list with a ``first``/``last`` argument counts that instead.
 LIST_BOUNDS = {
-    "Document.lines": MAX_LINES,
-    "Document.taxBreakdown": 8,
+    "Document.lines": MAX_LINES,  # refused over 200 when made
+    "Document.taxBreakdown": 8,  # one per GST rate
+    "Document.payments": 100,  # read at most 100 per document (``first``)
+    "Document.history": 100,  # ``last``, at most 100
+    "Payment.allocations": 100,  # MAX_ALLOCATIONS, made or received
+    "FinancingRequest.invoices": 50,  # MAX_INVOICES
+    "FinancingRequest.bids": 100,  # MAX_BIDS on the wire
+    "FinancingRequest.history": 200,  # read at most 200
+    "Kyc.owners": 10,  # 10 % or more each, 100 % together
+    "Kyc.documents": 30,  # one per owner and per required kind, replaced on upload
+    "Kyc.missing": 30,
+    "Organisation.gstins": 50,  # at most 50 shown
+    "Organisation.invitations": 100,  # read at most 100
+    "Organisation.networkAccessRequests": 100,  # at most 100 shown
+    "Viewer.invitations": 100,  # read at most 100
+    "Onboarding.b2bIds": 20,  # at most 20 shown
+    "Reconciliation.unmatchedPayments": 100,  # read at most 100
+    "Reconciliation.days": 366,  # MAX_RANGE_DAYS
+    "Query.banks": 100,  # at most 100 shown
+    "Query.nodes": 100,  # ``ids``, at most 100
+    "Contact.sameGstinContacts": 100,  # ``first``, at most 100
+    "ContactPayload.sameGstinContacts": 100,
+    "ContactB2BIdFetchPayload.candidates": 50,  # at most 50 shown
+    "BulkOperationItem.candidates": 50,
+    "ContactB2BIdLinkBulkPayload.results": 100,  # at most 100 links asked at once
 }
 DEFAULT_LIST_BOUND = MAX_PAGE_SIZE
 CODE = "QUERY_TOO_COMPLEX"

@@ -273,14 +273,21 @@ class Document(Node):
         found = await financing_resolvers.of_invoice(info.context, self._model.id)
         return None if found is None else FinancingRequest.from_model(found)
 
-    @strawberry.field(description="The payments made towards it, oldest first.")
+    @strawberry.field(
+        description="The first payments made towards it, oldest first (at most 100; every one "
+        "through `organisation.payments(documentId:)`, a connection)."
+    )
     async def payments(
-        self, info: Info
+        self,
+        info: Info,
+        first: Annotated[
+            int, strawberry.argument(description="How many of the oldest (0 to 100).")
+        ] = 100,
     ) -> list[Annotated[Payment, strawberry.lazy("schema.payment")]]:
         from schema.payment import Payment
 
         found = await payment_resolvers.of_document(info.context, self._model.id)
-        return [Payment.from_model(p) for p in found]
+        return [Payment.from_model(p) for p in found[: max(0, min(first, 100))]]
 
     # ``contact`` and ``lines`` are plain resolvers: from a page they answer from what the page
     # loaded at once (no awaitable per document); alone, they return the awaitable load.

@@ -243,9 +243,9 @@ class Onboarding:
     def b2b_id(self) -> B2BId | None:
         return B2BId.from_model(self._b2b_ids[0]) if self._b2b_ids else None
 
-    @strawberry.field(description="Every B2B ID created, newest first.")
+    @strawberry.field(description="The B2B IDs created, newest first (at most 20).")
     def b2b_ids(self) -> list[B2BId]:
-        return [B2BId.from_model(b) for b in self._b2b_ids]
+        return [B2BId.from_model(b) for b in self._b2b_ids[:20]]
 
     @strawberry.field(description="B2B ID suggestions derived from the verified name and GSTIN.")
     def b2b_id_suggestions(self) -> list[str]:

@@ -265,11 +265,11 @@ class Organisation(Node):
         )  # fmt: skip
         return Connection.build(page, lambda r: r.id, FinancingRequest.from_model)  # type: ignore[attr-defined,arg-type]
 
-    @strawberry.field(description="The GST registrations the organisation holds.")
+    @strawberry.field(description="The GST registrations the organisation holds (at most 50).")
     async def gstins(self, info: strawberry.Info[Context, None]) -> list[OrganisationGstin]:
         return [
             OrganisationGstin.from_model(g)
-            for g in await onboarding_resolvers.gstins(info.context, self._model.id)
+            for g in (await onboarding_resolvers.gstins(info.context, self._model.id))[:50]
         ]
 
     @strawberry.field(description="The Bharat Connect setup: each step and what comes next.")
@@ -289,13 +289,14 @@ class Organisation(Node):
         return [Invitation.from_model(i) for i in found]
 
     @strawberry.field(
-        description="Requests for Bharat Connect access, newest first (staff see their own)."
+        description="Requests for Bharat Connect access, newest first (staff see their own; at "
+        "most 100)."
     )
     async def network_access_requests(
         self, info: strawberry.Info[Context, None]
     ) -> list[NetworkAccessRequest]:
         found = await access_resolvers.requests_of(info.context, self._model.id)
-        return [NetworkAccessRequest.from_model(r) for r in found]
+        return [NetworkAccessRequest.from_model(r) for r in found[:100]]
 
     @strawberry.field(description="The organisation's members, in the order they joined.")
     async def members(

@@ -120,11 +120,11 @@ class Query:
         found = await organisation_resolvers.by_global_id(info.context, id)
         return None if found is None else Organisation.from_model(found)
 
-    @strawberry.field(description="The banks the network offers for net banking.")
+    @strawberry.field(description="The banks the network offers for net banking (at most 100).")
     async def banks(self, info: Info) -> list[Bank]:
         return [
             Bank(code=b.code, name=b.name, ifsc_prefix=b.ifsc_prefix)
-            for b in await payment_resolvers.banks(info.context)
+            for b in (await payment_resolvers.banks(info.context))[:100]
         ]
 
 

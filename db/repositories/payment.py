@@ -82,18 +82,34 @@ async def allocations_of(
     return found
 
 
+# The most payments one document lists (all of them: ``organisation.payments(documentId:)``).
+MAX_PAYMENTS_PER_DOCUMENT = 100
+
+
 async def payments_of_documents(
     session: AsyncSession, viewer_id: uuid.UUID, document_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Payment]]:
-    """The payments allocated to each document, oldest first (one query)."""
+    """The first :data:`MAX_PAYMENTS_PER_DOCUMENT` payments allocated to each document, oldest
+    first (one query: a window numbers each document's payments)."""
     found: dict[uuid.UUID, list[Payment]] = {i: [] for i in document_ids}
     if not document_ids:
         return found
+    numbered = (
+        select(
+            PaymentAllocation.document_id.label("document_id"),
+            PaymentAllocation.payment_id.label("payment_id"),
+            func.row_number()
+            .over(partition_by=PaymentAllocation.document_id, order_by=PaymentAllocation.payment_id)
+            .label("n"),
+        )
+        .where(PaymentAllocation.document_id.in_(document_ids))
+        .subquery()
+    )
     rows = await session.execute(
-        select(PaymentAllocation.document_id, Payment)
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        select(numbered.c.document_id, Payment)
+        .join(Payment, Payment.id == numbered.c.payment_id)
         .where(
-            PaymentAllocation.document_id.in_(document_ids),
+            numbered.c.n <= MAX_PAYMENTS_PER_DOCUMENT,
             Payment.organisation_id.in_(_mine(viewer_id)),
         )
         .order_by(Payment.id)

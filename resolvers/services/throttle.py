@@ -91,6 +91,18 @@ OTP_GUESSES_PER_DESTINATION = Rule(
 )  # fmt: skip
 
 
+# Offline payments reported over the network (each one the vendor must confirm or deny): per
+# organisation and per (organisation, vendor) a day.
+OFFLINE_REPORTS_ORGANISATION = Rule(
+    "offline:organisation", timedelta(days=1), lock_after=200, lock_for=timedelta(days=1),
+    what="offline payments reported by your organisation today",
+)  # fmt: skip
+OFFLINE_REPORTS_COUNTERPARTY = Rule(
+    "offline:counterparty", timedelta(days=1), lock_after=20, lock_for=timedelta(days=1),
+    what="offline payments reported to this vendor today",
+)  # fmt: skip
+
+
 def organisations_per_account(per_day: int) -> Rule:
     """At most ``per_day`` organisations created by one account in a day."""
     return Rule(

@@ -86,7 +86,7 @@ class ContactsMutations:
         contact, listings = outcome.value
         return ContactB2BIdFetchPayload(
             contact=Contact.from_model(contact),
-            candidates=[B2BIdCandidate.from_listing(x) for x in listings],
+            candidates=[B2BIdCandidate.from_listing(x) for x in listings[:50]],
             user_errors=[],
         )
 

@@ -36,7 +36,7 @@ from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories import payment as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, idempotency, identifiers, pushes, tax
+from resolvers.services import contacts, idempotency, identifiers, pushes, tax, throttle
 from resolvers.services.accounts import Viewer
 from resolvers.services.documents.inputs import GST_START
 from resolvers.services.errors import ErrorCode, UserInputError
@@ -48,8 +48,9 @@ POLL_KIND = "payment.poll"
 REPORT_KIND = "payment.report"
 ANSWER_KIND = "payment.answer"
 MAX_ALLOCATIONS = 100
-# ₹10,000 crore: no single payment is larger.
+# ₹10,000 crore: no single payment is larger; ₹1.00: no allocation is smaller.
 MAX_PAYMENT_PAISE = 10_000_000_000_000
+MIN_ALLOCATION_PAISE = 100
 OFFLINE_MODES = ("CASH", "CHEQUE", "BANK_TRANSFER", "UPI", "CARD", "OTHER")
 # UPI's per-transaction limit (₹1,00,000): a larger UPI payment is refused before anything is
 # debited (the network refuses it too, with LIMIT_EXCEEDED).
@@ -109,6 +110,12 @@ async def _bills(
     if len(allocations) > MAX_ALLOCATIONS:
         raise UserInputError.one(ErrorCode.TOO_MANY, field, f"At most {MAX_ALLOCATIONS} {what}s.")
     amounts = [paise_of(a.amount, (*field, str(i), "amount")) for i, a in enumerate(allocations)]
+    for index, paise in enumerate(amounts):
+        if paise < MIN_ALLOCATION_PAISE:
+            raise UserInputError.one(
+                ErrorCode.INVALID, (*field, str(index), "amount"),
+                f"Each amount is at least ₹{tax.rupees(MIN_ALLOCATION_PAISE)}.",
+            )  # fmt: skip
     ids = [a.document_id for a in allocations]
     for index, document_id in enumerate(ids):
         if document_id is None:
@@ -368,6 +375,7 @@ async def record_offline(
     details: OfflineIn,
     idempotency_key: str | None,
     now: dt.datetime,
+    gate: throttle.Gate | None = None,
 ) -> Payment:
     """Record a payment made outside the network; the bills count it paid at once. A vendor
     on the network is told, and confirms or denies having received it."""
@@ -386,6 +394,10 @@ async def record_offline(
     bills, vendor = await _bills(uow, organisation_id, allocations)
     own = await pushes.own_b2b_id(uow, organisation_id)
     reported = own is not None and vendor.b2b_id is not None
+    if reported and gate is not None:  # each report is work for the vendor: a day's share
+        await gate.check(throttle.OFFLINE_REPORTS_ORGANISATION, str(organisation_id))
+        await gate.check(throttle.OFFLINE_REPORTS_COUNTERPARTY, f"{organisation_id}|{vendor.id}")
+        gate.count()
     payment = Payment(
         id=payment_id, organisation_id=organisation_id, direction=PaymentDirection.OUTGOING,
         contact_id=vendor.id, counterparty_b2b_id=vendor.b2b_id, method=PaymentMethod.OFFLINE,

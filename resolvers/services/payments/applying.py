@@ -32,7 +32,14 @@ from resolvers.services.accounts import Viewer
 from resolvers.services.documents import clean_reason
 from resolvers.services.errors import ErrorCode, UserInputError
 from resolvers.services.network import PaymentState
-from resolvers.services.payments import ANSWER_KIND, OFFLINE_MODES, events, ledger, reconciliation
+from resolvers.services.payments import (
+    ANSWER_KIND,
+    MAX_ALLOCATIONS,
+    OFFLINE_MODES,
+    events,
+    ledger,
+    reconciliation,
+)
 
 logger = logging.getLogger("bharat_connect.payments")
 
@@ -145,7 +152,8 @@ async def _payee(uow: UnitOfWork, data: Mapping[str, Any]) -> uuid.UUID | None:
 def _allocations(data: Mapping[str, Any]) -> list[tuple[str, int]]:
     raw = data.get("allocations")
     out: list[tuple[str, int]] = []
-    for item in raw if isinstance(raw, list) else []:
+    # A payment settles at most MAX_ALLOCATIONS documents; the network never sends more.
+    for item in raw[:MAX_ALLOCATIONS] if isinstance(raw, list) else []:
         if not isinstance(item, dict):
             continue
         network_id, amount = item.get("documentNetworkId"), item.get("amountPaise")
