@@ -3,6 +3,7 @@ file per random key), and what they really are (sniffed from their bytes)."""
 
 from __future__ import annotations
 
+import os
 import re
 import uuid
 from pathlib import Path
@@ -62,7 +63,8 @@ class DocumentStorage(Protocol):
 
 
 class DiskStorage:
-    """Documents on a local folder, one file per random key."""
+    """Documents on a local folder, one file per random key, readable by the service's user
+    only (files 0600, folders 0700, whatever the umask)."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
@@ -76,9 +78,13 @@ class DiskStorage:
     def save(self, key: str, content: bytes) -> None:
         """Write atomically (temporary file, then rename)."""
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        for folder in (self.root, path.parent):
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            folder.chmod(0o700)
         temporary = path.with_suffix(".part")
-        temporary.write_bytes(content)
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as file:
+            file.write(content)
         temporary.replace(path)
 
     def delete(self, key: str) -> None:
