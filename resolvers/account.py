@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 
 from db.models import Account
-from resolvers import mutation
+from db.unit_of_work import UnitOfWork
+from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.mutation import Outcome
-from resolvers.services import accounts, throttle
+from resolvers.services import accounts, email_verification, throttle
 from resolvers.services.accounts import IssuedToken
 
 
@@ -72,3 +73,35 @@ async def account_by_id(context: Context, account_id: uuid.UUID) -> Account | No
     """An account the viewer may see (itself or a co-member)."""
     viewer = await context.require_viewer()
     return await context.loaders(viewer).account_by_id.load(account_id)
+
+
+async def email_code_send(context: Context) -> Outcome[Account]:
+    """E-mail a code to the viewer's address."""
+    viewer = await context.require_viewer()
+    app = context.app
+
+    async def undo(uow: UnitOfWork) -> None:  # the e-mail did not go: no code is waiting
+        account = await uow.session.get(Account, viewer.account_id, with_for_update=True)
+        if account is not None:
+            account.email_code_digest = account.email_code_sent_at = None
+
+    return await network_calls.run(
+        context,
+        lambda uow, network: email_verification.send_code(
+            uow, viewer, network, secret=app.secret, now=app.now(),
+            gate=throttle.Gate(uow, app.secret, app.now()),
+        ),
+        field=("input",), undo=undo,
+    )  # fmt: skip
+
+
+async def email_verify(context: Context, *, code: str) -> Outcome[Account]:
+    """Check the code e-mailed to the viewer."""
+    viewer = await context.require_viewer()
+    app = context.app
+    return await mutation.run(
+        context,
+        lambda uow: email_verification.verify(
+            uow, viewer, code=code, secret=app.secret, now=app.now()
+        ),
+    )

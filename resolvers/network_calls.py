@@ -127,6 +127,10 @@ class _StandIn:
         """Sent after the commit."""
         self.messages.append(("send_sms", (mobile, text)))
 
+    async def send_email(self, to: str, text: str) -> None:
+        """Sent after the commit."""
+        self.messages.append(("send_email", (to, text)))
+
     async def b2b_id_register(self, **_kwargs: Any) -> None:
         """Changes on the network go through the outbox, never from a request."""
         raise NotImplementedError

@@ -30,6 +30,10 @@ class Account(Node):
     email: str = strawberry.field(description="The e-mail address the person logs in with.")
     display_name: str = strawberry.field(description="The name shown to others.")
     created_at: datetime = strawberry.field(description="When the account was created (UTC).")
+    email_verified: bool = strawberry.field(
+        description="Whether the person proved the e-mail address (needed before accepting an "
+        "invitation): `accountEmailCodeSend`, then `accountEmailVerify`."
+    )
 
     @classmethod
     def from_model(cls, model: AccountModel) -> Account:
@@ -39,6 +43,7 @@ class Account(Node):
             email=model.email,
             display_name=model.display_name,
             created_at=model.created_at,
+            email_verified=model.email_verified_at is not None,
         )
 
 
@@ -111,6 +116,21 @@ class AccountSignUpPayload:
 
     account: Account | None = strawberry.field(description="The new account.")
     access_token: AccessToken | None = strawberry.field(description="A token to use right away.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
+
+
+@strawberry.input(description="The code e-mailed to your address.")
+class AccountEmailVerifyInput:
+    """E-mail verification input."""
+
+    code: str = strawberry.field(description="The 6-digit code from the e-mail.")
+
+
+@strawberry.type(description="The result of `accountEmailCodeSend` or `accountEmailVerify`.")
+class AccountEmailPayload:
+    """E-mail verification result."""
+
+    account: Account | None = strawberry.field(description="Your account.")
     user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 

@@ -146,6 +146,11 @@ class UserErrorCode(enum.Enum):
         description="The payee cannot receive payments through the network yet (its KYC, "
         "with a verified bank account, is not approved): pay outside it and record that.",
     )
+    EMAIL_NOT_VERIFIED = strawberry.enum_value(
+        "EMAIL_NOT_VERIFIED",
+        description="Prove your e-mail address first (accountEmailCodeSend, then "
+        "accountEmailVerify).",
+    )
 
 
 @strawberry.type(description="An input that was refused. Nothing was changed.")

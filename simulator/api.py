@@ -154,6 +154,9 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
     async def send_sms(body: dict[str, Any]) -> None:
         await network.send_sms(field_str(body, "mobile"), field_str(body, "text"))
 
+    async def send_email(body: dict[str, Any]) -> None:
+        await network.send_email(field_str(body, "to"), field_str(body, "text"))
+
     async def available(body: dict[str, Any]) -> Any:
         return {"available": await network.b2b_id_available(body["b2bId"])}
 
@@ -327,6 +330,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
             route("/gstn/taxpayers/{gstin}/status", gstin_status, "GET"),
             route("/gstn/otp", send_otp, "POST"),
             route("/sms", send_sms, "POST"),
+            route("/email", send_email, "POST"),
             route("/b2b-ids/{b2bId}/availability", available, "GET"),
             route("/directory", search, "GET"),
             route("/b2b-ids", register, "POST"),

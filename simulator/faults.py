@@ -38,6 +38,7 @@ OPERATIONS = (
     "gstn_status",
     "gstn_send_otp",
     "send_sms",
+    "send_email",
     "b2b_id_available",
     "directory_search",
     "b2b_id_register",

@@ -67,6 +67,12 @@ class GstnPortal(NetworkCore):
         self.send_text("SMS", mobile, text)
         self.after(fault, "send_sms")
 
+    async def send_email(self, to: str, text: str) -> None:
+        """Send an e-mail (kept in the world's mail outbox, readable on the control API)."""
+        fault = await self.enter("send_email")
+        self.send_text("EMAIL", to, text)
+        self.after(fault, "send_email")
+
     def messages_to(self, to: str | None = None) -> list[SentMessage]:
         """Messages sent, newest last, optionally to one mobile or e-mail address."""
         return [m for m in self.world.messages if to is None or m.to == to]

@@ -165,8 +165,29 @@ class Member:
 class Api:
     """Posts GraphQL operations to the app."""
 
-    def __init__(self, client: httpx.AsyncClient) -> None:
+    def __init__(self, client: httpx.AsyncClient, network: SimulatedNetwork | None = None) -> None:
         self.client = client
+        self.network = network
+        self.verified: set[str] = set()
+
+    async def verify_email(self, member: Member) -> None:
+        """Prove the member's e-mail address with the code the network e-mailed."""
+        if member.email in self.verified:
+            return
+        assert self.network is not None
+        sent = await self.ok(
+            "mutation { accountEmailCodeSend { userErrors { code } } }", token=member.token
+        )
+        assert sent["accountEmailCodeSend"]["userErrors"] == [], sent
+        mail = [m for m in self.network.world.messages if m.to.lower() == member.email][-1]
+        code = "".join(ch for ch in mail.text if ch.isdigit())[:6]
+        verified = await self.ok(
+            """mutation($i: AccountEmailVerifyInput!) { accountEmailVerify(input: $i) {
+            account { emailVerified } userErrors { code } } }""",
+            {"i": {"code": code}}, token=member.token,
+        )  # fmt: skip
+        assert verified["accountEmailVerify"]["account"]["emailVerified"] is True, verified
+        self.verified.add(member.email)
 
     async def raw(
         self,
@@ -246,8 +267,10 @@ class Api:
         return invitation_id
 
     async def add_member(self, actor: Member, org_id: str, member: Member, role: str) -> str:
-        """Invite the member and accept as the member; the membership's id."""
+        """Invite the member and accept as the member (who proves the address first); the
+        membership's id."""
         invitation_id = await self.invite(actor, org_id, member.email, role)
+        await self.verify_email(member)
         data = await self.ok(
             """mutation($input: InvitationDecideInput!) { invitationAccept(input: $input) {
                 membership { id } userErrors { code field message } } }""",
@@ -259,8 +282,8 @@ class Api:
 
 
 @pytest.fixture
-def api(client: httpx.AsyncClient) -> Api:
-    return Api(client)
+def api(client: httpx.AsyncClient, simulator: SimulatedNetwork) -> Api:
+    return Api(client, simulator)
 
 
 class StatementCounter:

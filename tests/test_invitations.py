@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from db.models import Membership
 from resolvers.context import AppState
 from simulator.clock import ManualClock
+from simulator.network import SimulatedNetwork
 from tests.conftest import PASSWORD, Api, Member
 
 ACCEPT = """mutation($i: InvitationDecideInput!) { invitationAccept(input: $i) {
@@ -27,6 +28,15 @@ NODE = "query($id: ID!) { node(id: $id) { __typename ... on Invitation { email s
 async def _members(state: AppState) -> int:
     async with state.db.read() as session:
         return int(await session.scalar(select(func.count()).select_from(Membership)) or 0)
+
+
+async def _data(
+    api: Api, query: str, variables: dict[str, Any] | None, member: Member
+) -> dict[str, Any]:
+    result = await api(query, variables, token=member.token)
+    assert "errors" not in result, result
+    data: dict[str, Any] = result["data"]
+    return data
 
 
 async def _answer(api: Api, query: str, invitation: str, member: Member) -> dict[str, Any]:
@@ -50,6 +60,11 @@ async def test_the_invitee_accepts_and_only_then_joins(api: Api, state: AppState
         {"id": invitation, "email": invitee.email, "role": "ADMIN", "status": "PENDING",
          "organisationName": "Sharma Traders"}
     ]  # fmt: skip
+    # Signed up with the invited address, but not proven: refused, nothing changes.
+    unproven = await _answer(api, ACCEPT, invitation, invitee)
+    assert unproven["userErrors"] == [{"code": "EMAIL_NOT_VERIFIED", "field": ["input", "id"]}]
+    assert await _members(state) == 1
+    await api.verify_email(invitee)
     accepted = await _answer(api, ACCEPT, invitation, invitee)
     assert accepted == {
         "invitation": {"status": "ACCEPTED"},
@@ -74,6 +89,7 @@ async def test_an_invitation_waits_for_an_address_that_signs_up_later(api: Api) 
     assert [i["id"] for i in (await api.ok(MINE, token=later.token))["viewer"]["invitations"]] == [
         invitation
     ]
+    await api.verify_email(later)
     assert (await _answer(api, ACCEPT, invitation, later))["userErrors"] == []
 
 
@@ -104,6 +120,7 @@ async def test_decline_revoke_and_expiry(api: Api, state: AppState, clock: Manua
     gone = await _answer(api, ACCEPT, revoked, invitee)
     assert gone["userErrors"] == [{"code": "ALREADY_DONE", "field": ["input", "id"]}]
     late = await api.invite(owner, org, invitee.email, "STAFF")
+    await api.verify_email(invitee)
     clock.advance(15 * 86400)
     expired = await _answer(api, ACCEPT, late, invitee)
     assert expired["userErrors"] == [{"code": "EXPIRED", "field": ["input", "id"]}]
@@ -133,3 +150,58 @@ async def test_staff_see_no_invitations_and_cannot_invite(api: Api) -> None:
         token=staff.token,
     )
     assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+
+
+async def test_only_owners_touch_an_owner_invitation(api: Api) -> None:
+    owner, admin = await api.sign_up("owner"), await api.sign_up("admin")
+    org = await api.organisation(owner)
+    await api.add_member(owner, org, admin, "ADMIN")
+    invited = await api.invite(owner, org, "partner@example.com", "OWNER")
+    downgrade = await api(
+        """mutation($i: InvitationCreateInput!) { invitationCreate(input: $i) { invitation { id } } }""",
+        {"i": {"organisationId": org, "email": "partner@example.com", "role": "STAFF"}},
+        token=admin.token,
+    )
+    assert downgrade["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    revoke = await api(REVOKE, {"i": {"id": invited}}, token=admin.token)
+    assert revoke["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    theirs = (await api.ok(THEIRS, {"id": org}, token=owner.token))["organisation"]
+    assert [(i["email"], i["role"], i["status"]) for i in theirs["invitations"]] == [
+        ("partner@example.com", "OWNER", "PENDING")
+    ]
+
+
+async def test_an_email_code_is_single_use_limited_and_expires(
+    api: Api, simulator: SimulatedNetwork, clock: ManualClock
+) -> None:
+    member = await api.sign_up("member")
+    send = "mutation { accountEmailCodeSend { account { emailVerified } userErrors { code retryAfterSeconds } } }"
+    verify = """mutation($i: AccountEmailVerifyInput!) { accountEmailVerify(input: $i) {
+        account { emailVerified } userErrors { code field } } }"""
+    sent = (await _data(api, send, None, member))["accountEmailCodeSend"]
+    assert sent == {"account": {"emailVerified": False}, "userErrors": []}
+    too_soon = (await _data(api, send, None, member))["accountEmailCodeSend"]
+    assert too_soon["userErrors"][0]["code"] == "RESEND_TOO_SOON"
+    for _ in range(5):
+        wrong = await _data(api, verify, {"i": {"code": "000000"}}, member)
+        assert wrong["accountEmailVerify"]["userErrors"] == [
+            {"code": "OTP_INVALID", "field": ["input", "code"]}
+        ]
+    mail = [m for m in simulator.world.messages if m.to == member.email][-1]
+    code = "".join(ch for ch in mail.text if ch.isdigit())[:6]
+    spent = await _data(api, verify, {"i": {"code": code}}, member)
+    assert spent["accountEmailVerify"]["userErrors"][0]["code"] == "OTP_TOO_MANY_ATTEMPTS"
+    clock.advance(31)
+    await _data(api, send, None, member)
+    clock.advance(601)
+    mail = [m for m in simulator.world.messages if m.to == member.email][-1]
+    code = "".join(ch for ch in mail.text if ch.isdigit())[:6]
+    expired = await _data(api, verify, {"i": {"code": code}}, member)
+    assert expired["accountEmailVerify"]["userErrors"][0]["code"] == "OTP_EXPIRED"
+    await _data(api, send, None, member)
+    mail = [m for m in simulator.world.messages if m.to == member.email][-1]
+    code = "".join(ch for ch in mail.text if ch.isdigit())[:6]
+    proven = await _data(api, verify, {"i": {"code": code}}, member)
+    assert proven["accountEmailVerify"] == {"account": {"emailVerified": True}, "userErrors": []}
+    again = (await _data(api, send, None, member))["accountEmailCodeSend"]
+    assert again["userErrors"][0]["code"] == "ALREADY_DONE"

@@ -178,6 +178,8 @@ async def test_gstn_portal(net: Harness) -> None:
     assert await net.last_otp("accounts@sharma-traders.example") == "424242"
     await net.port.send_sms("9000000001", "Code 111222")
     assert await net.last_otp("9000000001") == "111222"
+    await net.port.send_email("asha@example.com", "Your e-mail code is 333444.")
+    assert await net.last_otp("asha@example.com") == "333444"
     # The public search: any GSTIN's status, no log-in.
     assert await net.port.gstn_status(SHARMA_MH) == "ACTIVE"
     assert await net.port.gstn_status("27AAPFU0939F1ZV") == "UNKNOWN"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Uuid
+from sqlalchemy import ForeignKey, Integer, String, Uuid
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, UTCDateTime, new_id, utcnow
@@ -22,6 +22,12 @@ class Account(Base):
     display_name: Mapped[str] = mapped_column(String(100))
     password_hash: Mapped[str] = mapped_column(String(255))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The address proven by a code sent to it (needed before accepting an invitation); the
+    # code itself is kept only as a keyed digest, with its expiry and wrong tries.
+    email_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    email_code_digest: Mapped[str | None] = mapped_column(String(64), default=None)
+    email_code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    email_code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AccessToken(Base):

@@ -21,6 +21,7 @@ from db.repositories import organisation as organisation_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import organisations
 from resolvers.services.accounts import Viewer, normalise_email
+from resolvers.services.email_verification import require_verified
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 
 TTL = timedelta(days=14)
@@ -48,6 +49,8 @@ async def invite(
             ErrorCode.ALREADY_MEMBER, ("input", "email"), "This person is a member already."
         )
     invitation = await repo.pending_for(uow.session, organisation_id, email_key, now)
+    if invitation is not None and not organisations.may_grant(mine.role, invitation.role):
+        raise PermissionDeniedError("Only owners can change an owner's or admin's invitation.")
     if invitation is None:
         invitation = Invitation(
             organisation_id=organisation_id, email=display, email_normalised=email_key,
@@ -96,8 +99,12 @@ async def _addressed_to_viewer(
 async def accept(
     uow: UnitOfWork, viewer: Viewer, *, invitation_id: uuid.UUID, now: datetime
 ) -> tuple[Invitation, Membership]:
-    """Accept an invitation to the viewer's address: the viewer becomes a member."""
+    """Accept an invitation to the viewer's address: the viewer becomes a member (once the
+    viewer proved the address)."""
     invitation = await _addressed_to_viewer(uow, viewer, invitation_id, now)
+    account = await uow.session.get(Account, viewer.account_id)
+    assert account is not None
+    require_verified(account, FIELD)
     # The organisation's row lock orders this with role changes and removals.
     await organisation_repo.lock(uow.session, invitation.organisation_id)
     existing = await organisation_repo.membership_in(

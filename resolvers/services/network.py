@@ -310,6 +310,9 @@ class Network(Protocol):
     async def send_sms(self, mobile: str, text: str) -> None:
         """Send an SMS."""
 
+    async def send_email(self, to: str, text: str) -> None:
+        """Send an e-mail (the simulated world keeps it in its mail outbox)."""
+
     async def b2b_id_available(self, b2b_id: str) -> bool:
         """Whether no business holds this B2B ID (compared case-insensitively)."""
 

@@ -173,6 +173,10 @@ class HttpNetwork:
         """Send an SMS."""
         await self._call("POST", "/sms", body={"mobile": mobile, "text": text})
 
+    async def send_email(self, to: str, text: str) -> None:
+        """Send an e-mail."""
+        await self._call("POST", "/email", body={"to": to, "text": text})
+
     async def b2b_id_available(self, b2b_id: str) -> bool:
         """Whether no business holds this B2B ID."""
         data = await self._call("GET", f"/b2b-ids/{_segment(b2b_id)}/availability")

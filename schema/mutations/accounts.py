@@ -15,6 +15,8 @@ from schema.account import (
     AccessTokenRevokeInput,
     AccessTokenRevokePayload,
     Account,
+    AccountEmailPayload,
+    AccountEmailVerifyInput,
     AccountSignUpInput,
     AccountSignUpPayload,
 )
@@ -45,6 +47,31 @@ class AccountsMutations:
         return AccountSignUpPayload(
             account=None if issued is None else Account.from_model(issued.account),
             access_token=None if issued is None else AccessToken.from_issued(issued),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="E-mail a 6-digit code to your address (10 minutes; 30 s between sends, "
+        "the OTP limits apply), to prove it with `accountEmailVerify`."
+    )
+    async def account_email_code_send(self, info: Info) -> AccountEmailPayload:
+        outcome = await account_resolvers.email_code_send(info.context)
+        return AccountEmailPayload(
+            account=None if outcome.value is None else Account.from_model(outcome.value),
+            user_errors=user_errors(outcome.errors),
+        )
+
+    @strawberry.mutation(
+        description="Prove your e-mail address with the code sent to it (5 tries a code)."
+    )
+    async def account_email_verify(
+        self,
+        info: Info,
+        input: Annotated[AccountEmailVerifyInput, strawberry.argument(description="The input.")],
+    ) -> AccountEmailPayload:
+        outcome = await account_resolvers.email_verify(info.context, code=input.code)
+        return AccountEmailPayload(
+            account=None if outcome.value is None else Account.from_model(outcome.value),
             user_errors=user_errors(outcome.errors),
         )
 
