@@ -23,6 +23,7 @@ from db.unit_of_work import UnitOfWork
 from resolvers.broker import Broker
 from resolvers.errors import UnauthenticatedError
 from resolvers.feeds import Feeds
+from resolvers.flight import Flight
 from resolvers.loaders import Loaders
 from resolvers.services import accounts
 from resolvers.services.accounts import Viewer
@@ -49,11 +50,18 @@ class AppState:
     storage: DocumentStorage | None = None
     sessions: SocketSessions = field(init=False)
     feeds: Feeds = field(init=False)
+    flight: Flight = field(init=False)
 
     def __post_init__(self) -> None:
         # Tokens are issued and checked against real time, and so are their sockets.
         self.sessions = SocketSessions(utcnow)
         self.feeds = Feeds(self)
+        settings = self.settings
+        self.flight = Flight(
+            per_account=settings.max_operations_per_account,
+            sockets_per_account=settings.max_sockets_per_account,
+            budget_per_minute=settings.cost_budget_per_minute,
+        )
 
     def now(self) -> datetime:
         """The service's time (a manual clock in tests)."""
@@ -124,6 +132,9 @@ class Context:
     connection_params: dict[str, Any] | None = None
     # Over a WebSocket: the socket's session, watched until its token is revoked or expires.
     socket_session: SocketSession | None = None
+    # Whose operations these are for the per-worker limits (:mod:`resolvers.flight`): the
+    # account, or a signed-out client's address; set before an operation runs.
+    flight_key: str | None = None
     _viewer_task: asyncio.Task[Viewer | None] | None = field(default=None, repr=False)
     _loaders: Loaders | None = field(default=None, repr=False)
 

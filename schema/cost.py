@@ -210,6 +210,17 @@ def operation_cost(
     return _Costing(schema, fragments, given).cost(operation.selection_set, root, 1)
 
 
+def _charge(context: Any, cost: int) -> GraphQLError | None:
+    """Spend ``cost`` of the account's budget for the minute (per worker), or the refusal."""
+    key = getattr(context, "flight_key", None)
+    app = getattr(context, "app", None)
+    flight = getattr(app, "flight", None)
+    if key is None or flight is None:
+        return None
+    refused: GraphQLError | None = flight.charge(key, max(cost, 1))
+    return refused
+
+
 class QueryCostLimiter(SchemaExtension):
     """Refuse operations whose :func:`operation_cost` exceeds ``max_cost``."""
 
@@ -243,4 +254,6 @@ class QueryCostLimiter(SchemaExtension):
                         extensions={"code": CODE, "cost": cost, "maxCost": self.max_cost},
                     )
                     context.result = ExecutionResult(data=None, errors=[error])
+                elif (refused := _charge(context.context, cost)) is not None:
+                    context.result = ExecutionResult(data=None, errors=[refused])
         yield

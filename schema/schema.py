@@ -31,6 +31,7 @@ from schema.money import Money
 from schema.root import Mutation, Query, Subscription
 from schema.scalars import SCALAR_MAP, guard_int_literals
 from schema.text_guard import guard_text_arguments
+from schema.yielding import YieldingExecutionContext
 from server.settings import Settings
 
 SDL_PATH = Path(__file__).resolve().parent / "schema.graphql"
@@ -73,6 +74,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         types=[Money],
         extensions=extensions,
         config=config,
+        execution_context_class=YieldingExecutionContext,
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
+from graphql import GraphQLError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -26,7 +28,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from db.unit_of_work import UnitOfWork
 from resolvers.context import AppState, Context, bearer_token, new_request_id
-from resolvers.services import accounts, network_http
+from resolvers.services import accounts, network_http, throttle
 from schema.extensions import deadline_error, public_errors
 from schema.schema import Schema
 from server.ws import REVOKED_CLOSE_CODE, REVOKED_REASON, SessionBoundHandler
@@ -65,6 +67,15 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             await self.ws.send_text(orjson.dumps(message).decode())
         except WebSocketDisconnect as exc:
             raise WebSocketDisconnected from exc
+
+
+def flight_key(context: Context) -> str:
+    """Whose operation this is for the per-worker limits: the access token it carries (a
+    digest; no database read, so a refused operation reads nothing), else the client's
+    address."""
+    if context.authorization:
+        return "token:" + hashlib.sha256(context.authorization.encode()).hexdigest()[:32]
+    return f"address:{throttle.client_key(context.client_address)}"
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -118,6 +129,16 @@ class GraphQLView(GraphQL[Context, None]):
         GET serves only the explorer page."""
         if request_adapter.method != "POST":
             raise HTTPException(405, "Send GraphQL operations with POST.")
+        context.flight_key = flight_key(context)
+        try:
+            with self.state.flight.operation(context.flight_key):
+                return await self._execute(root_value, context, request_data)
+        except GraphQLError as refused:  # too many in flight for this account
+            return ExecutionResult(data=None, errors=[refused])
+
+    async def _execute(
+        self, root_value: None, context: Context, request_data: GraphQLRequestData
+    ) -> ExecutionResult:
         try:
             async with asyncio.timeout(self.state.settings.request_timeout_seconds):
                 return await self.schema.execute(
@@ -172,6 +193,10 @@ class GraphQLView(GraphQL[Context, None]):
         if viewer is None:
             raise ConnectionRejectionError
         context.authorization = token
+        key = flight_key(context)
+        if not self.state.flight.open_socket(key):  # too many sockets for this token
+            raise ConnectionRejectionError
+        context.flight_key = key
         context.set_viewer(viewer)
         socket = context.response
         if viewer.token_id is not None and viewer.token_expires_at is not None:

@@ -109,6 +109,13 @@ class Settings:
     max_sign_ups_per_hour: int = 20
     request_timeout_seconds: int = 15
     max_subscriptions_per_connection: int = 20
+    # What one account may have running at once in one worker: queries and mutations over one
+    # socket, operations over HTTP and every socket together, open sockets; and the query cost
+    # it may spend a minute (each worker keeps its own count).
+    max_operations_per_socket: int = 4
+    max_operations_per_account: int = 16
+    max_sockets_per_account: int = 50
+    cost_budget_per_minute: int = 500_000
     connection_init_timeout_seconds: int = 10
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105
     log_level: str = "INFO"
@@ -209,6 +216,10 @@ class Settings:
             max_subscriptions_per_connection=_int(
                 env, "MAX_SUBSCRIPTIONS_PER_CONNECTION", 20, minimum=1
             ),
+            max_operations_per_socket=_int(env, "MAX_OPERATIONS_PER_SOCKET", 4, minimum=1),
+            max_operations_per_account=_int(env, "MAX_OPERATIONS_PER_ACCOUNT", 16, minimum=1),
+            max_sockets_per_account=_int(env, "MAX_SOCKETS_PER_ACCOUNT", 50, minimum=1),
+            cost_budget_per_minute=_int(env, "COST_BUDGET_PER_MINUTE", 500_000, minimum=100),
             connection_init_timeout_seconds=_int(env, "CONNECTION_INIT_TIMEOUT_SECONDS", 10, 1),
             password_hash_profile="fast" if profile == "fast" else "strong",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",

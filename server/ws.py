@@ -26,6 +26,7 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 
 from resolvers.context import AppState, Context, live_tokens
+from resolvers.flight import too_many_in_flight
 from resolvers.sessions import SocketSession
 from schema.extensions import deadline_error, public_errors
 
@@ -58,6 +59,8 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
     def state(self) -> AppState:
         return self.context.app
 
+    queries_in_flight = 0
+
     async def handle(self) -> None:
         try:
             await super().handle()
@@ -65,13 +68,28 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
             session = self.context.socket_session
             if session is not None:
                 self.state.sessions.forget(session)
+            if self.context.flight_key is not None:
+                self.state.flight.close_socket(self.context.flight_key)
 
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         session = self.context.socket_session
         if session is not None and not await self._session_alive(session):
             await self.websocket.close(code=REVOKED_CLOSE_CODE, reason=REVOKED_REASON)
             return
+        payload = message["payload"]
+        if not _is_subscription(payload["query"], payload.get("operationName")):
+            if self.queries_in_flight >= self.state.settings.max_operations_per_socket:
+                await self._refuse(message["id"], too_many_in_flight("on this socket"))
+                return
+            self.queries_in_flight += 1
+            await super().handle_subscribe(message)
+            if message["id"] not in self.operations:  # refused before it ran
+                self.queries_in_flight -= 1
+            return
         await super().handle_subscribe(message)
+
+    async def _refuse(self, operation_id: str, error: GraphQLError) -> None:
+        await self.send_message({"id": operation_id, "type": "error", "payload": [error.formatted]})
 
     async def _send_result_stream(
         self, operation: Operation[Context, None], result_source: Any
@@ -101,10 +119,21 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if _is_subscription(operation.query, operation.operation_name):
             await super().run_operation(operation)
             return
-        seconds = self.state.settings.request_timeout_seconds
         try:
-            async with asyncio.timeout(seconds):
-                await super().run_operation(operation)
+            await self._run_query(operation)
+        finally:
+            self.queries_in_flight -= 1
+
+    async def _run_query(self, operation: Operation[Context, None]) -> None:
+        seconds = self.state.settings.request_timeout_seconds
+        key = self.context.flight_key or "socket"
+        try:
+            with self.state.flight.operation(key):
+                async with asyncio.timeout(seconds):
+                    await super().run_operation(operation)
+        except GraphQLError as refused:  # too many in flight for this account
+            await self._refuse(operation.id, refused)
+            await self.cleanup_operation(operation.id)
         except TimeoutError:
             await self.send_message(
                 {

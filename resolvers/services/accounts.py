@@ -201,6 +201,7 @@ async def log_in(
         _failed(gate, account.id)
         raise refused
     if gate is not None and email_key is not None:
+        await gate.spend(throttle.TOKENS_PER_ACCOUNT, str(account.id))
         await gate.clear(throttle.LOGIN_ACCOUNT, who)
         await gate.clear(throttle.LOGIN_PAIR, where)
         await gate.remember(throttle.LOGIN_KNOWN, where)

@@ -59,6 +59,12 @@ LOGIN_ADDRESS = Rule(
     "login:address", timedelta(minutes=15), lock_after=NEVER, lock_for=timedelta(0),
     free=30, delay=timedelta(seconds=1), what="failed log-ins from your address",
 )  # fmt: skip
+# New access tokens per account: the per-token limits on work in flight and query cost
+# (resolvers.flight) are not multiplied by logging in again and again.
+TOKENS_PER_ACCOUNT = Rule(
+    "login:tokens", timedelta(hours=1), lock_after=30, lock_for=timedelta(hours=1),
+    what="log-ins to this account in the last hour",
+)  # fmt: skip
 # Addresses an account logged in from (kept 90 days after the last log-in from there).
 LOGIN_KNOWN = Rule("login:known", timedelta(days=90), lock_after=NEVER, lock_for=timedelta(0))
 
@@ -194,6 +200,23 @@ class Gate:
     async def clear(self, rule: Rule, value: str) -> None:
         """Forget ``value``'s attempts under ``rule`` (after a success)."""
         await repo.clear(self.uow.session, rule.scope, key_of(self.secret, rule, value))
+
+    async def spend(self, rule: Rule, value: str) -> None:
+        """Check ``value`` under ``rule`` and count one attempt against that counter alone."""
+        counter = await repo.locked_counter(
+            self.uow.session, rule.scope, key_of(self.secret, rule, value), self.now
+        )
+        refusal = _refusal(rule, counter, self.now)
+        if refusal is not None:
+            raise UserInputError([refusal])
+        if counter.window_start + rule.window <= self.now or (
+            counter.locked_until is not None and counter.locked_until <= self.now
+        ):
+            counter.count, counter.window_start, counter.locked_until = 0, self.now, None
+        counter.count += 1
+        counter.last_at = self.now
+        if counter.count >= rule.lock_after:
+            counter.locked_until = self.now + rule.lock_for
 
     def locked_now(self) -> list[Rule]:
         """The rules whose counters this attempt's count just locked."""
