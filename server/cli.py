@@ -23,6 +23,7 @@ import uvicorn
 from db import migrate
 from db.engine import Database
 from server import logs
+from server.http_protocol import HeaderTimeoutProtocol
 from server.settings import Settings, SettingsError
 
 
@@ -170,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         # Subscription frames are small JSON: compressing them saves little, while each
         # socket's deflate state costs ~50 KB (half a subscriber's memory). Off.
         ws_per_message_deflate=False,
-        # Idle keep-alive connections are closed; request headers are capped at 16 KiB.
+        # Idle keep-alive connections are closed; request headers are capped at 16 KiB and
+        # must arrive within HEADER_TIMEOUT_SECONDS (a client trickling them is cut off).
+        http=HeaderTimeoutProtocol,
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
         h11_max_incomplete_event_size=16 * 1024,
         # A WebSocket message is held to the same limit as an HTTP body.

@@ -4,8 +4,10 @@ Each delivery is verified (HMAC-SHA256 under ``NETWORK_WEBHOOK_SECRET`` over the
 and the raw body, the timestamp within five minutes of our clock) before anything is read;
 a bad one is answered 401 and logged, never processed. A genuine message is recorded by id and
 applied in one transaction, and answered 2xx only after that commits; a message seen before is
-a 2xx no-op. A body that is signed but not a message is answered 400 (the network retries, then
-dead-letters it); a failure of ours is a 500 without details, and the network delivers again.
+a 2xx no-op. A body that is signed but not a message is answered 400, a message whose data does
+not hold together (a payment allocating more than a document's total, text with control
+characters) 422 with nothing booked (the network retries, then dead-letters either); a failure
+of ours is a 500 without details, and the network delivers again.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from starlette.responses import JSONResponse, Response
 
 from resolvers import inbound
 from resolvers.services import network_http
+from resolvers.services.errors import MessageRefusedError
 from resolvers.services.network_wire import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
@@ -62,6 +65,9 @@ def webhook_endpoint(state: AppState, secret: str) -> Callable[[Request], Awaita
         token = network_http.request_id.set(message.message_id)
         try:
             await inbound.handle(state, message)
+        except MessageRefusedError as exc:  # nothing of it was booked
+            logger.warning("webhook %s (%s) refused: %s", message.message_id, message.kind, exc)
+            return JSONResponse({"code": "INCONSISTENT", "message": str(exc)[:200]}, 422)
         except Exception:
             logger.exception("webhook %s (%s) failed", message.message_id, message.kind)
             return JSONResponse({"code": "INTERNAL", "message": "Try again later."}, 500)

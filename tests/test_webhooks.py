@@ -179,3 +179,42 @@ async def test_a_document_that_cannot_be_booked_is_answered_as_a_refusal(
     held = simulator.world.documents["NET-GANGA-1"]
     assert held.state == "REJECTED"
     assert held.remarks
+
+
+async def test_a_payment_message_that_does_not_hold_together_is_refused_and_books_nothing(
+    api: Api, client: httpx.AsyncClient, state: AppState, simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+) -> None:  # fmt: skip
+    from db.models import Payment
+    from tests.paying import accepted_bill, owed
+    from tests.trading import node
+
+    seller, _, _, _, invoice, _ = await accepted_bill(api, simulator, dispatcher, state)
+    network_id = (await node(api, seller, invoice))["networkId"]
+
+    def received(message_id: str, paise: int, **extra: Any) -> dict[str, Any]:
+        return _message(
+            message_id, kind="PAYMENT_RECEIVED", requestId=f"PAY-{message_id}",
+            data={"networkId": f"PAY-{message_id}", "state": "SETTLED", "amountPaise": paise,
+                  "payerB2BId": "kaveri-components", "payeeB2BId": "sharma-traders",
+                  "method": "UPI", "utr": "123456789012", "settledOn": "2026-11-25",
+                  "allocations": [{"documentNetworkId": network_id, "amountPaise": paise}],
+                  **extra},
+        )  # fmt: skip
+
+    receipts = await _receipts(state)
+    for message in (
+        received("MSG-OVER", 11_800_001),  # more than the invoice's total
+        received("MSG-TEXT", 100, reference="UTR\x1b[2J"),  # text no input may carry
+    ):
+        body = json.dumps(message).encode()
+        answered = await client.post(URL, content=body, headers=_signed(state, body))
+        assert answered.status_code == 422, answered.text
+        assert answered.json()["code"] == "INCONSISTENT"
+    async with state.db.read() as session:
+        assert await session.scalar(select(func.count()).select_from(Payment)) == 0
+    assert await _receipts(state) == receipts  # the network may deliver again; nothing kept
+    assert (await owed(api, seller, invoice))["amountPaid"] == {"amount": "0.00"}
+    fine = json.dumps(received("MSG-FINE", 100)).encode()
+    assert (await client.post(URL, content=fine, headers=_signed(state, fine))).status_code == 200
+    assert (await owed(api, seller, invoice))["amountPaid"] == {"amount": "1.00"}

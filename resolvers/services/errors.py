@@ -94,3 +94,9 @@ class UserInputError(Exception):
 
 class PermissionDeniedError(Exception):
     """The viewer may not do this (a top-level ``FORBIDDEN`` error)."""
+
+
+class MessageRefusedError(ValueError):
+    """A network message whose data does not hold together (a payment allocating more than a
+    document's total, text no input may carry): nothing of it is booked, and the network is
+    answered with a refusal."""

@@ -30,7 +30,7 @@ from db.unit_of_work import UnitOfWork
 from resolvers.services import contacts
 from resolvers.services.accounts import Viewer
 from resolvers.services.documents import clean_reason
-from resolvers.services.errors import ErrorCode, UserInputError
+from resolvers.services.errors import ErrorCode, MessageRefusedError, UserInputError
 from resolvers.services.network import PaymentState
 from resolvers.services.payments import (
     ANSWER_KIND,
@@ -40,6 +40,7 @@ from resolvers.services.payments import (
     ledger,
     reconciliation,
 )
+from resolvers.services.text import forbidden_character
 
 logger = logging.getLogger("bharat_connect.payments")
 
@@ -176,6 +177,15 @@ async def _book_incoming(
         for n, paise in allocations
         if n in documents and documents[n].direction == Direction.OUTGOING
     ]
+    for document, paise in ours:
+        if paise > document.total_paise:
+            msg = f"an allocation of {paise} paise is over the total of {document.number}"
+            raise MessageRefusedError(msg)
+    for key in ("reference", "mode", "remarks", "payerB2BId"):
+        value = data.get(key)
+        if isinstance(value, str) and forbidden_character(value) is not None:
+            msg = f"{key} carries {forbidden_character(value)}"
+            raise MessageRefusedError(msg)
     amount = data.get("amountPaise")
     amount = amount if isinstance(amount, int) and amount > 0 else 0
     routed = data.get("routedPaise")
