@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 import decimal
 import uuid
+from typing import Any
 
 from db.models import Document, Payment, PaymentAllocation
 from db.pagination import Page
 from db.repositories import payment as repo
+from db.unit_of_work import UnitOfWork
 from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.errors import NetworkUnavailableError
@@ -16,6 +18,7 @@ from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import argument_id, page_request
 from resolvers.services import payments, throttle
+from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import Bank, NetworkError, NetworkTimeoutError
 from resolvers.services.payments import applying
@@ -65,51 +68,36 @@ async def create(
     )  # fmt: skip
 
 
-async def record_offline(
+async def record_outside(
     context: Context,
     *,
+    received: bool,
     organisation_id: str,
     allocations: list[tuple[str, object]],
     details: payments.OfflineIn,
     idempotency_key: str | None,
 ) -> Outcome[Payment]:
-    """Record a payment made outside the network."""
-    decoded = _allocations(allocations)
+    """Record a payment made outside the network: one we made against our bills, or
+    (``received``) one a customer made against our invoices."""
+    decoded = _allocations(allocations, "invoice" if received else "bill")
     if isinstance(decoded, UserError):
         await context.require_viewer()
         return mutation.refuse(decoded)
     app = context.app
-    return await mutation.run_on(
-        context, organisation_id, "Organisation", ("input", "organisationId"),
-        lambda uow, viewer, key: payments.record_offline(
-            uow, viewer, organisation_id=key, allocations=decoded, details=details,
-            idempotency_key=idempotency_key, now=app.now(),
-            gate=throttle.Gate(uow, app.secret, app.now()),
-        ),
-    )  # fmt: skip
 
+    async def record(uow: UnitOfWork, viewer: Viewer, key: uuid.UUID) -> Payment:
+        common: dict[str, Any] = {
+            "organisation_id": key, "allocations": decoded, "details": details,
+            "idempotency_key": idempotency_key, "now": app.now(),
+        }  # fmt: skip
+        if received:
+            return await payments.record_received(uow, viewer, **common)
+        gate = throttle.Gate(uow, app.secret, app.now())
+        return await payments.record_offline(uow, viewer, gate=gate, **common)
 
-async def record_received(
-    context: Context,
-    *,
-    organisation_id: str,
-    allocations: list[tuple[str, object]],
-    details: payments.OfflineIn,
-    idempotency_key: str | None,
-) -> Outcome[Payment]:
-    """Record a payment a customer made outside the network against our invoices."""
-    decoded = _allocations(allocations, "invoice")
-    if isinstance(decoded, UserError):
-        await context.require_viewer()
-        return mutation.refuse(decoded)
-    app = context.app
     return await mutation.run_on(
-        context, organisation_id, "Organisation", ("input", "organisationId"),
-        lambda uow, viewer, key: payments.record_received(
-            uow, viewer, organisation_id=key, allocations=decoded, details=details,
-            idempotency_key=idempotency_key, now=app.now(),
-        ),
-    )  # fmt: skip
+        context, organisation_id, "Organisation", ("input", "organisationId"), record
+    )
 
 
 async def request_payment(

@@ -362,7 +362,8 @@ async def event_cursor(state: AppState, organisation_id: str) -> str:
         return encode_event_cursor(await event_repo.last_seq(session, key))
 
 
-def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+def _server(database_url: str, port: int, **settings: str) -> subprocess.Popen[bytes]:
+    """The API served by a process of its own (``settings``: more environment)."""
     env = {
         **os.environ,
         "DATABASE_URL": database_url,
@@ -371,6 +372,7 @@ def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
         "SEED_DEMO": "true",
         "PORT": str(port),
         "LOG_LEVEL": "WARNING",
+        **settings,
     }
     return subprocess.Popen(
         [sys.executable, "-m", "server.cli", "serve"],
@@ -379,6 +381,19 @@ def _server(database_url: str, port: int) -> subprocess.Popen[bytes]:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+
+
+@contextlib.asynccontextmanager
+async def served_api(database_url: str, **settings: str) -> AsyncIterator[int]:
+    """One API process with ``settings`` (environment), healthy; its port."""
+    port = free_port()
+    process = _server(database_url, port, **settings)
+    try:
+        await wait_healthy(port)
+        yield port
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 async def wait_healthy(port: int) -> None:

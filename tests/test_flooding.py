@@ -5,9 +5,6 @@ the deadline) in, so a cancelled operation stops and /healthz keeps answering.""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -21,7 +18,7 @@ from websockets.exceptions import ConnectionClosed
 from resolvers.flight import Flight
 from schema.yielding import YIELD_EVERY, YieldingExecutionContext
 from server.seed import OWNER
-from tests.conftest import REPO_ROOT, free_port, wait_healthy
+from tests.conftest import served_api
 from tests.wsclient import GraphQLWebSocket
 
 LOG_IN = """mutation($i: AccessTokenCreateInput!) { accessTokenCreate(input: $i) {
@@ -90,23 +87,13 @@ async def test_a_cancelled_operation_stops_inside_a_long_list() -> None:
 @pytest.fixture
 async def served(database_url: str) -> AsyncIterator[int]:
     """The API in a process of its own, with small limits."""
-    port = free_port()
-    env = {
-        **os.environ, "DATABASE_URL": database_url, "PASSWORD_HASH_PROFILE": "fast",
-        "SEED_DEMO": "true", "PORT": str(port), "LOG_LEVEL": "WARNING",
-        "MAX_SOCKETS_PER_ACCOUNT": "3", "MAX_OPERATIONS_PER_SOCKET": "4",
-        "COST_BUDGET_PER_MINUTE": "150000",
-    }  # fmt: skip
-    process = subprocess.Popen(  # noqa: ASYNC220
-        [sys.executable, "-m", "server.cli", "serve"], cwd=REPO_ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        await wait_healthy(port)
+    async with served_api(
+        database_url,
+        MAX_SOCKETS_PER_ACCOUNT="3",
+        MAX_OPERATIONS_PER_SOCKET="4",
+        COST_BUDGET_PER_MINUTE="150000",
+    ) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_one_account_flooding_a_served_process(served: int) -> None:

@@ -4,33 +4,21 @@ it in time is served, also on a kept-alive connection."""
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 
 import pytest
 
-from tests.conftest import REPO_ROOT, free_port, wait_healthy
+from tests.conftest import served_api
 
 
 @pytest.fixture
 async def served(database_url: str) -> AsyncIterator[int]:
-    port = free_port()
-    env = {
-        **os.environ, "DATABASE_URL": database_url, "PASSWORD_HASH_PROFILE": "fast",
-        "PORT": str(port), "LOG_LEVEL": "WARNING", "HEADER_TIMEOUT_SECONDS": "1",
-    }  # fmt: skip
-    process = subprocess.Popen(  # noqa: ASYNC220
-        [sys.executable, "-m", "server.cli", "serve"], cwd=REPO_ROOT, env=env,
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        await wait_healthy(port)
+    """The API in a process of its own, with small limits."""
+    async with served_api(
+        database_url,
+        HEADER_TIMEOUT_SECONDS="1",
+    ) as port:
         yield port
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 async def test_a_trickled_head_is_cut_off(served: int) -> None:

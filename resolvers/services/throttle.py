@@ -188,14 +188,17 @@ class Gate:
     def count(self) -> None:
         """Count an attempt against every checked counter (a failure, or a send)."""
         for rule, counter in self.held:
-            if counter.window_start + rule.window <= self.now or (
-                counter.locked_until is not None and counter.locked_until <= self.now
-            ):
-                counter.count, counter.window_start, counter.locked_until = 0, self.now, None
-            counter.count += 1
-            counter.last_at = self.now
-            if counter.count >= rule.lock_after:
-                counter.locked_until = self.now + rule.lock_for
+            self._bump(rule, counter)
+
+    def _bump(self, rule: Rule, counter: ThrottleCounter) -> None:
+        if counter.window_start + rule.window <= self.now or (
+            counter.locked_until is not None and counter.locked_until <= self.now
+        ):
+            counter.count, counter.window_start, counter.locked_until = 0, self.now, None
+        counter.count += 1
+        counter.last_at = self.now
+        if counter.count >= rule.lock_after:
+            counter.locked_until = self.now + rule.lock_for
 
     async def clear(self, rule: Rule, value: str) -> None:
         """Forget ``value``'s attempts under ``rule`` (after a success)."""
@@ -209,14 +212,7 @@ class Gate:
         refusal = _refusal(rule, counter, self.now)
         if refusal is not None:
             raise UserInputError([refusal])
-        if counter.window_start + rule.window <= self.now or (
-            counter.locked_until is not None and counter.locked_until <= self.now
-        ):
-            counter.count, counter.window_start, counter.locked_until = 0, self.now, None
-        counter.count += 1
-        counter.last_at = self.now
-        if counter.count >= rule.lock_after:
-            counter.locked_until = self.now + rule.lock_for
+        self._bump(rule, counter)
 
     def locked_now(self) -> list[Rule]:
         """The rules whose counters this attempt's count just locked."""

@@ -68,8 +68,8 @@ class PaymentsMutations:
         details = service.OfflineIn(
             paid_on=input.paid_on, mode=input.mode.name, reference=input.reference
         )
-        outcome = await resolvers.record_offline(
-            info.context, organisation_id=input.organisation_id,
+        outcome = await resolvers.record_outside(
+            info.context, received=False, organisation_id=input.organisation_id,
             allocations=_allocations(input.allocations), details=details,
             idempotency_key=input.idempotency_key,
         )  # fmt: skip
@@ -88,8 +88,8 @@ class PaymentsMutations:
         details = service.OfflineIn(
             paid_on=input.paid_on, mode=input.mode.name, reference=input.reference
         )
-        outcome = await resolvers.record_received(
-            info.context, organisation_id=input.organisation_id,
+        outcome = await resolvers.record_outside(
+            info.context, received=True, organisation_id=input.organisation_id,
             allocations=_allocations(input.allocations), details=details,
             idempotency_key=input.idempotency_key,
         )  # fmt: skip

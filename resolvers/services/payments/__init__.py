@@ -366,6 +366,36 @@ def _offline(details: OfflineIn, today: dt.date) -> tuple[str, str | None]:
     return details.mode, reference
 
 
+async def _outside(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    organisation_id: uuid.UUID,
+    allocations: list[AllocationIn],
+    details: OfflineIn,
+    idempotency_key: str | None,
+    now: dt.datetime,
+    operation: str,
+    payment_id: uuid.UUID,
+    direction: Direction,
+) -> tuple[Payment | None, tuple[str, str | None], tuple[list[tuple[Document, int]], Contact]]:
+    """What recording a payment made outside the network starts with: the organisation, an
+    earlier result under the same idempotency key (then the rest is empty), Bharat Connect
+    access, the mode and reference, and the documents (bills, or our invoices) locked."""
+    await _organisation(uow, viewer, organisation_id)
+    payload = {"allocations": [(str(a.document_id), str(a.amount)) for a in allocations],
+               "details": repr(details)}  # fmt: skip
+    earlier = await _replay(
+        uow, viewer, organisation_id, operation=operation, key=idempotency_key, payload=payload,
+        payment_id=payment_id,
+    )  # fmt: skip
+    if earlier is not None:
+        return earlier, ("", None), ([], Contact())
+    await contacts.require_network_access(uow, viewer, organisation_id, ("input", "organisationId"))
+    offline = _offline(details, now.date())
+    return None, offline, await _bills(uow, organisation_id, allocations, direction)
+
+
 async def record_offline(
     uow: UnitOfWork,
     viewer: Viewer,
@@ -379,19 +409,14 @@ async def record_offline(
 ) -> Payment:
     """Record a payment made outside the network; the bills count it paid at once. A vendor
     on the network is told, and confirms or denies having received it."""
-    await _organisation(uow, viewer, organisation_id)
     payment_id = new_id()
-    payload = {"allocations": [(str(a.document_id), str(a.amount)) for a in allocations],
-               "details": repr(details)}  # fmt: skip
-    earlier = await _replay(
-        uow, viewer, organisation_id, operation="paymentRecordOffline", key=idempotency_key,
-        payload=payload, payment_id=payment_id,
+    earlier, (mode, reference), (bills, vendor) = await _outside(
+        uow, viewer, organisation_id=organisation_id, allocations=allocations, details=details,
+        idempotency_key=idempotency_key, now=now, operation="paymentRecordOffline",
+        payment_id=payment_id, direction=Direction.INCOMING,
     )  # fmt: skip
     if earlier is not None:
         return earlier
-    await contacts.require_network_access(uow, viewer, organisation_id, ("input", "organisationId"))
-    mode, reference = _offline(details, now.date())
-    bills, vendor = await _bills(uow, organisation_id, allocations)
     own = await pushes.own_b2b_id(uow, organisation_id)
     reported = own is not None and vendor.b2b_id is not None
     if reported and gate is not None:  # each report is work for the vendor: a day's share
@@ -425,19 +450,14 @@ async def record_received(
     """Record a payment a customer made outside the network (and never reported) against our
     invoices: an INCOMING payment, RECORDED and applied at once; nothing goes over the
     network."""
-    await _organisation(uow, viewer, organisation_id)
     payment_id = new_id()
-    payload = {"allocations": [(str(a.document_id), str(a.amount)) for a in allocations],
-               "details": repr(details)}  # fmt: skip
-    earlier = await _replay(
-        uow, viewer, organisation_id, operation="paymentReceivedRecord", key=idempotency_key,
-        payload=payload, payment_id=payment_id,
+    earlier, (mode, reference), (invoices, customer) = await _outside(
+        uow, viewer, organisation_id=organisation_id, allocations=allocations, details=details,
+        idempotency_key=idempotency_key, now=now, operation="paymentReceivedRecord",
+        payment_id=payment_id, direction=Direction.OUTGOING,
     )  # fmt: skip
     if earlier is not None:
         return earlier
-    await contacts.require_network_access(uow, viewer, organisation_id, ("input", "organisationId"))
-    mode, reference = _offline(details, now.date())
-    invoices, customer = await _bills(uow, organisation_id, allocations, Direction.OUTGOING)
     payment = Payment(
         id=payment_id, organisation_id=organisation_id, direction=PaymentDirection.INCOMING,
         contact_id=customer.id, counterparty_b2b_id=customer.b2b_id, method=PaymentMethod.OFFLINE,
