@@ -149,7 +149,10 @@ class Context:
             return None
         async with self.app.db.read() as session:
             viewer = await accounts.authenticate(UnitOfWork(session), token)
-        return None if viewer is None else replace(viewer, client_address=self.client_address)
+        if viewer is None:
+            return None
+        self.app.flight.remember(token, viewer.account_id)
+        return replace(viewer, client_address=self.client_address)
 
     @property
     def client_address(self) -> str:

@@ -1,12 +1,17 @@
 """What one account may have running, and spend, in one worker: operations in flight (over
-HTTP and every socket together), open sockets, and query cost a minute. In memory, per worker
-process (with N workers an account may have N times as much); refusals are GraphQL errors with
-a code (``TOO_MANY_IN_FLIGHT``, ``RATE_LIMITED`` with ``retryAfterSeconds``)."""
+HTTP and every socket together), open sockets, and query cost a minute. An operation counts
+for the account its token belongs to once this worker has seen the token authenticate (before
+that, for the token itself: no database read happens before a refusal); signed out, for the
+client's address. In memory, per worker process (with N workers an account may have N times
+as much); refusals are GraphQL errors with a code (``TOO_MANY_IN_FLIGHT``, ``RATE_LIMITED``
+with ``retryAfterSeconds``)."""
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -14,6 +19,7 @@ from contextlib import contextmanager
 from graphql import GraphQLError
 
 WINDOW_SECONDS = 60.0
+MAX_REMEMBERED = 100_000
 
 
 def too_many_in_flight(what: str) -> GraphQLError:
@@ -41,9 +47,30 @@ class Flight:
         self.sockets_per_account = sockets_per_account
         self.budget_per_minute = budget_per_minute
         self.clock = clock
+        # Which account each access token seen here belongs to (a digest of the token): an
+        # account's operations count together, whichever of its tokens they carry.
+        self.accounts: dict[str, str] = {}
         self.running: Counter[str] = Counter()
         self.sockets: Counter[str] = Counter()
         self.spent: dict[str, tuple[float, int]] = {}
+
+    @staticmethod
+    def _digest(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()[:32]
+
+    def remember(self, token: str, account_id: uuid.UUID) -> None:
+        """Note whose token this is (after it authenticated)."""
+        if len(self.accounts) >= MAX_REMEMBERED:
+            self.accounts.pop(next(iter(self.accounts)))
+        self.accounts[self._digest(token)] = f"account:{account_id}"
+
+    def key_of(self, token: str | None, address: str) -> str:
+        """Whose operation this is: the account of a token seen before (no database read, so
+        a refused operation reads nothing), a new token until then, else the address."""
+        if not token:
+            return f"address:{address}"
+        digest = self._digest(token)
+        return self.accounts.get(digest, f"token:{digest}")
 
     @contextmanager
     def operation(self, key: str) -> Iterator[None]:

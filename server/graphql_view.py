@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -70,12 +69,9 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
 
 
 def flight_key(context: Context) -> str:
-    """Whose operation this is for the per-worker limits: the access token it carries (a
-    digest; no database read, so a refused operation reads nothing), else the client's
-    address."""
-    if context.authorization:
-        return "token:" + hashlib.sha256(context.authorization.encode()).hexdigest()[:32]
-    return f"address:{throttle.client_key(context.client_address)}"
+    """Whose operation this is for the per-worker limits (:meth:`Flight.key_of`)."""
+    address = throttle.client_key(context.client_address)
+    return context.app.flight.key_of(context.authorization, address)
 
 
 class GraphQLView(GraphQL[Context, None]):
@@ -193,6 +189,7 @@ class GraphQLView(GraphQL[Context, None]):
         if viewer is None:
             raise ConnectionRejectionError
         context.authorization = token
+        self.state.flight.remember(token, viewer.account_id)
         key = flight_key(context)
         if not self.state.flight.open_socket(key):  # too many sockets for this token
             raise ConnectionRejectionError

@@ -111,7 +111,7 @@ class Settings:
     max_subscriptions_per_connection: int = 20
     # What one account may have running at once in one worker: queries and mutations over one
     # socket, operations over HTTP and every socket together, open sockets; and the query cost
-    # it may spend a minute (each worker keeps its own count).
+    # it may spend a minute (each worker keeps its own count: resolvers.flight).
     max_operations_per_socket: int = 4
     max_operations_per_account: int = 16
     max_sockets_per_account: int = 50

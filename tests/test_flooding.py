@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -45,6 +46,13 @@ def test_the_per_worker_counts() -> None:
     assert refused.extensions == {"code": "RATE_LIMITED", "retryAfterSeconds": 60}
     now[0] = 61.0
     assert flight.charge("a", 100) is None  # a new minute
+    # An account's tokens count together once seen; a token not seen yet counts alone.
+    account = uuid.uuid4()
+    assert flight.key_of("tok-1", "10.0.0.1").startswith("token:")
+    flight.remember("tok-1", account)
+    flight.remember("tok-2", account)
+    assert flight.key_of("tok-1", "x") == flight.key_of("tok-2", "y") == f"account:{account}"
+    assert flight.key_of(None, "10.0.0.1") == "address:10.0.0.1"
     assert flight.open_socket("a") and flight.open_socket("a")
     assert not flight.open_socket("a")
     flight.close_socket("a")
