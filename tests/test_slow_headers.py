@@ -57,3 +57,12 @@ async def test_a_head_sent_in_time_is_served_also_when_kept_alive(served: int) -
         body = await asyncio.wait_for(reader.read(4096), 5)
         assert b"ok" in body
     writer.close()
+
+
+async def test_a_head_over_16_kib_is_refused(served: int) -> None:
+    reader, writer = await asyncio.open_connection("127.0.0.1", served)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Pad: " + b"a" * 20_000 + b"\r\n")
+    await writer.drain()
+    status = await asyncio.wait_for(reader.readline(), 5)
+    assert status.startswith(b"HTTP/1.1 431"), status
+    writer.close()
