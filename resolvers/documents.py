@@ -24,7 +24,7 @@ from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import argument_id, list_size, page_request
 from resolvers.services import documents, inbox, pushes
-from resolvers.services.documents import DocumentIn
+from resolvers.services.documents import DocumentIn, voiding
 
 
 async def create(
@@ -190,7 +190,7 @@ async def void(context: Context, *, document_id: str, reason: str) -> Outcome[Do
     app = context.app
     return await mutation.run_on(
         context, document_id, "Document", ("input", "documentId"),
-        lambda uow, viewer, key: documents.void(
+        lambda uow, viewer, key: voiding.void(
             uow, viewer, document_id=key, reason=reason, now=app.now()
         ),
     )  # fmt: skip

@@ -21,7 +21,7 @@ from resolvers.services import payments, throttle
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError
 from resolvers.services.network import Bank, NetworkError, NetworkTimeoutError
-from resolvers.services.payments import applying
+from resolvers.services.payments import applying, outside
 from resolvers.services.payments import requests as payment_requests
 
 
@@ -74,7 +74,7 @@ async def record_outside(
     received: bool,
     organisation_id: str,
     allocations: list[tuple[str, object]],
-    details: payments.OfflineIn,
+    details: outside.OfflineIn,
     idempotency_key: str | None,
 ) -> Outcome[Payment]:
     """Record a payment made outside the network: one we made against our bills, or
@@ -91,9 +91,9 @@ async def record_outside(
             "idempotency_key": idempotency_key, "now": app.now(),
         }  # fmt: skip
         if received:
-            return await payments.record_received(uow, viewer, **common)
+            return await outside.record_received(uow, viewer, **common)
         gate = throttle.Gate(uow, app.secret, app.now())
-        return await payments.record_offline(uow, viewer, gate=gate, **common)
+        return await outside.record_offline(uow, viewer, gate=gate, **common)
 
     return await mutation.run_on(
         context, organisation_id, "Organisation", ("input", "organisationId"), record

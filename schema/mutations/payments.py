@@ -10,6 +10,7 @@ from db.models import PaymentMethod as StoredMethod
 from resolvers import payments as resolvers
 from resolvers.context import Context
 from resolvers.services import payments as service
+from resolvers.services.payments import outside
 from schema.document import Document
 from schema.errors import user_errors
 from schema.payment import (
@@ -65,7 +66,7 @@ class PaymentsMutations:
         info: Info,
         input: Annotated[PaymentRecordOfflineInput, strawberry.argument(description="The input.")],
     ) -> PaymentPayload:
-        details = service.OfflineIn(
+        details = outside.OfflineIn(
             paid_on=input.paid_on, mode=input.mode.name, reference=input.reference
         )
         outcome = await resolvers.record_outside(
@@ -85,7 +86,7 @@ class PaymentsMutations:
         info: Info,
         input: Annotated[PaymentReceivedRecordInput, strawberry.argument(description="The input.")],
     ) -> PaymentPayload:
-        details = service.OfflineIn(
+        details = outside.OfflineIn(
             paid_on=input.paid_on, mode=input.mode.name, reference=input.reference
         )
         outcome = await resolvers.record_outside(

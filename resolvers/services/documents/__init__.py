@@ -9,7 +9,8 @@ comes from :mod:`resolvers.services.tax`. Credit and debit notes are only possib
 documents pushed and accepted through the network.
 
 The package: ``inputs`` (what a document says, shared constants), ``numbering``, ``supply``
-(place of supply and supply type), ``notes``, and here creating, editing and voiding.
+(place of supply and supply type), ``notes``, ``gstin`` (the contact's GSTIN still active),
+``voiding``, and here creating and editing.
 """
 
 from __future__ import annotations
@@ -20,8 +21,6 @@ import decimal
 import uuid
 from typing import Any
 
-from sqlalchemy import select
-
 from db.base import new_id
 from db.models import (
     Contact,
@@ -31,9 +30,6 @@ from db.models import (
     DocumentKind,
     DocumentLine,
     DocumentStatus,
-    Payment,
-    PaymentAllocation,
-    PaymentStatus,
     PushStatus,
 )
 from db.repositories import contact as contact_repo
@@ -43,6 +39,7 @@ from db.rows import LineRow
 from db.unit_of_work import UnitOfWork
 from resolvers.services import idempotency, tax
 from resolvers.services.accounts import Viewer
+from resolvers.services.documents.gstin import gstin_problem
 from resolvers.services.documents.inputs import (
     GST_START,
     MAX_DAYS_AHEAD,
@@ -65,12 +62,7 @@ from resolvers.services.documents.numbering import (
 )
 from resolvers.services.documents.supply import supply_of
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
-from resolvers.services.network import (
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from resolvers.services.network import Network
 
 __all__ = [
     "GST_START",
@@ -88,7 +80,6 @@ __all__ = [
     "organisation_gstin",
     "rate_of",
     "update",
-    "void",
 ]
 
 
@@ -232,32 +223,6 @@ async def create(
     )
     await uow.session.flush()
     return document
-
-
-# How long a contact's GSTIN status, once looked up, is taken as it is.
-GSTIN_STATUS_TTL = dt.timedelta(days=1)
-
-
-async def gstin_problem(contact: Contact, network: Network, now: dt.datetime) -> UserError | None:
-    """A document may not go to a GSTIN the GSTN portal shows as cancelled or suspended. The
-    status is looked up at most once a day per contact (kept on it); if the portal does not
-    answer, the last known status stands (none known: the document is not held up)."""
-    if contact.gstin is None:
-        return None
-    stale = contact.gstin_checked_at is None or now - contact.gstin_checked_at >= GSTIN_STATUS_TTL
-    if stale:
-        try:
-            contact.gstin_status = await network.gstn_status(contact.gstin)
-            contact.gstin_checked_at = now
-        except (NetworkTimeoutError, NetworkUnavailableError, NetworkRefusedError):
-            pass  # the portal is down: go by what was known
-    if contact.gstin_status in {"CANCELLED", "SUSPENDED"}:
-        return UserError(
-            ErrorCode.GSTIN_INACTIVE, ("input", "contactId"),
-            f"The GSTN portal shows this contact's GSTIN {contact.gstin} as "
-            f"{contact.gstin_status.lower()}: no tax document can be issued to it.",
-        )  # fmt: skip
-    return None
 
 
 async def _content(
@@ -405,57 +370,6 @@ async def update(
 def rate_of(line: LineRow) -> decimal.Decimal:
     """A stored line's tax rate in percent."""
     return tax.plain(decimal.Decimal(line.tax_rate_bp) / 100)
-
-
-async def void(
-    uow: UnitOfWork, viewer: Viewer, *, document_id: uuid.UUID, reason: str, now: dt.datetime
-) -> Document:
-    """Void one of our documents the network does not hold as accepted or in flight."""
-    field = ("input", "documentId")
-    document = await repo.visible(uow.session, viewer.account_id, document_id, for_update=True)
-    if document is None or document.direction != Direction.OUTGOING:
-        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such document of yours.")
-    if document.status == DocumentStatus.VOID:
-        raise UserInputError.one(ErrorCode.ALREADY_DONE, field, "This document is void already.")
-    if document.in_flight_paise or document.paid_paise or await _has_live_payments(uow, document):
-        raise UserInputError.one(
-            ErrorCode.PAYMENT_IN_FLIGHT, field, "This document has payments: it cannot be voided."
-        )
-    if document.push_status not in EDITABLE:
-        raise UserInputError.one(
-            ErrorCode.ALREADY_DONE, field,
-            "This document is on its way or accepted: correct it with a credit or debit note.",
-        )  # fmt: skip
-    cleaned = clean_reason(reason)
-    document.status = DocumentStatus.VOID
-    document.updated_at = now
-    uow.session.add(
-        DocumentHistory(
-            document_id=document.id, action="VOIDED", detail=cleaned,
-            actor_account_id=viewer.account_id, at=now,
-        )
-    )  # fmt: skip
-    return document
-
-
-# Payments that count, or may yet count, against a document: only failed, reversed and denied
-# ones leave it free to be voided.
-_LIVE_PAYMENTS = (
-    PaymentStatus.INITIATED, PaymentStatus.PENDING, PaymentStatus.SETTLED,
-    PaymentStatus.RECORDED, PaymentStatus.AWAITING_CONFIRMATION, PaymentStatus.CONFIRMED,
-)  # fmt: skip
-
-
-async def _has_live_payments(uow: UnitOfWork, document: Document) -> bool:
-    """Whether a payment allocated to the document is settled, on its way, recorded or
-    waiting for its confirmation (an offline payment reported to us is not counted paid yet)."""
-    found = await uow.session.scalar(
-        select(PaymentAllocation.id)
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(PaymentAllocation.document_id == document.id, Payment.status.in_(_LIVE_PAYMENTS))
-        .limit(1)
-    )
-    return found is not None
 
 
 def clean_reason(reason: str) -> str:
