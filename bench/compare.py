@@ -59,7 +59,7 @@ async def _seed(database_url: str) -> tuple[str, str, int]:
 
     settings = Settings.from_env({
         "DATABASE_URL": database_url, "SEED_DEMO": "false", "PASSWORD_HASH_PROFILE": "fast",
-        "MAX_ORGANISATIONS_PER_DAY": "100", "LOG_LEVEL": "WARNING",
+        "MAX_ORGANISATIONS_PER_DAY": "100", "LOG_LEVEL": "WARNING", **load.NO_ABUSE_LIMITS,
     })  # fmt: skip
     from dataclasses import replace
 
@@ -167,6 +167,7 @@ def _served(database_url: str, port: int, workers: int) -> dict[str, str]:
         "ENVIRONMENT": "production", "SECRET_KEY": "b" * 40, "LOG_LEVEL": "WARNING",
         "NETWORK_URL": "http://127.0.0.1:9", "NETWORK_API_KEY": "k" * 40,
         "NETWORK_WEBHOOK_SECRET": "s" * 40, "MIGRATE_ON_START": "false",
+        **load.NO_ABUSE_LIMITS,
     }  # fmt: skip
 
 

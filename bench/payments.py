@@ -21,7 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event, func, select
 
-from bench.load import gql, scratch_database
+from bench.load import NO_ABUSE_LIMITS, gql, scratch_database
 from bench.writes import _ready
 from bench.writes import gather as _gather
 from resolvers.services.network import DocumentMessage
@@ -97,7 +97,7 @@ async def measure(database_url: str, count: int) -> tuple[float, float, float]:
 
     settings = Settings.from_env({
         "DATABASE_URL": database_url, "SEED_DEMO": "false", "PASSWORD_HASH_PROFILE": "fast",
-        "LOG_LEVEL": "WARNING", "SIMULATOR_REVIEW_SECONDS": "1",
+        "LOG_LEVEL": "WARNING", "SIMULATOR_REVIEW_SECONDS": "1", **NO_ABUSE_LIMITS,
     })  # fmt: skip
     app = create_app(replace(settings, background_tasks=True))
     tune_collector(settings)  # as the served process does

@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 from sqlalchemy import event, text
 
+from bench.load import NO_ABUSE_LIMITS
 from server.app import create_app
 from server.settings import Settings
 
@@ -70,6 +71,7 @@ async def main() -> None:
                 "LOG_LEVEL": "ERROR",
                 "MAX_ORGANISATIONS_PER_DAY": "1000",
                 "MAX_SIGN_UPS_PER_HOUR": "1000",
+                **NO_ABUSE_LIMITS,
             }
         ),
         database_url=url,

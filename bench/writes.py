@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from bench.load import gql
+from bench.load import NO_ABUSE_LIMITS, gql
 from simulator.demo import SHARMA_MH, TAPTI_DL
 
 T = TypeVar("T")
@@ -114,7 +114,7 @@ async def measure(database_url: str, count: int) -> tuple[float, float]:
 
     settings = Settings.from_env({
         "DATABASE_URL": database_url, "SEED_DEMO": "false", "PASSWORD_HASH_PROFILE": "fast",
-        "LOG_LEVEL": "WARNING", "SIMULATOR_REVIEW_SECONDS": "1",
+        "LOG_LEVEL": "WARNING", "SIMULATOR_REVIEW_SECONDS": "1", **NO_ABUSE_LIMITS,
     })  # fmt: skip
     app = create_app(replace(settings, background_tasks=True))
     tune_collector(settings)  # as the served process does
