@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
+from contract.port import DirectoryListing
 from db.models import BulkOperation, BulkOperationItem, BulkStatus, Contact
 from db.pagination import Page
 from db.repositories import contact as repo
@@ -20,7 +21,6 @@ from resolvers.pagination import list_size, page_request
 from resolvers.services import contacts
 from resolvers.services.contacts import ContactIn, LinkResult
 from resolvers.services.errors import ErrorCode, UserError
-from resolvers.services.network import DirectoryListing
 
 CONTACT = ("input", "contactId")
 ORG = ("input", "organisationId")

@@ -15,6 +15,7 @@ from argon2 import PasswordHasher
 if TYPE_CHECKING:
     from resolvers.dispatcher import Dispatcher
 
+from contract.port import Network
 from db.base import utcnow
 from db.engine import Database
 from db.repositories import account as account_repo
@@ -28,7 +29,6 @@ from resolvers.loaders import Loaders
 from resolvers.services import accounts
 from resolvers.services.accounts import Viewer
 from resolvers.services.kyc import DocumentStorage
-from resolvers.services.network import Network
 from resolvers.sessions import SocketSession, SocketSessions
 from server.settings import Settings
 

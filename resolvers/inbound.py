@@ -8,16 +8,17 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
+from contract import financing as financing_wire
+from contract.port import InboundMessage
+from contract.wire import WireError
 from db.models import FinancingRequest
 from db.repositories import document as document_repo
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
 from db.unit_of_work import UnitOfWork
-from resolvers.services import financing_wire, inbox, kyc, onboarding, pushes
+from resolvers.services import inbox, kyc, onboarding, pushes
 from resolvers.services.financing import applying as financing_applying
-from resolvers.services.network import InboundMessage
-from resolvers.services.network_wire import WireError
 from resolvers.services.payments import applying as payments
 from resolvers.services.payments import requests as payment_requests
 

@@ -21,12 +21,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from db.unit_of_work import UnitOfWork
-from resolvers import mutation
-from resolvers.context import Context
-from resolvers.services.accounts import Viewer
-from resolvers.services.errors import ErrorCode, UserError
-from resolvers.services.network import (
+from contract.port import (
     Bank,
     CardToken,
     Decision,
@@ -46,6 +41,11 @@ from resolvers.services.network import (
     SettlementLine,
     Taxpayer,
 )
+from db.unit_of_work import UnitOfWork
+from resolvers import mutation
+from resolvers.context import Context
+from resolvers.services.accounts import Viewer
+from resolvers.services.errors import ErrorCode, UserError
 
 T = TypeVar("T")
 MAX_PASSES = 8

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import uuid
 
+from contract import identifiers
 from db.models import B2BId, Onboarding, OrganisationGstin, OtpPurpose
 from db.repositories import onboarding as repo
 from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.mutation import Outcome
-from resolvers.services import identifiers, onboarding
+from resolvers.services import onboarding
 from resolvers.services.onboarding import OtpSent
 
 ORG = ("input", "organisationId")

@@ -7,6 +7,7 @@ import decimal
 import uuid
 from typing import Any
 
+from contract.port import Bank, NetworkError, NetworkTimeoutError
 from db.models import Document, Payment, PaymentAllocation
 from db.pagination import Page
 from db.repositories import payment as repo
@@ -20,7 +21,6 @@ from resolvers.pagination import argument_id, page_request
 from resolvers.services import payments, throttle
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError
-from resolvers.services.network import Bank, NetworkError, NetworkTimeoutError
 from resolvers.services.payments import applying, outside
 from resolvers.services.payments import requests as payment_requests
 

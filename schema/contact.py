@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
+from contract.port import DirectoryListing
 from db.models import BulkOperation as BulkOperationModel
 from db.models import BulkOperationItem as BulkItemModel
 from db.rows import ContactRow
 from resolvers import contacts as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
-from resolvers.services.network import DirectoryListing
 from schema.relay import After, Before, Connection, First, Last, Node
 from schema.views import Fields, view_of
 

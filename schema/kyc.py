@@ -10,6 +10,7 @@ from datetime import datetime
 
 import strawberry
 
+from contract import identifiers
 from db.models import KycDocument as KycDocumentModel
 from db.models import KycOwner as KycOwnerModel
 from db.models import KycProfile as KycProfileModel
@@ -17,7 +18,6 @@ from resolvers import kyc as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.kyc import KycView
-from resolvers.services import identifiers
 from resolvers.services import kyc as service
 from schema.errors import UserError, user_errors
 

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import strawberry
 
+from contract import identifiers
 from db.models import B2BId as B2BIdModel
 from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import Onboarding as OnboardingModel
@@ -16,7 +17,6 @@ from resolvers import account as account_resolvers
 from resolvers import onboarding as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
-from resolvers.services import identifiers
 from resolvers.services.onboarding import OtpSent
 from schema.account import Account
 from schema.errors import UserError

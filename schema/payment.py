@@ -8,6 +8,7 @@ import enum
 
 import strawberry
 
+from contract import identifiers
 from db.models import Payment as PaymentModel
 from db.models import PaymentMethod as StoredMethod
 from resolvers import account as account_resolvers
@@ -17,7 +18,6 @@ from resolvers import payments as resolvers
 from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.mutation import Outcome
-from resolvers.services import identifiers
 from schema.account import Account
 from schema.contact import Contact
 from schema.document import Document

@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
+from contract.port import InboundMessage, Network
 from db import migrate, redaction
 from db.engine import Database
 from db.repositories import onboarding as onboarding_repo
@@ -28,7 +29,6 @@ from resolvers.context import AppState, live_tokens
 from resolvers.dispatcher import Dispatcher
 from resolvers.services import idempotency, throttle
 from resolvers.services.kyc import DiskStorage
-from resolvers.services.network import InboundMessage, Network
 from resolvers.services.network_http import HttpNetwork
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema

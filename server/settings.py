@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
 
-from resolvers.services.network_wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+from contract.wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 Environment = Literal["development", "production"]
 BrokerKind = Literal["memory", "postgres"]

@@ -21,16 +21,16 @@ from typing import TYPE_CHECKING
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from resolvers import inbound
-from resolvers.services import network_http
-from resolvers.services.errors import MessageRefusedError
-from resolvers.services.network_wire import (
+from contract.wire import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     WireError,
     inbound_from_json,
     verify,
 )
+from resolvers import inbound
+from resolvers.services import network_http
+from resolvers.services.errors import MessageRefusedError
 
 if TYPE_CHECKING:
     from resolvers.context import AppState

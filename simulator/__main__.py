@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 
 import uvicorn
 
-from server import logs
 from simulator.settings import SimulatorSettings
+
+FORMAT = "%(asctime)s %(levelname)s [%(process)d] %(name)s: %(message)s"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -22,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    logs.configure(settings.log_level)
+    logging.basicConfig(level=settings.log_level, format=FORMAT, stream=sys.stderr)
     uvicorn.run(
         "simulator.service:create_service",
         factory=True,

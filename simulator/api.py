@@ -23,14 +23,23 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from resolvers.services import financing_wire
-from resolvers.services.network import (
+from contract import financing as financing_wire
+from contract.payments import (
+    bank_to_json,
+    card_to_json,
+    line_to_json,
+    order_from_json,
+    report_from_json,
+    request_from_json,
+    state_to_json,
+)
+from contract.port import (
     DocumentState,
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,
 )
-from resolvers.services.network_wire import (
+from contract.wire import (
     WireError,
     decision_to_json,
     document_from_json,
@@ -41,15 +50,6 @@ from resolvers.services.network_wire import (
     field_str,
     listing_to_json,
     taxpayer_to_json,
-)
-from resolvers.services.payment_wire import (
-    bank_to_json,
-    card_to_json,
-    line_to_json,
-    order_from_json,
-    report_from_json,
-    request_from_json,
-    state_to_json,
 )
 from simulator.network import SimulatedNetwork
 

@@ -28,7 +28,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
-from resolvers.services import identifiers
+from contract import identifiers
 from simulator.control_financing import financing_control_routes
 from simulator.control_payments import payment_control_routes
 from simulator.faults import FAULT_KINDS, OPERATIONS, Fault

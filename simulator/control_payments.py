@@ -29,14 +29,14 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from resolvers.services.network import (
+from contract.payments import METHODS, line_to_json
+from contract.port import (
     Allocation,
     NetworkError,
     NetworkRefusedError,
     OfflineReport,
     PaymentOrder,
 )
-from resolvers.services.payment_wire import METHODS, line_to_json
 from simulator import ledger
 from simulator.network import SimulatedNetwork
 from simulator.payments import FAILURE_REASONS

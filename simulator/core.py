@@ -18,14 +18,14 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from resolvers.services.network import (
+from contract.port import (
     InboundHandler,
     InboundMessage,
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,
 )
-from resolvers.services.network_wire import inbound_from_json, inbound_to_json
+from contract.wire import inbound_from_json, inbound_to_json
 from simulator import ledger
 from simulator.clock import Clock, ManualClock
 from simulator.faults import Fault, Faults

@@ -3,7 +3,7 @@ characters), some holding several B2B IDs, some private, one without GSTN API ac
 
 from __future__ import annotations
 
-from resolvers.services.identifiers import gstin_check_character
+from contract.identifiers import gstin_check_character
 from simulator.financing_world import Financier
 from simulator.world import DirectoryEntry, Participant, TaxpayerRecord, World
 

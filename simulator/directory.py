@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from resolvers.services.network import Decision, DirectoryListing, NetworkRefusedError
+from contract.port import Decision, DirectoryListing, NetworkRefusedError
 from simulator.core import NetworkCore
 from simulator.world import DirectoryEntry, Review
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from resolvers.services.network import DocumentMessage, DocumentState, NetworkRefusedError
+from contract.port import DocumentMessage, DocumentState, NetworkRefusedError
 from simulator.core import NetworkCore
 from simulator.world import SentDocument
 

@@ -12,8 +12,8 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from resolvers.services.financing_wire import state_to_json
-from resolvers.services.network import (
+from contract.financing import state_to_json
+from contract.port import (
     FinancingBid,
     FinancingOrder,
     FinancingState,

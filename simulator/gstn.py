@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import re
 
-from resolvers.services.identifiers import mask_email, mask_mobile
-from resolvers.services.network import NetworkRefusedError, Taxpayer
+from contract.identifiers import mask_email, mask_mobile
+from contract.port import NetworkRefusedError, Taxpayer
 from simulator.core import NetworkCore
 from simulator.world import SentMessage
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from resolvers.services.network import Decision
+from contract.port import Decision
 from simulator.core import NetworkCore
 from simulator.world import Review
 

@@ -4,7 +4,7 @@ Nothing is debited: a report moves REPORTED → RECEIVED | DENIED."""
 
 from __future__ import annotations
 
-from resolvers.services.network import NetworkRefusedError, OfflineReport, PaymentRequest
+from contract.port import NetworkRefusedError, OfflineReport, PaymentRequest
 from simulator.payments import Payments
 from simulator.world import NetworkPayment
 

@@ -16,8 +16,8 @@ import hashlib
 import json
 from typing import Any
 
-from resolvers.services import identifiers
-from resolvers.services.network import (
+from contract import identifiers
+from contract.port import (
     Bank,
     CardToken,
     NetworkRefusedError,

@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from resolvers.services.network_wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
+from contract.wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
 DEFAULT_DATABASE_URL = "sqlite+aiosqlite:///var/simulator.db"
 MIN_TOKEN_LENGTH = 32

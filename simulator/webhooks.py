@@ -8,8 +8,8 @@ import time
 
 import httpx
 
-from resolvers.services.network import InboundMessage
-from resolvers.services.network_wire import (
+from contract.port import InboundMessage
+from contract.wire import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     inbound_to_json,

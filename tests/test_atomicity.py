@@ -9,12 +9,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from contract.port import InboundMessage
 from db.models import IdempotencyRecord, InboundReceipt
 from db.repositories import idempotency as idempotency_repo
 from resolvers import inbound
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.services.network import InboundMessage
 from resolvers.services.payments import applying
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api

@@ -23,6 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 
+from contract.port import Allocation, NetworkError, PaymentOrder
+from contract.wire import document_from_json
 from db.models import (
     Document,
     FinancingRequest,
@@ -35,8 +37,6 @@ from db.models import (
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.ids import decode_typed_id, encode_id
-from resolvers.services.network import Allocation, NetworkError, PaymentOrder
-from resolvers.services.network_wire import document_from_json
 from resolvers.services.payments import ledger as books
 from simulator import ledger
 from simulator.demo import GANGA_UP

@@ -9,8 +9,8 @@ import logging
 import httpx
 import pytest
 
+from contract.port import InboundMessage
 from resolvers.context import AppState
-from resolvers.services.network import InboundMessage
 from simulator.faults import Fault
 from simulator.network import MAX_DELIVERY_ATTEMPTS, SimulatedNetwork
 

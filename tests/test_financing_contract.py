@@ -6,7 +6,7 @@ import asyncio
 
 import pytest
 
-from resolvers.services.network import (
+from contract.port import (
     Allocation,
     DocumentMessage,
     FinancingOrder,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.services import identifiers as ids
+from contract import identifiers as ids
 
 
 @pytest.mark.parametrize(

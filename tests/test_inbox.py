@@ -8,11 +8,11 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from contract.port import InboundMessage
 from db.models import Contact, Document, InboxTombstone
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.dispatcher.base import LEASE_SECONDS
-from resolvers.services.network import InboundMessage
 from simulator.clock import ManualClock
 from simulator.faults import Fault
 from simulator.network import SimulatedNetwork

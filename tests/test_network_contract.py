@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from resolvers.services.network import (
+from contract.port import (
     DocumentMessage,
     InboundMessage,
     Network,
@@ -29,13 +29,13 @@ from resolvers.services.network import (
     NetworkTimeoutError,
     NetworkUnavailableError,
 )
-from resolvers.services.network_http import HttpNetwork
-from resolvers.services.network_wire import (
+from contract.wire import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
     inbound_from_json,
     verify,
 )
+from resolvers.services.network_http import HttpNetwork
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, NO_API_ACCESS_WB, SHARMA_MH, demo_world
 from simulator.network import SimulatedNetwork

@@ -8,12 +8,12 @@ import json
 import httpx
 import pytest
 
-from resolvers.services import network_http
-from resolvers.services.network import (
+from contract.port import (
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,
 )
+from resolvers.services import network_http
 from resolvers.services.network_http import HttpNetwork
 
 KEY = "k" * 40

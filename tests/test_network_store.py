@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from resolvers.services.network import (
+from contract.port import (
     Allocation,
     DocumentMessage,
     FinancingOrder,

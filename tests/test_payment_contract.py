@@ -7,7 +7,7 @@ import dataclasses
 
 import pytest
 
-from resolvers.services.network import (
+from contract.port import (
     Allocation,
     NetworkRefusedError,
     NetworkTimeoutError,

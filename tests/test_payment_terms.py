@@ -7,8 +7,8 @@ import json
 import re
 from pathlib import Path
 
+from contract.wire import document_from_json
 from resolvers.dispatcher import Dispatcher
-from resolvers.services.network_wire import document_from_json
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.test_documents import CONTACT, CREATE, LAPTOP, _seller

@@ -7,11 +7,11 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from contract.port import Allocation, NetworkRefusedError, PaymentOrder
 from db.models import KycProfile, KycStatus, Payment
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.ids import decode_typed_id
-from resolvers.services.network import Allocation, NetworkRefusedError, PaymentOrder
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.paying import OFFLINE, PAY, PAYMENT, accepted_bill, approve_kyc, owed, pay, settle

@@ -226,7 +226,7 @@ async def test_an_invoice_with_a_payment_awaiting_confirmation_is_not_voided(
 async def test_we_pay_an_external_vendor(
     api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState
 ) -> None:
-    from resolvers.services.network_wire import document_from_json
+    from contract.wire import document_from_json
     from tests.paying import pay, settle
     from tests.test_readme import README
 

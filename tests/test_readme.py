@@ -31,7 +31,7 @@ async def test_the_external_vendor_example_is_booked_as_a_bill(
     import json
     import re
 
-    from resolvers.services.network_wire import document_from_json
+    from contract.wire import document_from_json
     from tests.trading import SHARMA_TRADERS, inbox, onboard
 
     text = (Path(__file__).resolve().parent.parent / "README.md").read_text()

@@ -10,6 +10,7 @@ from graphql import (
     GraphQLScalarType,
 )
 
+from contract import identifiers
 from db.models import B2BIdStatus as StoredB2BIdStatus
 from db.models import BidStatus as StoredBidStatus
 from db.models import DocumentKind as StoredDocumentKind
@@ -23,7 +24,6 @@ from resolvers.services import (
     access,
     contacts,
     financing,
-    identifiers,
     inbox,
     kyc,
     onboarding,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from resolvers.services.network import (
+from contract.port import (
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,

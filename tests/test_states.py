@@ -6,8 +6,9 @@ import decimal
 
 import pytest
 
-from resolvers.services import states, tax
-from resolvers.services.identifiers import STATE_CODES
+from contract import states
+from contract.identifiers import STATE_CODES
+from resolvers.services import tax
 from tests.conftest import Api
 from tests.test_documents import CREATE, _doc, _seller
 

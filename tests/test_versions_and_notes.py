@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from contract.port import DocumentMessage, NetworkRefusedError
 from resolvers.dispatcher import Dispatcher
-from resolvers.services.network import DocumentMessage, NetworkRefusedError
 from simulator.network import SimulatedNetwork
 from simulator.world import DirectoryEntry
 from tests.conftest import Api, Member

@@ -12,17 +12,17 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from db.models import B2BId, InboundReceipt, OrganisationEvent, OutboxMessage
-from resolvers.context import AppState
-from resolvers.dispatcher import Dispatcher
-from resolvers.services.network import DocumentMessage, InboundMessage
-from resolvers.services.network_wire import (
+from contract.port import DocumentMessage, InboundMessage
+from contract.wire import (
     SIGNATURE_HEADER,
     SIGNATURE_TOLERANCE_SECONDS,
     TIMESTAMP_HEADER,
     inbound_to_json,
     signature,
 )
+from db.models import B2BId, InboundReceipt, OrganisationEvent, OutboxMessage
+from resolvers.context import AppState
+from resolvers.dispatcher import Dispatcher
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.onboarding_helpers import create_b2b_id, ready_for_b2b_id, status

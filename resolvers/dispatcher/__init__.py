@@ -27,6 +27,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from contract.port import Network, NetworkTimeoutError, NetworkUnavailableError
 from db.models import OutboxMessage, OutboxStatus
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
@@ -53,7 +54,6 @@ from resolvers.dispatcher.base import (
 from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
 from resolvers.services import financing as financing_service
 from resolvers.services import payments as payment_service
-from resolvers.services.network import Network, NetworkTimeoutError, NetworkUnavailableError
 from resolvers.services.payments import reconciliation
 from resolvers.services.payments import requests as payment_requests
 

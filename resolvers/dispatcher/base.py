@@ -19,9 +19,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from contract.port import Network
 from db.models import OutboxMessage, OutboxStatus
 from db.unit_of_work import UnitOfWork
-from resolvers.services.network import Network
 
 if TYPE_CHECKING:
     from resolvers.context import AppState

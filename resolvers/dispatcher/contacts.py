@@ -8,6 +8,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from contract.port import (
+    DirectoryListing,
+    Network,
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
 from db.models import (
     BulkItemStatus,
     BulkOperation,
@@ -18,13 +25,6 @@ from db.models import (
 from db.repositories import contact as contact_repo
 from resolvers.dispatcher.base import BACKOFF_BASE_SECONDS, Reschedule, Work
 from resolvers.services import contacts
-from resolvers.services.network import (
-    DirectoryListing,
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
 
 BULK_CHUNK = 100
 BULK_ITEM_TRIES = 5

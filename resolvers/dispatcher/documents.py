@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from contract.port import DocumentMessage, Network, NetworkRefusedError
 from db.models import (
     Direction,
     Document,
@@ -21,7 +22,6 @@ from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
 from resolvers.services import inbox, pushes
-from resolvers.services.network import DocumentMessage, Network, NetworkRefusedError
 
 logger = logging.getLogger("bharat_connect.dispatcher")
 

@@ -9,6 +9,13 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from contract.port import (
+    Allocation,
+    FinancingOrder,
+    FinancingState,
+    Network,
+    NetworkRefusedError,
+)
 from db.models import (
     BidStatus,
     Document,
@@ -23,13 +30,6 @@ from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
 from resolvers.services import financing, pushes
 from resolvers.services.financing import applying as financing_applying
-from resolvers.services.network import (
-    Allocation,
-    FinancingOrder,
-    FinancingState,
-    Network,
-    NetworkRefusedError,
-)
 
 logger = logging.getLogger("bharat_connect.dispatcher")
 

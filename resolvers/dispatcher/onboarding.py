@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+from contract.port import Network, NetworkRefusedError
 from db.models import B2BId, B2BIdStatus, KycProfile, KycStatus
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
 from resolvers.services import kyc, onboarding
-from resolvers.services.network import Network, NetworkRefusedError
 
 
 @dataclass(frozen=True)

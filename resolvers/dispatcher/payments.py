@@ -15,6 +15,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
+from contract.port import (
+    Allocation,
+    Network,
+    NetworkRefusedError,
+    OfflineReport,
+    PaymentOrder,
+    PaymentRequest,
+    PaymentState,
+    SettlementLine,
+)
 from db.models import (
     Contact,
     Document,
@@ -30,16 +40,6 @@ from db.repositories import payment as payment_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
 from resolvers.services import payments, pushes
-from resolvers.services.network import (
-    Allocation,
-    Network,
-    NetworkRefusedError,
-    OfflineReport,
-    PaymentOrder,
-    PaymentRequest,
-    PaymentState,
-    SettlementLine,
-)
 from resolvers.services.payments import applying, events, reconciliation
 
 logger = logging.getLogger("bharat_connect.dispatcher")

@@ -12,6 +12,13 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from contract import identifiers, states
+from contract.port import (
+    DirectoryListing,
+    Network,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
 from db.models import (
     B2BId,
     B2BIdStatus,
@@ -28,15 +35,9 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import access, identifiers, states
+from resolvers.services import access
 from resolvers.services.accounts import Viewer, normalise_email
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserError, UserInputError
-from resolvers.services.network import (
-    DirectoryListing,
-    Network,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
 
 SEARCH_KIND = "CONTACT_B2B_ID_SEARCH"
 SEARCH_OUTBOX_KIND = "bulk.contact_b2b_id_search"

@@ -10,12 +10,12 @@ import math
 import uuid
 from datetime import datetime, timedelta
 
+from contract.port import Network
 from db.models import Account
 from db.unit_of_work import UnitOfWork
 from resolvers.services import otp, throttle
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserInputError
-from resolvers.services.network import Network
 
 TTL = timedelta(minutes=10)
 MAX_ATTEMPTS = 5

@@ -25,8 +25,9 @@ from urllib.parse import quote
 
 import httpx
 
-from resolvers.services import financing_wire, payment_wire
-from resolvers.services.network import (
+from contract import financing as financing_wire
+from contract import payments as payment_wire
+from contract.port import (
     GSTIN_STATUSES,
     Bank,
     CardToken,
@@ -47,7 +48,7 @@ from resolvers.services.network import (
     SettlementLine,
     Taxpayer,
 )
-from resolvers.services.network_wire import (
+from contract.wire import (
     WireError,
     decision_from_json,
     document_state_from_json,

@@ -13,6 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from contract import identifiers
+from contract.port import (
+    Network,
+    NetworkRefusedError,
+    NetworkTimeoutError,
+    NetworkUnavailableError,
+)
 from db.base import new_id
 from db.models import (
     B2BId,
@@ -28,15 +35,9 @@ from db.repositories import onboarding as repo
 from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import access, idempotency, identifiers, otp
+from resolvers.services import access, idempotency, otp
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
-from resolvers.services.network import (
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
 
 ONBOARDING_STARTED = "ONBOARDING_STARTED"
 GSTIN_VERIFIED = "GSTIN_VERIFIED"

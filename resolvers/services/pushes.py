@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from contract.port import DocumentMessage
 from db.base import new_id
 from db.models import (
     B2BId,
@@ -43,7 +44,6 @@ from db.unit_of_work import UnitOfWork
 from resolvers.services import contacts, documents
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserInputError
-from resolvers.services.network import DocumentMessage
 
 NETWORK_PREFIX = {
     DocumentKind.INVOICE: "INV",

@@ -18,7 +18,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from resolvers.services import states
+from contract import states
 
 RATES = frozenset(decimal.Decimal(r) for r in ("0", "0.25", "3", "5", "12", "18", "28", "40"))
 UT_WITHOUT_LEGISLATURE = states.UT_WITHOUT_LEGISLATURE

@@ -21,6 +21,7 @@ import decimal
 import uuid
 from typing import Any
 
+from contract.port import Network
 from db.base import new_id
 from db.models import (
     Contact,
@@ -62,7 +63,6 @@ from resolvers.services.documents.numbering import (
 )
 from resolvers.services.documents.supply import supply_of
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
-from resolvers.services.network import Network
 
 __all__ = [
     "GST_START",

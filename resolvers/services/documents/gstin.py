@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 
-from db.models import Contact
-from resolvers.services.errors import ErrorCode, UserError
-from resolvers.services.network import (
+from contract.port import (
     Network,
     NetworkRefusedError,
     NetworkTimeoutError,
     NetworkUnavailableError,
 )
+from db.models import Contact
+from resolvers.services.errors import ErrorCode, UserError
 
 # How long a contact's GSTIN status, once looked up, is taken as it is.
 GSTIN_STATUS_TTL = dt.timedelta(days=1)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from contract import states
 from db.models import Contact, Document, GstTreatment
-from resolvers.services import states, tax
+from resolvers.services import tax
 from resolvers.services.documents.inputs import SALES, DocumentIn
 from resolvers.services.errors import ErrorCode, UserInputError
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from contract.port import FinancingBid, FinancingState
 from db.models import (
     BidStatus,
     FinancingBidRecord,
@@ -25,7 +26,6 @@ from resolvers.services.financing import (
     history,
     watch_overdue,
 )
-from resolvers.services.network import FinancingBid, FinancingState
 from resolvers.services.payments import events as payment_events
 from resolvers.services.payments import reconciliation
 

@@ -14,8 +14,9 @@ import decimal
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from contract import states
 from db.models import DocumentKind, DocumentLine
-from resolvers.services import states, tax
+from resolvers.services import tax
 
 SENT_BY_SELLER = {DocumentKind.INVOICE, DocumentKind.SALES_ORDER, DocumentKind.CREDIT_NOTE}
 _HEADS = ("taxable", "cgst", "sgst", "utgst", "igst")

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from contract.identifiers import STATE_CODES
 from db.models import (
     Contact,
     Direction,
@@ -30,7 +31,6 @@ from db.unit_of_work import UnitOfWork
 from resolvers.services import tax
 from resolvers.services.documents import date_problems, fiscal_year
 from resolvers.services.documents.inputs import due_date_for
-from resolvers.services.identifiers import STATE_CODES
 from resolvers.services.inbox import checks
 from resolvers.services.inbox.common import MONEY_KEYS, RECEIVED_EVENT, event, history, queue_answer
 

@@ -23,6 +23,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from contract import identifiers
 from db.models import (
     KycDocument,
     KycOwner,
@@ -32,7 +33,6 @@ from db.models import (
 from db.repositories import event as event_repo
 from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import identifiers
 from resolvers.services.accounts import Viewer, normalise_email
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
 from resolvers.services.kyc.common import checked, editable, profile_of, text_field

@@ -11,9 +11,9 @@ from typing import Protocol
 
 from sqlalchemy import select
 
+from contract.identifiers import BusinessType
 from db.models import KycDocument
 from db.unit_of_work import UnitOfWork
-from resolvers.services.identifiers import BusinessType
 
 MAX_DOCUMENT_BYTES = 5 * 1024 * 1024
 SIGNATURES = {

@@ -9,12 +9,12 @@ import uuid
 
 from sqlalchemy import select
 
+from contract import identifiers
+from contract.identifiers import BusinessType
 from db.models import KycOwner, Membership
 from db.unit_of_work import UnitOfWork
-from resolvers.services import identifiers
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
-from resolvers.services.identifiers import BusinessType
 from resolvers.services.kyc.common import checked, editable, text_field
 from resolvers.services.kyc.documents import DocumentStorage, documents_of
 

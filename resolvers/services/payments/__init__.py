@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from contract import identifiers
+from contract.port import Network, NetworkRefusedError
 from db.base import new_id
 from db.models import (
     Contact,
@@ -36,10 +38,9 @@ from db.repositories import organisation as organisation_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories import payment as repo
 from db.unit_of_work import UnitOfWork
-from resolvers.services import contacts, idempotency, identifiers, pushes, tax
+from resolvers.services import contacts, idempotency, pushes, tax
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserInputError
-from resolvers.services.network import Network, NetworkRefusedError
 from resolvers.services.payments import events, ledger
 
 SEND_KIND = "payment.send"

@@ -15,6 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
+from contract.port import PaymentState
 from db.models import (
     Direction,
     Payment,
@@ -31,7 +32,6 @@ from resolvers.services import contacts
 from resolvers.services.accounts import Viewer
 from resolvers.services.documents import clean_reason
 from resolvers.services.errors import ErrorCode, MessageRefusedError, UserInputError
-from resolvers.services.network import PaymentState
 from resolvers.services.payments import (
     ANSWER_KIND,
     MAX_ALLOCATIONS,

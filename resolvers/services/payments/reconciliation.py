@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
+from contract.port import SettlementLine
 from db.models import (
     B2BIdStatus,
     Document,
@@ -39,7 +40,6 @@ from resolvers.services.accounts import Viewer
 from resolvers.services.documents import clean_reason
 from resolvers.services.documents.inputs import GST_START
 from resolvers.services.errors import ErrorCode, UserInputError
-from resolvers.services.network import SettlementLine
 
 FETCH_KIND = "settlement.fetch"
 # The daily fetch runs this long after the day ends (UTC), when its report is complete.

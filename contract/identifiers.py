@@ -10,7 +10,7 @@ import enum
 import re
 import unicodedata
 
-from resolvers.services import states
+from contract import states
 
 ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal, cast
 
-from resolvers.services.network import (
+from contract.port import (
     Allocation,
     Bank,
     CardToken,
@@ -17,7 +17,7 @@ from resolvers.services.network import (
     PaymentState,
     SettlementLine,
 )
-from resolvers.services.network_wire import (
+from contract.wire import (
     WireError,
     field_int,
     field_object,

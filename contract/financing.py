@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from resolvers.services.network import FinancingBid, FinancingOrder, FinancingState
-from resolvers.services.network_wire import WireError, field_int, field_opt_str, field_str
-from resolvers.services.payment_wire import allocations_from_json, allocations_to_json
+from contract.payments import allocations_from_json, allocations_to_json
+from contract.port import FinancingBid, FinancingOrder, FinancingState
+from contract.wire import WireError, field_int, field_opt_str, field_str
 
 STATES = ("BIDDING", "BID_ACCEPTED", "DISBURSED", "SETTLED", "NO_BIDS", "CANCELLED",
           "DISBURSAL_FAILED", "UNKNOWN")  # fmt: skip

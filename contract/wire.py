@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
 
-from resolvers.services.network import (
+from contract.port import (
     Decision,
     DirectoryListing,
     DocumentMessage,
