@@ -24,7 +24,7 @@ from sqlalchemy import event, func, select
 from bench.load import NO_ABUSE_LIMITS, gql, scratch_database
 from bench.writes import _ready
 from bench.writes import gather as _gather
-from contract.port import DocumentMessage
+from contract.documents import DocumentMessage
 from simulator.demo import SHARMA_MH, TAPTI_DL
 
 ROOT = Path(__file__).resolve().parent.parent

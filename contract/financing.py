@@ -2,11 +2,60 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from contract.payments import allocations_from_json, allocations_to_json
-from contract.port import FinancingBid, FinancingOrder, FinancingState
+from contract.payments import Allocation, allocations_from_json, allocations_to_json
 from contract.wire import WireError, field_int, field_opt_str, field_str
+
+
+@dataclass(frozen=True)
+class FinancingOrder:
+    """A vendor's request for funds against accepted invoices (what was due on each, in
+    paise). ``request_id`` is made once; the network takes it once."""
+
+    request_id: str
+    vendor_b2b_id: str
+    invoices: tuple[Allocation, ...]
+    amount_paise: int
+    tenor_days: int | None = None
+
+
+@dataclass(frozen=True)
+class FinancingBid:
+    """A financier's bid: the principal it offers, its annual rate in basis points, its flat
+    fee, the tenor, until when it may be accepted (ISO time) and its state (``LIVE``,
+    ``EXPIRED``, ``WITHDRAWN``, ``ACCEPTED``, ``DECLINED``)."""
+
+    bid_id: str
+    financier_id: str
+    financier_name: str
+    amount_paise: int
+    rate_bp: int
+    fee_paise: int
+    tenor_days: int
+    expires_at: str
+    state: str
+
+
+@dataclass(frozen=True)
+class FinancingState:
+    """Where a financing request stands on the network, with its bids."""
+
+    request_id: str
+    state: str
+    bids: tuple[FinancingBid, ...] = ()
+    accepted_bid_id: str | None = None
+    disbursed_paise: int = 0
+    disbursal_utr: str | None = None
+    disbursed_on: str | None = None
+    owed_paise: int = 0
+    repaid_paise: int = 0
+    reason: str | None = None
+    # Grows whenever what was repaid changes (a returned repayment lowers it): the newer
+    # state wins whatever order they arrive in.
+    revision: int = 0
+
 
 STATES = ("BIDDING", "BID_ACCEPTED", "DISBURSED", "SETTLED", "NO_BIDS", "CANCELLED",
           "DISBURSAL_FAILED", "UNKNOWN")  # fmt: skip

@@ -3,20 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
-from contract.port import (
-    Allocation,
-    Bank,
-    CardToken,
-    OfflineReport,
-    PaymentMethod,
-    PaymentNetworkState,
-    PaymentOrder,
-    PaymentRequest,
-    PaymentState,
-    SettlementLine,
-)
 from contract.wire import (
     WireError,
     field_int,
@@ -24,6 +13,114 @@ from contract.wire import (
     field_opt_str,
     field_str,
 )
+
+PaymentMethod = Literal["BANK_TRANSFER", "UPI", "CARD", "NET_BANKING"]
+
+PaymentNetworkState = Literal["PENDING", "SETTLED", "FAILED", "REVERSED", "UNKNOWN"]
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """The part of a payment that settles one document (by its network id), in paise."""
+
+    document_network_id: str
+    amount_paise: int
+
+
+@dataclass(frozen=True)
+class PaymentOrder:
+    """A payment through the network, from the payer's B2B ID to the payee's. ``network_id``
+    is made once by the payer and kept for every retry: the network debits a given id once.
+    ``source`` names where the money comes from: ``accountNumber`` and ``ifsc`` for a bank
+    transfer, ``vpa`` for UPI, ``cardToken`` for a card, ``bankCode`` for net banking."""
+
+    network_id: str
+    payer_b2b_id: str
+    payee_b2b_id: str
+    method: PaymentMethod
+    amount_paise: int
+    allocations: tuple[Allocation, ...]
+    source: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class PaymentState:
+    """Where a payment stands on the network: the virtual account the money went into, and
+    once settled the UTR and the settlement date (ISO); a failure's ``reason`` is a code
+    (``INSUFFICIENT_FUNDS``, ``UPI_DECLINED``, ``CARD_DECLINED``, ``LIMIT_EXCEEDED``,
+    ``BANK_DOWN``, ``VENDOR_ACCOUNT_INVALID``)."""
+
+    network_id: str
+    state: PaymentNetworkState
+    amount_paise: int = 0
+    virtual_account: str | None = None
+    virtual_ifsc: str | None = None
+    utr: str | None = None
+    reason: str | None = None
+    settled_on: str | None = None
+
+
+@dataclass(frozen=True)
+class PaymentRequest:
+    """A seller asks its customer to pay an invoice (again: after a denied offline payment, or
+    once it is overdue)."""
+
+    request_id: str
+    requester_b2b_id: str
+    payer_b2b_id: str
+    document_network_id: str
+    amount_paise: int
+    message: str | None = None
+
+
+@dataclass(frozen=True)
+class OfflineReport:
+    """A payment made outside the network, reported by the payer to the payee (who confirms
+    or denies having received it)."""
+
+    network_id: str
+    payer_b2b_id: str
+    payee_b2b_id: str
+    amount_paise: int
+    allocations: tuple[Allocation, ...]
+    paid_on: str
+    mode: str
+    reference: str | None = None
+
+
+@dataclass(frozen=True)
+class SettlementLine:
+    """One credit or debit of a participant on a day's settlement report."""
+
+    line_id: str
+    day: str
+    direction: Literal["CREDIT", "DEBIT"]
+    amount_paise: int
+    utr: str
+    virtual_account: str
+    payment_network_id: str
+    document_network_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Bank:
+    """A bank offered for net banking."""
+
+    code: str
+    name: str
+    ifsc_prefix: str
+
+
+@dataclass(frozen=True)
+class CardToken:
+    """A card in the network's token vault: never the number, only the token, the card
+    network and the last four digits, and whose card it is."""
+
+    token: str
+    holder_b2b_id: str
+    network: str
+    last4: str
+
 
 METHODS = ("BANK_TRANSFER", "UPI", "CARD", "NET_BANKING")
 STATES = ("PENDING", "SETTLED", "FAILED", "REVERSED", "UNKNOWN")

@@ -1,7 +1,7 @@
 """The port through which the service reaches the Bharat Connect network and the GSTN portal.
 
 The simulator implements it; a real adapter could replace it without touching the services.
-Calls either return, or raise one of three errors:
+Calls either return, or raise one of three errors (``contract.errors``):
 
 - :class:`NetworkRefusedError`: the network said no, with a reason. Final for that message.
 - :class:`NetworkTimeoutError`: no answer; the operation may or may not have happened upstream.
@@ -9,284 +9,26 @@ Calls either return, or raise one of three errors:
 - :class:`NetworkUnavailableError`: the network is down. Retry later; do not hammer it.
 
 Decisions taken later (a B2B ID approved, KYC rejected) arrive as :class:`InboundMessage`s
-delivered to the handler given to :meth:`Network.set_inbound_handler`.
-"""
+delivered to the handler given to :meth:`Network.set_inbound_handler`."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, Protocol
-
-
-class NetworkError(Exception):
-    """Base of the port's errors."""
-
-
-class NetworkRefusedError(NetworkError):
-    """A definite refusal, with a machine-readable reason."""
-
-    def __init__(self, reason: str, message: str) -> None:
-        super().__init__(message)
-        self.reason = reason
-        self.message = message
-
-
-class NetworkTimeoutError(NetworkError):
-    """No answer in time: the outcome upstream is unknown."""
-
-
-class NetworkUnavailableError(NetworkError):
-    """The network (or the GSTN portal) is down."""
-
-
-# What the GSTN portal's public search says of a GSTIN.
-GSTIN_STATUSES = ("ACTIVE", "CANCELLED", "SUSPENDED", "UNKNOWN")
-
-
-@dataclass(frozen=True)
-class Taxpayer:
-    """What the GSTN portal says about a GSTIN."""
-
-    gstin: str
-    legal_name: str
-    trade_name: str
-    state_code: str
-    status: Literal["ACTIVE", "CANCELLED", "SUSPENDED"]
-    contact_masked: str
-
-
-@dataclass(frozen=True)
-class DirectoryListing:
-    """A public B2B ID in the network's directory."""
-
-    b2b_id: str
-    gstin: str
-    legal_name: str
-
-
-@dataclass(frozen=True)
-class Decision:
-    """The state of something the network reviews."""
-
-    request_id: str
-    state: Literal["PENDING", "APPROVED", "REJECTED", "UNKNOWN"]
-    reason: str | None = None
-
-
-@dataclass(frozen=True)
-class DocumentMessage:
-    """A document sent over the network. ``network_id`` is stable across retries; the network
-    refuses a message whose version is older than the one it holds, and a repeat of the same
-    ``(network_id, version)`` is a no-op. ``content`` carries the whole document (parties,
-    dates, lines and totals in paise) for a receiver that books it; a note names the document
-    it is against in ``reference_network_id``."""
-
-    network_id: str
-    kind: str
-    version: int
-    sender_b2b_id: str
-    receiver_b2b_id: str
-    number: str
-    document_date: str
-    total_paise: int
-    content: Mapping[str, Any] = field(default_factory=dict)
-    reference_network_id: str | None = None
-
-
-@dataclass(frozen=True)
-class DocumentState:
-    """What the network holds for a document."""
-
-    network_id: str
-    state: Literal["DELIVERED", "ACCEPTED", "REJECTED", "RETURNED", "UNKNOWN"]
-    version: int = 0
-    remarks: str | None = None
-
-
-InboundKind = Literal[
-    "B2B_ID_DECIDED",
-    "KYC_DECIDED",
-    "DOCUMENT_ANSWERED",
-    "DOCUMENT_RECEIVED",
-    "PAYMENT_UPDATED",
-    "PAYMENT_RECEIVED",
-    "PAYMENT_REPORTED",
-    "PAYMENT_REPORT_ANSWERED",
-    "PAYMENT_REQUESTED",
-    "FINANCING_BID",
-    "FINANCING_UPDATED",
-]
-PaymentMethod = Literal["BANK_TRANSFER", "UPI", "CARD", "NET_BANKING"]
-PaymentNetworkState = Literal["PENDING", "SETTLED", "FAILED", "REVERSED", "UNKNOWN"]
-
-
-@dataclass(frozen=True)
-class Allocation:
-    """The part of a payment that settles one document (by its network id), in paise."""
-
-    document_network_id: str
-    amount_paise: int
-
-
-@dataclass(frozen=True)
-class PaymentOrder:
-    """A payment through the network, from the payer's B2B ID to the payee's. ``network_id``
-    is made once by the payer and kept for every retry: the network debits a given id once.
-    ``source`` names where the money comes from: ``accountNumber`` and ``ifsc`` for a bank
-    transfer, ``vpa`` for UPI, ``cardToken`` for a card, ``bankCode`` for net banking."""
-
-    network_id: str
-    payer_b2b_id: str
-    payee_b2b_id: str
-    method: PaymentMethod
-    amount_paise: int
-    allocations: tuple[Allocation, ...]
-    source: Mapping[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PaymentState:
-    """Where a payment stands on the network: the virtual account the money went into, and
-    once settled the UTR and the settlement date (ISO); a failure's ``reason`` is a code
-    (``INSUFFICIENT_FUNDS``, ``UPI_DECLINED``, ``CARD_DECLINED``, ``LIMIT_EXCEEDED``,
-    ``BANK_DOWN``, ``VENDOR_ACCOUNT_INVALID``)."""
-
-    network_id: str
-    state: PaymentNetworkState
-    amount_paise: int = 0
-    virtual_account: str | None = None
-    virtual_ifsc: str | None = None
-    utr: str | None = None
-    reason: str | None = None
-    settled_on: str | None = None
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    """A seller asks its customer to pay an invoice (again: after a denied offline payment, or
-    once it is overdue)."""
-
-    request_id: str
-    requester_b2b_id: str
-    payer_b2b_id: str
-    document_network_id: str
-    amount_paise: int
-    message: str | None = None
-
-
-@dataclass(frozen=True)
-class OfflineReport:
-    """A payment made outside the network, reported by the payer to the payee (who confirms
-    or denies having received it)."""
-
-    network_id: str
-    payer_b2b_id: str
-    payee_b2b_id: str
-    amount_paise: int
-    allocations: tuple[Allocation, ...]
-    paid_on: str
-    mode: str
-    reference: str | None = None
-
-
-@dataclass(frozen=True)
-class SettlementLine:
-    """One credit or debit of a participant on a day's settlement report."""
-
-    line_id: str
-    day: str
-    direction: Literal["CREDIT", "DEBIT"]
-    amount_paise: int
-    utr: str
-    virtual_account: str
-    payment_network_id: str
-    document_network_ids: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Bank:
-    """A bank offered for net banking."""
-
-    code: str
-    name: str
-    ifsc_prefix: str
-
-
-@dataclass(frozen=True)
-class CardToken:
-    """A card in the network's token vault: never the number, only the token, the card
-    network and the last four digits, and whose card it is."""
-
-    token: str
-    holder_b2b_id: str
-    network: str
-    last4: str
-
-
-@dataclass(frozen=True)
-class FinancingOrder:
-    """A vendor's request for funds against accepted invoices (what was due on each, in
-    paise). ``request_id`` is made once; the network takes it once."""
-
-    request_id: str
-    vendor_b2b_id: str
-    invoices: tuple[Allocation, ...]
-    amount_paise: int
-    tenor_days: int | None = None
-
-
-@dataclass(frozen=True)
-class FinancingBid:
-    """A financier's bid: the principal it offers, its annual rate in basis points, its flat
-    fee, the tenor, until when it may be accepted (ISO time) and its state (``LIVE``,
-    ``EXPIRED``, ``WITHDRAWN``, ``ACCEPTED``, ``DECLINED``)."""
-
-    bid_id: str
-    financier_id: str
-    financier_name: str
-    amount_paise: int
-    rate_bp: int
-    fee_paise: int
-    tenor_days: int
-    expires_at: str
-    state: str
-
-
-@dataclass(frozen=True)
-class FinancingState:
-    """Where a financing request stands on the network, with its bids."""
-
-    request_id: str
-    state: str
-    bids: tuple[FinancingBid, ...] = ()
-    accepted_bid_id: str | None = None
-    disbursed_paise: int = 0
-    disbursal_utr: str | None = None
-    disbursed_on: str | None = None
-    owed_paise: int = 0
-    repaid_paise: int = 0
-    reason: str | None = None
-    # Grows whenever what was repaid changes (a returned repayment lowers it): the newer
-    # state wins whatever order they arrive in.
-    revision: int = 0
-
-
-@dataclass(frozen=True)
-class InboundMessage:
-    """A message the network sends us. ``message_id`` is unique: repeats are ignored."""
-
-    message_id: str
-    kind: InboundKind
-    request_id: str
-    approved: bool
-    reason: str | None
-    occurred_at: datetime
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
-InboundHandler = Callable[[InboundMessage], Awaitable[None]]
+from collections.abc import Mapping
+from typing import Any, Protocol
+
+from contract.documents import DocumentMessage, DocumentState
+from contract.financing import FinancingOrder, FinancingState
+from contract.messages import InboundHandler
+from contract.onboarding import Decision, DirectoryListing, Taxpayer
+from contract.payments import (
+    Bank,
+    CardToken,
+    OfflineReport,
+    PaymentOrder,
+    PaymentRequest,
+    PaymentState,
+    SettlementLine,
+)
 
 
 class Network(Protocol):

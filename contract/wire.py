@@ -15,15 +15,9 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
 
-from contract.port import (
-    Decision,
-    DirectoryListing,
-    DocumentMessage,
-    DocumentState,
-    InboundKind,
-    InboundMessage,
-    Taxpayer,
-)
+from contract.documents import DocumentMessage, DocumentState
+from contract.messages import InboundKind, InboundMessage
+from contract.onboarding import Decision, DirectoryListing, Taxpayer
 
 # The sandbox's shared credentials (the API refuses them in production).
 SANDBOX_API_KEY = "sandbox-network-api-key-0000000000000000"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
-from contract.port import DirectoryListing
+from contract.onboarding import DirectoryListing
 from db.models import BulkOperation, BulkOperationItem, BulkStatus, Contact
 from db.pagination import Page
 from db.repositories import contact as repo

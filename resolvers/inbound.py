@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 
 from contract import financing as financing_wire
-from contract.port import InboundMessage
+from contract.messages import InboundMessage
 from contract.wire import WireError
 from db.models import FinancingRequest
 from db.repositories import document as document_repo

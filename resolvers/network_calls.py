@@ -21,26 +21,21 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any, TypeVar
 
-from contract.port import (
+from contract.documents import DocumentMessage, DocumentState
+from contract.errors import NetworkError, NetworkTimeoutError
+from contract.financing import FinancingOrder, FinancingState
+from contract.messages import InboundHandler
+from contract.onboarding import Decision, DirectoryListing, Taxpayer
+from contract.payments import (
     Bank,
     CardToken,
-    Decision,
-    DirectoryListing,
-    DocumentMessage,
-    DocumentState,
-    FinancingOrder,
-    FinancingState,
-    InboundHandler,
-    Network,
-    NetworkError,
-    NetworkTimeoutError,
     OfflineReport,
     PaymentOrder,
     PaymentRequest,
     PaymentState,
     SettlementLine,
-    Taxpayer,
 )
+from contract.port import Network
 from db.unit_of_work import UnitOfWork
 from resolvers import mutation
 from resolvers.context import Context

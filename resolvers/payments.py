@@ -7,7 +7,8 @@ import decimal
 import uuid
 from typing import Any
 
-from contract.port import Bank, NetworkError, NetworkTimeoutError
+from contract.errors import NetworkError, NetworkTimeoutError
+from contract.payments import Bank
 from db.models import Document, Payment, PaymentAllocation
 from db.pagination import Page
 from db.repositories import payment as repo

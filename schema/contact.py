@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import strawberry
 
-from contract.port import DirectoryListing
+from contract.onboarding import DirectoryListing
 from db.models import BulkOperation as BulkOperationModel
 from db.models import BulkOperationItem as BulkItemModel
 from db.rows import ContactRow

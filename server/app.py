@@ -19,7 +19,8 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
-from contract.port import InboundMessage, Network
+from contract.messages import InboundMessage
+from contract.port import Network
 from db import migrate, redaction
 from db.engine import Database
 from db.repositories import onboarding as onboarding_repo

@@ -24,6 +24,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from contract import financing as financing_wire
+from contract.documents import DocumentState
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from contract.payments import (
     bank_to_json,
     card_to_json,
@@ -32,12 +34,6 @@ from contract.payments import (
     report_from_json,
     request_from_json,
     state_to_json,
-)
-from contract.port import (
-    DocumentState,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
 )
 from contract.wire import (
     WireError,

@@ -29,14 +29,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contract.payments import METHODS, line_to_json
-from contract.port import (
-    Allocation,
-    NetworkError,
-    NetworkRefusedError,
-    OfflineReport,
-    PaymentOrder,
-)
+from contract.errors import NetworkError, NetworkRefusedError
+from contract.payments import METHODS, Allocation, OfflineReport, PaymentOrder, line_to_json
 from simulator import ledger
 from simulator.network import SimulatedNetwork
 from simulator.payments import FAILURE_REASONS

@@ -18,13 +18,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from contract.port import (
-    InboundHandler,
-    InboundMessage,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
+from contract.messages import InboundHandler, InboundMessage
 from contract.wire import inbound_from_json, inbound_to_json
 from simulator import ledger
 from simulator.clock import Clock, ManualClock

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from contract.port import Decision, DirectoryListing, NetworkRefusedError
+from contract.errors import NetworkRefusedError
+from contract.onboarding import Decision, DirectoryListing
 from simulator.core import NetworkCore
 from simulator.world import DirectoryEntry, Review
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Literal
 
-from contract.port import DocumentMessage, DocumentState, NetworkRefusedError
+from contract.documents import DocumentMessage, DocumentState
+from contract.errors import NetworkRefusedError
 from simulator.core import NetworkCore
 from simulator.world import SentDocument
 

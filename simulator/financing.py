@@ -12,13 +12,8 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from contract.financing import state_to_json
-from contract.port import (
-    FinancingBid,
-    FinancingOrder,
-    FinancingState,
-    NetworkRefusedError,
-)
+from contract.errors import NetworkRefusedError
+from contract.financing import FinancingBid, FinancingOrder, FinancingState, state_to_json
 from simulator import ledger
 from simulator.core import NetworkCore
 from simulator.financing_world import FinancingRecord

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
+from contract.errors import NetworkRefusedError
 from contract.identifiers import mask_email, mask_mobile
-from contract.port import NetworkRefusedError, Taxpayer
+from contract.onboarding import Taxpayer
 from simulator.core import NetworkCore
 from simulator.world import SentMessage
 

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from contract.port import Decision
+from contract.onboarding import Decision
 from simulator.core import NetworkCore
 from simulator.world import Review
 

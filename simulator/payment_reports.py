@@ -4,7 +4,8 @@ Nothing is debited: a report moves REPORTED → RECEIVED | DENIED."""
 
 from __future__ import annotations
 
-from contract.port import NetworkRefusedError, OfflineReport, PaymentRequest
+from contract.errors import NetworkRefusedError
+from contract.payments import OfflineReport, PaymentRequest
 from simulator.payments import Payments
 from simulator.world import NetworkPayment
 

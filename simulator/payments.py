@@ -17,14 +17,8 @@ import json
 from typing import Any
 
 from contract import identifiers
-from contract.port import (
-    Bank,
-    CardToken,
-    NetworkRefusedError,
-    PaymentOrder,
-    PaymentState,
-    SettlementLine,
-)
+from contract.errors import NetworkRefusedError
+from contract.payments import Bank, CardToken, PaymentOrder, PaymentState, SettlementLine
 from simulator import ledger
 from simulator.financing import Financing
 from simulator.world import CardRecord, NetworkPayment

@@ -8,7 +8,7 @@ import time
 
 import httpx
 
-from contract.port import InboundMessage
+from contract.messages import InboundMessage
 from contract.wire import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from contract.port import InboundMessage
+from contract.messages import InboundMessage
 from db.models import IdempotencyRecord, InboundReceipt
 from db.repositories import idempotency as idempotency_repo
 from resolvers import inbound

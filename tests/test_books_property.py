@@ -23,7 +23,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from contract.port import Allocation, NetworkError, PaymentOrder
+from contract.errors import NetworkError
+from contract.payments import Allocation, PaymentOrder
 from contract.wire import document_from_json
 from db.models import (
     Document,

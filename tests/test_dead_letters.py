@@ -9,7 +9,7 @@ import logging
 import httpx
 import pytest
 
-from contract.port import InboundMessage
+from contract.messages import InboundMessage
 from resolvers.context import AppState
 from simulator.faults import Fault
 from simulator.network import MAX_DELIVERY_ATTEMPTS, SimulatedNetwork

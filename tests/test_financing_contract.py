@@ -6,12 +6,10 @@ import asyncio
 
 import pytest
 
-from contract.port import (
-    Allocation,
-    DocumentMessage,
-    FinancingOrder,
-    NetworkRefusedError,
-)
+from contract.documents import DocumentMessage
+from contract.errors import NetworkRefusedError
+from contract.financing import FinancingOrder
+from contract.payments import Allocation
 from tests.test_network_contract import Harness, _registered, net  # noqa: F401 (the fixture)
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from contract.port import InboundMessage
+from contract.messages import InboundMessage
 from db.models import Contact, Document, InboxTombstone
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher

@@ -21,14 +21,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from contract.port import (
-    DocumentMessage,
-    InboundMessage,
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.documents import DocumentMessage
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
+from contract.messages import InboundMessage
+from contract.port import Network
 from contract.wire import (
     SIGNATURE_HEADER,
     TIMESTAMP_HEADER,

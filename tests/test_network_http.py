@@ -8,11 +8,7 @@ import json
 import httpx
 import pytest
 
-from contract.port import (
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from resolvers.services import network_http
 from resolvers.services.network_http import HttpNetwork
 

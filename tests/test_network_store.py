@@ -6,13 +6,10 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from contract.port import (
-    Allocation,
-    DocumentMessage,
-    FinancingOrder,
-    InboundMessage,
-    PaymentOrder,
-)
+from contract.documents import DocumentMessage
+from contract.financing import FinancingOrder
+from contract.messages import InboundMessage
+from contract.payments import Allocation, PaymentOrder
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, demo_world
 from simulator.faults import Fault

@@ -7,14 +7,8 @@ import dataclasses
 
 import pytest
 
-from contract.port import (
-    Allocation,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    OfflineReport,
-    PaymentOrder,
-    PaymentRequest,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError
+from contract.payments import Allocation, OfflineReport, PaymentOrder, PaymentRequest
 from tests.test_network_contract import (  # noqa: F401 (net: the fixture)
     Harness,
     _invoice,

@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from contract.port import Allocation, NetworkRefusedError, PaymentOrder
+from contract.errors import NetworkRefusedError
+from contract.payments import Allocation, PaymentOrder
 from db.models import KycProfile, KycStatus, Payment
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher

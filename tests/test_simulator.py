@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from contract.port import (
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, NO_API_ACCESS_WB, demo_world
 from simulator.faults import Fault

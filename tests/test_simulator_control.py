@@ -104,7 +104,7 @@ async def test_behaviour_faults_outage_and_advance(
 async def test_documents_and_delivery_time(
     control: httpx.AsyncClient, simulator: SimulatedNetwork
 ) -> None:
-    from contract.port import DocumentMessage
+    from contract.documents import DocumentMessage
 
     put = await control.put("/simulator/behaviour", json={"documentDeliverySeconds": 3})
     assert put.json()["documentDeliverySeconds"] == 3

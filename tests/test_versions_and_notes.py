@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from contract.port import DocumentMessage, NetworkRefusedError
+from contract.documents import DocumentMessage
+from contract.errors import NetworkRefusedError
 from resolvers.dispatcher import Dispatcher
 from simulator.network import SimulatedNetwork
 from simulator.world import DirectoryEntry

@@ -12,7 +12,8 @@ import httpx
 import pytest
 from sqlalchemy import func, select
 
-from contract.port import DocumentMessage, InboundMessage
+from contract.documents import DocumentMessage
+from contract.messages import InboundMessage
 from contract.wire import (
     SIGNATURE_HEADER,
     SIGNATURE_TOLERANCE_SECONDS,

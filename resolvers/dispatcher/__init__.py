@@ -27,7 +27,8 @@ import uuid
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from contract.port import Network, NetworkTimeoutError, NetworkUnavailableError
+from contract.errors import NetworkTimeoutError, NetworkUnavailableError
+from contract.port import Network
 from db.models import OutboxMessage, OutboxStatus
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork

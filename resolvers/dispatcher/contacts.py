@@ -8,13 +8,9 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from contract.port import (
-    DirectoryListing,
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
+from contract.onboarding import DirectoryListing
+from contract.port import Network
 from db.models import (
     BulkItemStatus,
     BulkOperation,

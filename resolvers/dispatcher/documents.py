@@ -7,7 +7,9 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from contract.port import DocumentMessage, Network, NetworkRefusedError
+from contract.documents import DocumentMessage
+from contract.errors import NetworkRefusedError
+from contract.port import Network
 from db.models import (
     Direction,
     Document,

@@ -9,13 +9,10 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from contract.port import (
-    Allocation,
-    FinancingOrder,
-    FinancingState,
-    Network,
-    NetworkRefusedError,
-)
+from contract.errors import NetworkRefusedError
+from contract.financing import FinancingOrder, FinancingState
+from contract.payments import Allocation
+from contract.port import Network
 from db.models import (
     BidStatus,
     Document,

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from contract.port import Network, NetworkRefusedError
+from contract.errors import NetworkRefusedError
+from contract.port import Network
 from db.models import B2BId, B2BIdStatus, KycProfile, KycStatus
 from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as repo

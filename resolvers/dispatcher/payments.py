@@ -15,16 +15,16 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
-from contract.port import (
+from contract.errors import NetworkRefusedError
+from contract.payments import (
     Allocation,
-    Network,
-    NetworkRefusedError,
     OfflineReport,
     PaymentOrder,
     PaymentRequest,
     PaymentState,
     SettlementLine,
 )
+from contract.port import Network
 from db.models import (
     Contact,
     Document,

@@ -13,12 +13,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract import identifiers, states
-from contract.port import (
-    DirectoryListing,
-    Network,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkTimeoutError, NetworkUnavailableError
+from contract.onboarding import DirectoryListing
+from contract.port import Network
 from db.models import (
     B2BId,
     B2BIdStatus,

@@ -27,26 +27,19 @@ import httpx
 
 from contract import financing as financing_wire
 from contract import payments as payment_wire
-from contract.port import (
-    GSTIN_STATUSES,
+from contract.documents import DocumentMessage, DocumentState
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
+from contract.financing import FinancingOrder, FinancingState
+from contract.messages import InboundHandler
+from contract.onboarding import GSTIN_STATUSES, Decision, DirectoryListing, Taxpayer
+from contract.payments import (
     Bank,
     CardToken,
-    Decision,
-    DirectoryListing,
-    DocumentMessage,
-    DocumentState,
-    FinancingOrder,
-    FinancingState,
-    InboundHandler,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
     OfflineReport,
     PaymentOrder,
     PaymentRequest,
     PaymentState,
     SettlementLine,
-    Taxpayer,
 )
 from contract.wire import (
     WireError,

@@ -14,12 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract import identifiers
-from contract.port import (
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
+from contract.port import Network
 from db.base import new_id
 from db.models import (
     B2BId,

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from contract.port import DocumentMessage
+from contract.documents import DocumentMessage
 from db.base import new_id
 from db.models import (
     B2BId,

@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from contract.port import (
-    Network,
-    NetworkRefusedError,
-    NetworkTimeoutError,
-    NetworkUnavailableError,
-)
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
+from contract.port import Network
 from db.models import Contact
 from resolvers.services.errors import ErrorCode, UserError
 

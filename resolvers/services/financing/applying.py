@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from contract.port import FinancingBid, FinancingState
+from contract.financing import FinancingBid, FinancingState
 from db.models import (
     BidStatus,
     FinancingBidRecord,

@@ -18,7 +18,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from contract import identifiers
-from contract.port import Network, NetworkRefusedError
+from contract.errors import NetworkRefusedError
+from contract.port import Network
 from db.base import new_id
 from db.models import (
     Contact,

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from contract.port import PaymentState
+from contract.payments import PaymentState
 from db.models import (
     Direction,
     Payment,

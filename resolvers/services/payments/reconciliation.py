@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from sqlalchemy import Select, and_, exists, select
 from sqlalchemy.exc import IntegrityError
 
-from contract.port import SettlementLine
+from contract.payments import SettlementLine
 from db.models import (
     B2BIdStatus,
     Document,
