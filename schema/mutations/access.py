@@ -9,11 +9,10 @@ import strawberry
 from resolvers import access as access_resolvers
 from resolvers.context import Context
 from schema.errors import user_errors
-from schema.organisation import (
-    Membership,
+from schema.organisation import Membership, NetworkAccessRequest
+from schema.organisation_inputs import (
     MembershipNetworkAccessSetInput,
     MembershipUpdatePayload,
-    NetworkAccessRequest,
     NetworkAccessRequestCreateInput,
     NetworkAccessRequestDecideInput,
     NetworkAccessRequestPayload,

@@ -9,13 +9,12 @@ import strawberry
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from schema.errors import user_errors
-from schema.organisation import (
-    Membership,
+from schema.organisation import Membership, Organisation
+from schema.organisation_inputs import (
     MembershipDeleteInput,
     MembershipDeletePayload,
     MembershipUpdateInput,
     MembershipUpdatePayload,
-    Organisation,
     OrganisationCreateInput,
     OrganisationCreatePayload,
     OrganisationUpdateInput,
