@@ -18,8 +18,9 @@ from resolvers.errors import ForbiddenError
 from resolvers.ids import decode_typed_id, encode_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import list_size, page_request
-from resolvers.services import contacts
-from resolvers.services.contacts import ContactIn, LinkResult
+from resolvers.services import contact_links, contacts
+from resolvers.services.contact_links import LinkResult
+from resolvers.services.contacts import ContactIn
 from resolvers.services.errors import ErrorCode, UserError
 
 CONTACT = ("input", "contactId")
@@ -62,7 +63,7 @@ async def fetch(
     """The network's B2B IDs for a contact's GSTIN."""
     return await network_calls.run_on(
         context, contact_id, "Contact", CONTACT,
-        lambda uow, viewer, key, network: contacts.candidates(
+        lambda uow, viewer, key, network: contact_links.candidates(
             uow, viewer, network, contact_id=key
         ),
     )  # fmt: skip
@@ -73,7 +74,7 @@ async def link(context: Context, *, contact_id: str, b2b_id: str) -> Outcome[Con
     app = context.app
     return await network_calls.run_on(
         context, contact_id, "Contact", CONTACT,
-        lambda uow, viewer, key, network: contacts.link(
+        lambda uow, viewer, key, network: contact_links.link(
             uow, viewer, network, contact_id=key, b2b_id=b2b_id, now=app.now()
         ),
         unavailable_field=("input", "b2bId"),
@@ -85,7 +86,7 @@ async def unlink(context: Context, *, contact_id: str) -> Outcome[Contact]:
     app = context.app
     return await mutation.run_on(
         context, contact_id, "Contact", CONTACT,
-        lambda uow, viewer, key: contacts.unlink(uow, viewer, contact_id=key, now=app.now()),
+        lambda uow, viewer, key: contact_links.unlink(uow, viewer, contact_id=key, now=app.now()),
     )  # fmt: skip
 
 
@@ -109,13 +110,13 @@ async def link_many(
     app = context.app
     return await network_calls.run_on(
         context, organisation_id, "Organisation", ORG,
-        lambda uow, viewer, key, network: contacts.link_many(
+        lambda uow, viewer, key, network: contact_links.link_many(
             uow, viewer, network, organisation_id=key, links=decoded, now=app.now()
         ),
         unavailable_field=("input", "links"),
         # Every contact's directory search asked up front, at once: one pass.
-        questions=lambda uow, viewer, _key: contacts.link_questions(uow, viewer, decoded),
-        tries=contacts.LOOKUP_TRIES,
+        questions=lambda uow, viewer, _key: contact_links.link_questions(uow, viewer, decoded),
+        tries=contact_links.LOOKUP_TRIES,
     )  # fmt: skip
 
 

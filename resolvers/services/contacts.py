@@ -3,7 +3,9 @@
 Any member manages contacts. Fetching and linking B2B IDs is a network feature: it needs
 Bharat Connect access and the organisation's own B2B ID approved. A link is checked against a
 fresh directory search, so a stale selection (the ID vanished, or belongs to another GSTIN) is
-refused; each link is one row update, so nothing is ever half-linked.
+refused; each link is one row update, so nothing is ever half-linked. Looking B2B IDs up and
+linking them is in :mod:`resolvers.services.contact_links`; here the contacts themselves, the
+access checks every network feature shares, and the bulk search.
 """
 
 from __future__ import annotations
@@ -13,9 +15,6 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from contract import identifiers, states
-from contract.errors import NetworkTimeoutError, NetworkUnavailableError
-from contract.onboarding import DirectoryListing
-from contract.port import Network
 from db.models import (
     B2BId,
     B2BIdStatus,
@@ -40,8 +39,6 @@ SEARCH_KIND = "CONTACT_B2B_ID_SEARCH"
 SEARCH_OUTBOX_KIND = "bulk.contact_b2b_id_search"
 BULK_PROGRESS = "BULK_OPERATION_PROGRESS"
 BULK_COMPLETED = "BULK_OPERATION_COMPLETED"
-MAX_LINKS = 100
-LOOKUP_TRIES = 3
 REGISTERED = {
     GstTreatment.REGISTERED_REGULAR,
     GstTreatment.REGISTERED_COMPOSITION,
@@ -80,15 +77,6 @@ def check_payment_terms(days: int | None, field: tuple[str, ...]) -> list[UserEr
         return [UserError(ErrorCode.INVALID, field,
                           f"Payment terms are 0 to {MAX_PAYMENT_TERMS_DAYS} days.")]  # fmt: skip
     return []
-
-
-@dataclass(frozen=True)
-class LinkResult:
-    """What happened to one requested link."""
-
-    contact_id: uuid.UUID
-    contact: Contact | None
-    errors: list[UserError]
 
 
 async def _member(
@@ -189,7 +177,7 @@ async def create(
     return contact
 
 
-async def _visible(
+async def visible(
     uow: UnitOfWork, viewer: Viewer, contact_id: uuid.UUID, field: tuple[str, ...] = ("input", "id")
 ) -> Contact:
     contact = await repo.visible(uow.session, viewer.account_id, contact_id, for_update=True)
@@ -202,7 +190,7 @@ async def update(
     uow: UnitOfWork, viewer: Viewer, *, contact_id: uuid.UUID, details: ContactIn, now: datetime
 ) -> Contact:
     """Replace a contact's details; a changed GSTIN drops its B2B ID link."""
-    contact = await _visible(uow, viewer, contact_id)
+    contact = await visible(uow, viewer, contact_id)
     values = _clean(details)
     if values["gstin"] != contact.gstin:
         contact.b2b_id = None
@@ -218,7 +206,7 @@ async def set_archived(
     uow: UnitOfWork, viewer: Viewer, *, contact_id: uuid.UUID, archived: bool, now: datetime
 ) -> Contact:
     """Archive (or restore) a contact; its history stays."""
-    contact = await _visible(uow, viewer, contact_id)
+    contact = await visible(uow, viewer, contact_id)
     contact.archived_at = now if archived else None
     contact.updated_at = now
     return contact
@@ -251,149 +239,6 @@ async def require_network_ready(
             ErrorCode.STEP_OUT_OF_ORDER, field, "Your organisation's B2B ID must be approved first."
         )
     return ids
-
-
-async def lookup(network: Network, gstin: str, field: tuple[str, ...]) -> list[DirectoryListing]:
-    """Search the directory, retrying timeouts a few times."""
-    for attempt in range(LOOKUP_TRIES):
-        try:
-            return await network.directory_search(gstin)
-        except NetworkTimeoutError:
-            if attempt == LOOKUP_TRIES - 1:
-                break
-        except NetworkUnavailableError:
-            break
-    raise UserInputError.one(
-        ErrorCode.NETWORK_UNAVAILABLE, field, "The network did not answer; try again."
-    )
-
-
-async def candidates(
-    uow: UnitOfWork, viewer: Viewer, network: Network, *, contact_id: uuid.UUID
-) -> tuple[Contact, list[DirectoryListing]]:
-    """The B2B IDs the network lists for a contact's GSTIN (all of them, to choose from)."""
-    contact = await _visible(uow, viewer, contact_id, ("input", "contactId"))
-    await require_network_ready(uow, viewer, contact.organisation_id, ("input", "contactId"))
-    if contact.gstin is None:
-        raise UserInputError.one(
-            ErrorCode.REQUIRED, ("input", "contactId"), "The contact has no GSTIN to search by."
-        )
-    return contact, await lookup(network, contact.gstin, ("input", "contactId"))
-
-
-async def _link_one(
-    uow: UnitOfWork,
-    network: Network,
-    contact: Contact,
-    b2b_id: str,
-    *,
-    now: datetime,
-    field: tuple[str, ...],
-) -> Contact:
-    if contact.archived_at is not None:
-        raise UserInputError.one(ErrorCode.INVALID, field, "The contact is archived.")
-    if contact.gstin is None:
-        raise UserInputError.one(ErrorCode.REQUIRED, field, "The contact has no GSTIN.")
-    wanted = b2b_id.strip().lower()
-    own = await onboarding_repo.active_b2b_ids(uow.session, [contact.organisation_id])
-    if wanted in {b.value.lower() for b in own}:
-        raise UserInputError.one(
-            ErrorCode.INVALID, field,
-            "This is your organisation's own B2B ID: a contact is another business.",
-        )  # fmt: skip
-    listed = await lookup(network, contact.gstin, field)
-    if wanted not in {entry.b2b_id for entry in listed}:
-        raise UserInputError.one(
-            ErrorCode.B2B_ID_MISMATCH, field,
-            f"The network does not list {wanted!r} for GSTIN {contact.gstin}; fetch again.",
-        )  # fmt: skip
-    contact.b2b_id = wanted
-    contact.linked_at = now
-    contact.updated_at = now
-    return contact
-
-
-async def link(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    network: Network,
-    *,
-    contact_id: uuid.UUID,
-    b2b_id: str,
-    now: datetime,
-) -> Contact:
-    """Link one of the contact's candidate B2B IDs."""
-    contact = await _visible(uow, viewer, contact_id, ("input", "contactId"))
-    await require_network_ready(uow, viewer, contact.organisation_id, ("input", "contactId"))
-    return await _link_one(uow, network, contact, b2b_id, now=now, field=("input", "b2bId"))
-
-
-async def unlink(
-    uow: UnitOfWork, viewer: Viewer, *, contact_id: uuid.UUID, now: datetime
-) -> Contact:
-    """Forget a contact's B2B ID."""
-    contact = await _visible(uow, viewer, contact_id, ("input", "contactId"))
-    await require_network_ready(uow, viewer, contact.organisation_id, ("input", "contactId"))
-    contact.b2b_id = None
-    contact.linked_at = None
-    contact.updated_at = now
-    return contact
-
-
-async def link_questions(
-    uow: UnitOfWork, viewer: Viewer, links: list[tuple[uuid.UUID, str]]
-) -> list[tuple[str, tuple[str, ...]]]:
-    """The directory searches a bulk link will need (one per GSTIN of the contacts named)."""
-    contacts = await repo.visible_by_ids(uow.session, viewer.account_id, [c for c, _ in links])
-    gstins = sorted({c.gstin for c in contacts if c.gstin is not None})
-    return [("directory_search", (gstin,)) for gstin in gstins]
-
-
-async def link_many(
-    uow: UnitOfWork,
-    viewer: Viewer,
-    network: Network,
-    *,
-    organisation_id: uuid.UUID,
-    links: list[tuple[uuid.UUID, str]],
-    now: datetime,
-) -> list[LinkResult]:
-    """ "Link now": each link checked and applied on its own; a result per item."""
-    await require_network_ready(uow, viewer, organisation_id, ("input", "organisationId"))
-    if len(links) > MAX_LINKS:
-        raise UserInputError.one(
-            ErrorCode.TOO_MANY, ("input", "links"), f"Link at most {MAX_LINKS} contacts at once."
-        )
-    seen: set[uuid.UUID] = set()
-    for index, (contact_id, _) in enumerate(links):
-        if contact_id in seen:
-            raise UserInputError.one(
-                ErrorCode.DUPLICATE,
-                ("input", "links", str(index), "contactId"),
-                "This contact appears twice.",
-            )
-        seen.add(contact_id)
-    results: list[LinkResult] = []
-    for index, (contact_id, b2b_id) in enumerate(links):
-        field = ("input", "links", str(index))
-        contact = await repo.visible(uow.session, viewer.account_id, contact_id, for_update=True)
-        if contact is None or contact.organisation_id != organisation_id:
-            results.append(
-                LinkResult(
-                    contact_id,
-                    None,
-                    [UserError(ErrorCode.NOT_FOUND, (*field, "contactId"), "No such contact.")],
-                )
-            )
-            continue
-        try:
-            async with uow.savepoint():
-                await _link_one(uow, network, contact, b2b_id, now=now, field=(*field, "b2bId"))
-        except UserInputError as exc:
-            results.append(LinkResult(contact_id, contact, exc.errors))
-            continue
-        results.append(LinkResult(contact_id, contact, []))
-    return results
 
 
 async def start_search(
