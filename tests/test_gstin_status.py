@@ -3,6 +3,10 @@ refused (GSTIN_INACTIVE); the status is looked up at most once a day per contact
 
 from __future__ import annotations
 
+from sqlalchemy import func, select
+
+from db.models import Document
+from resolvers.context import AppState
 from simulator.demo import TAPTI_DL
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
@@ -16,8 +20,13 @@ def _invoice(org: str, contact: str) -> dict[str, object]:
             "documentDate": "2026-11-24", "lines": [LAPTOP]}  # fmt: skip
 
 
+async def _documents(state: AppState) -> int:
+    async with state.db.read() as session:
+        return int(await session.scalar(select(func.count()).select_from(Document)) or 0)
+
+
 async def test_a_document_to_a_cancelled_gstin_is_refused(
-    api: Api, simulator: SimulatedNetwork
+    api: Api, simulator: SimulatedNetwork, state: AppState
 ) -> None:
     owner, org, _local, delhi = await _seller(api)
     first = await api.ok(CREATE, {"i": _invoice(org, delhi)}, token=owner.token)
@@ -28,10 +37,12 @@ async def test_a_document_to_a_cancelled_gstin_is_refused(
     same_day = await api.ok(CREATE, {"i": _invoice(org, delhi)}, token=owner.token)
     assert same_day["documentCreate"]["userErrors"] == []
     await simulator.advance(DAY)
+    before = await _documents(state)
     refused = await api(CREATE, {"i": _invoice(org, delhi)}, token=owner.token)
     [error] = refused["data"]["documentCreate"]["userErrors"]
     assert (error["code"], error["field"]) == ("GSTIN_INACTIVE", ["input", "contactId"])
     assert "cancelled" in error["message"]
+    assert await _documents(state) == before  # nothing was created
     # Reinstated (and suspended is refused too), the next day's look-up lets it through.
     simulator.world.taxpayers[TAPTI_DL].status = "SUSPENDED"
     await simulator.advance(DAY)

@@ -92,6 +92,7 @@ async def test_a_credit_note_after_the_section_34_2_deadline_is_refused(
                "lines": [{**LAPTOP, "quantity": "1", "unitPrice": "100.00"}]}},
         token=seller.token,
     )  # fmt: skip
+    assert late["data"]["documentCreate"]["document"] is None
     [error] = late["data"]["documentCreate"]["userErrors"]
     assert (error["code"], error["field"]) == ("INVALID", ["input", "documentDate"])
     assert "2027-11-30" in error["message"]

@@ -183,8 +183,9 @@ async def _book_incoming(
             raise MessageRefusedError(msg)
     for key in ("reference", "mode", "remarks", "payerB2BId"):
         value = data.get(key)
-        if isinstance(value, str) and forbidden_character(value) is not None:
-            msg = f"{key} carries {forbidden_character(value)}"
+        bad = forbidden_character(value) if isinstance(value, str) else None
+        if bad is not None:
+            msg = f"{key} carries {bad}"
             raise MessageRefusedError(msg)
     amount = data.get("amountPaise")
     amount = amount if isinstance(amount, int) and amount > 0 else 0

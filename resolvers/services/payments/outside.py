@@ -66,6 +66,16 @@ def _offline(details: OfflineIn, today: dt.date) -> tuple[str, str | None]:
     return details.mode, reference
 
 
+@dataclass(frozen=True)
+class _Begun:
+    """A new record's checked start: how it was paid, and the documents with their party."""
+
+    mode: str
+    reference: str | None
+    documents: list[tuple[Document, int]]
+    party: Contact
+
+
 async def _outside(
     uow: UnitOfWork,
     viewer: Viewer,
@@ -78,10 +88,10 @@ async def _outside(
     operation: str,
     payment_id: uuid.UUID,
     direction: Direction,
-) -> tuple[Payment | None, tuple[str, str | None], tuple[list[tuple[Document, int]], Contact]]:
-    """What recording a payment made outside the network starts with: the organisation, an
-    earlier result under the same idempotency key (then the rest is empty), Bharat Connect
-    access, the mode and reference, and the documents (bills, or our invoices) locked."""
+) -> Payment | _Begun:
+    """What recording a payment made outside the network starts with: the organisation, then
+    either the earlier result under the same idempotency key, or (Bharat Connect access, the
+    mode and reference checked, the documents locked) what the new record is made of."""
     await _organisation(uow, viewer, organisation_id)
     payload = {"allocations": [(str(a.document_id), str(a.amount)) for a in allocations],
                "details": repr(details)}  # fmt: skip
@@ -90,10 +100,11 @@ async def _outside(
         payment_id=payment_id,
     )  # fmt: skip
     if earlier is not None:
-        return earlier, ("", None), ([], Contact())
+        return earlier
     await contacts.require_network_access(uow, viewer, organisation_id, ("input", "organisationId"))
-    offline = _offline(details, now.date())
-    return None, offline, await _bills(uow, organisation_id, allocations, direction)
+    mode, reference = _offline(details, now.date())
+    documents, party = await _bills(uow, organisation_id, allocations, direction)
+    return _Begun(mode, reference, documents, party)
 
 
 async def record_offline(
@@ -110,13 +121,14 @@ async def record_offline(
     """Record a payment made outside the network; the bills count it paid at once. A vendor
     on the network is told, and confirms or denies having received it."""
     payment_id = new_id()
-    earlier, (mode, reference), (bills, vendor) = await _outside(
+    begun = await _outside(
         uow, viewer, organisation_id=organisation_id, allocations=allocations, details=details,
         idempotency_key=idempotency_key, now=now, operation="paymentRecordOffline",
         payment_id=payment_id, direction=Direction.INCOMING,
     )  # fmt: skip
-    if earlier is not None:
-        return earlier
+    if isinstance(begun, Payment):  # replayed
+        return begun
+    mode, reference, bills, vendor = begun.mode, begun.reference, begun.documents, begun.party
     own = await pushes.own_b2b_id(uow, organisation_id)
     reported = own is not None and vendor.b2b_id is not None
     if reported and gate is not None:  # each report is work for the vendor: a day's share
@@ -151,13 +163,15 @@ async def record_received(
     invoices: an INCOMING payment, RECORDED and applied at once; nothing goes over the
     network."""
     payment_id = new_id()
-    earlier, (mode, reference), (invoices, customer) = await _outside(
+    begun = await _outside(
         uow, viewer, organisation_id=organisation_id, allocations=allocations, details=details,
         idempotency_key=idempotency_key, now=now, operation="paymentReceivedRecord",
         payment_id=payment_id, direction=Direction.OUTGOING,
     )  # fmt: skip
-    if earlier is not None:
-        return earlier
+    if isinstance(begun, Payment):  # replayed
+        return begun
+    mode, reference = begun.mode, begun.reference
+    invoices, customer = begun.documents, begun.party
     payment = Payment(
         id=payment_id, organisation_id=organisation_id, direction=PaymentDirection.INCOMING,
         contact_id=customer.id, counterparty_b2b_id=customer.b2b_id, method=PaymentMethod.OFFLINE,
