@@ -9,7 +9,7 @@ STAMP := $(VENV)/.setup-stamp
 ASSETS := server/graphiql/node_modules/.package-lock.json
 JS_CLIENT := tests/js/node_modules/.package-lock.json
 
-.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres test-books schema bench bench-statements bench-payments clean
+.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres test-books schema bench bench-statements bench-payments bench-network clean
 
 setup: $(STAMP) $(ASSETS)
 
@@ -69,6 +69,10 @@ bench-statements: setup
 # Only the payments part of the benchmark (merged into bench/results.json).
 bench-payments: setup
 	$(PY) -m bench.payments
+
+# Only the network service's cost as its history grows (merged into bench/results.json).
+bench-network: setup
+	$(PY) -m bench.network_history
 
 clean:
 	rm -rf $(VENV) server/graphiql/node_modules tests/js/node_modules var .mypy_cache .ruff_cache .pytest_cache

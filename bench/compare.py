@@ -17,6 +17,9 @@ interleaved rounds (medians of ``BENCH_ROUNDS``, at least 3):
 - paying bills (``bench/payments.py``): ``BENCH_PAYMENTS`` (1,000) bills paid one payment each
   and as many in payments of 100 bills, through the outbox until the network settles them:
   payments (bills) settled per second and SQL statements per payment;
+- the network service's cost per document as its history grows (``bench/network_history.py``):
+  documents pushed a second, and its CPU per document, for the first 1,000 and for 1,000
+  after 10,000;
 - the API's cold start (spawn to healthy) and idle memory.
 
 Prints a table and writes ``bench/results.json`` ({"metrics": {name: {value, unit, baseline,
@@ -40,7 +43,7 @@ import httpx
 
 from bench import load
 from bench.baseline import QUERY
-from bench.load import CONCURRENCY, ROOT, SECONDS, scratch_database
+from bench.load import CONCURRENCY, ROOT, SECONDS, metric, scratch_database
 
 ROUNDS = max(3, int(os.environ.get("BENCH_ROUNDS", "3")))
 CONTACTS = int(os.environ.get("BENCH_CONTACTS", "200"))
@@ -154,12 +157,6 @@ async def _round_trips(app: Any, client: httpx.AsyncClient, token: str, org: str
     return count[0]
 
 
-def _metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
-    ratio = None if baseline in (None, 0) else round(value / baseline, 3)
-    return {"value": round(value, 3), "unit": unit, "baseline": baseline if baseline is None
-            else round(baseline, 3), "ratio": ratio}  # fmt: skip
-
-
 def _served(database_url: str, port: int, workers: int) -> dict[str, str]:
     """The environment of an API served with production settings."""
     return {
@@ -241,7 +238,7 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
             for process in processes:
                 process.terminate()
                 process.wait(timeout=20)
-    from bench import payments, writes
+    from bench import network_history, payments, writes
 
     print(f"the write path, {WRITES} invoices each way ...", file=sys.stderr)
     async with scratch_database() as database_url:
@@ -249,32 +246,35 @@ async def main() -> None:  # noqa: PLR0915 (one run, start to end)
     print(f"paying {PAYMENTS} bills one by one and {PAYMENTS} in bulk ...", file=sys.stderr)
     async with scratch_database() as database_url:
         paid = await payments.measure(database_url, PAYMENTS)
+    print("the network service as its history grows ...", file=sys.stderr)
+    network = await network_history.measure()
     metrics: dict[str, Any] = {}
     for first in (50, 5):
-        metrics[f"documents_page{first}_rps"] = _metric(
+        metrics[f"documents_page{first}_rps"] = metric(
             median(f"api{first}", 0), "req/s", median(f"b1{first}", 0)
         )
-        metrics[f"documents_page{first}_p50"] = _metric(
+        metrics[f"documents_page{first}_p50"] = metric(
             median(f"api{first}", 1), "ms", median(f"b1{first}", 1)
         )
-        metrics[f"documents_page{first}_p99"] = _metric(
+        metrics[f"documents_page{first}_p99"] = metric(
             median(f"api{first}", 2), "ms", median(f"b1{first}", 2)
         )
-        metrics[f"documents_page{first}_cpu_per_request"] = _metric(
+        metrics[f"documents_page{first}_cpu_per_request"] = metric(
             median(f"api{first}", 3), "ms", median(f"b1{first}", 3)
         )
-    metrics["documents_page50_round_trips"] = _metric(trips, "round trips", 5)
-    metrics["documents_page50_p99_at_80pct"] = _metric(p99_at_80["api"], "ms", p99_at_80["b1"])
-    metrics[f"subscriber_memory_at_{SUBSCRIBERS}"] = _metric(subscribers[0], "KiB", None)
-    metrics[f"event_delivery_p50_at_{SUBSCRIBERS}"] = _metric(subscribers[1], "ms", None)
-    metrics[f"event_delivery_p99_at_{SUBSCRIBERS}"] = _metric(subscribers[2], "ms", None)
-    metrics[f"event_delivery_p50_at_{SUBSCRIBERS}_two_workers"] = _metric(across[1], "ms", None)
-    metrics[f"event_delivery_p99_at_{SUBSCRIBERS}_two_workers"] = _metric(across[2], "ms", None)
-    metrics["write_path_one_by_one"] = _metric(one_by_one, "documents/s", None)
-    metrics["write_path_bulk"] = _metric(bulk, "documents/s", None)
+    metrics["documents_page50_round_trips"] = metric(trips, "round trips", 5)
+    metrics["documents_page50_p99_at_80pct"] = metric(p99_at_80["api"], "ms", p99_at_80["b1"])
+    metrics[f"subscriber_memory_at_{SUBSCRIBERS}"] = metric(subscribers[0], "KiB", None)
+    metrics[f"event_delivery_p50_at_{SUBSCRIBERS}"] = metric(subscribers[1], "ms", None)
+    metrics[f"event_delivery_p99_at_{SUBSCRIBERS}"] = metric(subscribers[2], "ms", None)
+    metrics[f"event_delivery_p50_at_{SUBSCRIBERS}_two_workers"] = metric(across[1], "ms", None)
+    metrics[f"event_delivery_p99_at_{SUBSCRIBERS}_two_workers"] = metric(across[2], "ms", None)
+    metrics["write_path_one_by_one"] = metric(one_by_one, "documents/s", None)
+    metrics["write_path_bulk"] = metric(bulk, "documents/s", None)
     metrics.update(payments.metrics(*paid))
-    metrics["cold_start"] = _metric(cold_start, "s", None)
-    metrics["idle_rss"] = _metric(idle_rss, "MiB", None)
+    metrics.update(network)
+    metrics["cold_start"] = metric(cold_start, "s", None)
+    metrics["idle_rss"] = metric(idle_rss, "MiB", None)
     machine = f"{platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}"
     result = {"machine": machine, "rounds": ROUNDS, "seconds": SECONDS,
               "concurrency": CONCURRENCY, "metrics": metrics}  # fmt: skip

@@ -51,6 +51,24 @@ async def scratch_database() -> AsyncIterator[str]:
         await admin.close()
 
 
+def metric(value: float, unit: str, baseline: float | None) -> dict[str, Any]:
+    """One line of ``bench/results.json``: the value, its unit, B1's value and the ratio."""
+    ratio = None if baseline in (None, 0) else round(value / baseline, 3)
+    return {"value": round(value, 3), "unit": unit, "baseline": baseline if baseline is None
+            else round(baseline, 3), "ratio": ratio}  # fmt: skip
+
+
+def merge_results(metrics: dict[str, Any]) -> None:
+    """Put ``metrics`` into ``bench/results.json`` (what a part run alone measured), and print
+    them."""
+    path = ROOT / "bench" / "results.json"
+    result = json.loads(path.read_text()) if path.exists() else {"metrics": {}}
+    result["metrics"].update(metrics)
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    for key, value in metrics.items():
+        print(f"{key:40} {value['value']:>9.2f} {value['unit']}")
+
+
 def free_port() -> int:
     import socket
 

@@ -10,24 +10,21 @@ metrics into ``bench/results.json``.
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import sys
 import time
 from dataclasses import replace
-from pathlib import Path
 from typing import Any
 
 import httpx
 from sqlalchemy import event, func, select
 
-from bench.load import NO_ABUSE_LIMITS, gql, scratch_database
+from bench.load import NO_ABUSE_LIMITS, gql, merge_results, metric, scratch_database
 from bench.writes import _ready
 from bench.writes import gather as _gather
 from contract.documents import DocumentMessage
 from simulator.demo import SHARMA_MH, TAPTI_DL
 
-ROOT = Path(__file__).resolve().parent.parent
 PAY = """mutation($i: PaymentCreateInput!) { paymentCreate(input: $i) { payment { id } userErrors { code message } } }"""
 INBOX = """query($o: ID!, $after: String) { organisation(id: $o) { documents(first: 100, after: $after,
     direction: INCOMING) { nodes { id inboxStatus } pageInfo { hasNextPage endCursor } } } }"""
@@ -157,22 +154,15 @@ async def main() -> None:
     print(f"paying {count} bills one by one and {count} in bulk ...", file=sys.stderr)
     async with scratch_database() as database_url:
         rates = await measure(database_url, count)
-    path = ROOT / "bench" / "results.json"
-    result = json.loads(path.read_text()) if path.exists() else {"metrics": {}}
-    result["metrics"].update(metrics(*rates))
-    path.write_text(json.dumps(result, indent=2) + "\n")
-    for key, value in metrics(*rates).items():
-        print(f"{key:40} {value['value']:>9.2f} {value['unit']}")
+    merge_results(metrics(*rates))
 
 
 def metrics(one_by_one: float, bulk: float, per_payment: float) -> dict[str, Any]:
     """The payment metrics as ``results.json`` keeps them."""
-    from bench.compare import _metric
-
     return {
-        "payments_settled_one_by_one": _metric(one_by_one, "payments/s", None),
-        "bills_settled_in_bulk": _metric(bulk, "bills/s", None),
-        "statements_per_payment": _metric(per_payment, "statements", None),
+        "payments_settled_one_by_one": metric(one_by_one, "payments/s", None),
+        "bills_settled_in_bulk": metric(bulk, "bills/s", None),
+        "statements_per_payment": metric(per_payment, "statements", None),
     }
 
 

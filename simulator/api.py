@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import json
 import logging
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -67,7 +68,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
 ) -> Router:
     """The ``/v1`` routes; ``save`` commits the network's state before an answer goes out."""
     # Idempotency key -> (the body's digest, status, answer).
-    replies: dict[str, tuple[str, int, Any]] = {}
+    replies: OrderedDict[str, tuple[str, int, Any]] = OrderedDict()
 
     def participant(request: Request) -> str | None:
         """Who calls: ``HOSTED`` (the API), an external participant's GSTIN, or nobody."""
@@ -128,7 +129,7 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
         if write:
             replies[key] = (digest, *answer)
             while len(replies) > MAX_REPLIES:
-                replies.pop(next(iter(replies)))
+                replies.popitem(last=False)  # the oldest (O(1), unlike a dict's first key)
         return JSONResponse(answer[1], answer[0])
 
     def route(path: str, operation: Operation, method: str) -> Route:

@@ -88,7 +88,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
 
     async def taxpayers(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([camel(t) for t in network.world.taxpayers.values()])
+            return JSONResponse([camel(t) for t in network.world.taxpayers.view()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
@@ -127,7 +127,7 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
 
     async def directory(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([camel(e) for e in network.world.directory.values()])
+            return JSONResponse([camel(e) for e in network.world.directory.view()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")
@@ -167,12 +167,12 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                     "state": d.state, "remarks": d.remarks, "documentDate": d.document_date,
                     "totalPaise": d.total_paise,
                 }
-                for d in network.world.documents.values()
+                for d in network.world.documents.view()
             ]
         )  # fmt: skip
 
     async def reviews(_request: Request) -> Response:
-        return JSONResponse([camel(r) for r in network.world.reviews.values()])
+        return JSONResponse([camel(r) for r in network.world.reviews.view()])
 
     async def behaviour(request: Request) -> Response:
         if request.method == "PUT":

@@ -41,7 +41,7 @@ def financing_control_routes(network: SimulatedNetwork) -> list[Route]:
     """The financiers' control routes."""
 
     async def financiers(_request: Request) -> Response:
-        return JSONResponse([_camel(f) for f in network.world.financiers.values()])
+        return JSONResponse([_camel(f) for f in network.world.financiers.view()])
 
     async def financier(request: Request) -> Response:
         found = network.world.financiers.get(request.path_params["financierId"])
@@ -74,7 +74,7 @@ def financing_control_routes(network: SimulatedNetwork) -> list[Route]:
         return JSONResponse(_camel(changed))
 
     async def requests(_request: Request) -> Response:
-        return JSONResponse([_camel(r) for r in network.world.financing.values()])
+        return JSONResponse([_camel(r) for r in network.world.financing.view()])
 
     async def end_bid(request: Request) -> Response:
         action = request.path_params["action"]

@@ -105,7 +105,7 @@ def payment_control_routes(network: SimulatedNetwork) -> list[Route]:
 
     async def payments(request: Request) -> Response:
         if request.method == "GET":
-            return JSONResponse([_camel(p) for p in network.world.payments.values()])
+            return JSONResponse([_camel(p) for p in network.world.payments.view()])
         body = await _body(request)
         if body is None:
             return _error("send a JSON object")

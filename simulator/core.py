@@ -2,7 +2,7 @@
 later, and delivering messages to the participant it hosts.
 
 Everything scheduled is data (a task name and its arguments), not a closure, so the whole state
-can be saved and loaded again (:mod:`simulator.snapshot`): a restarted network carries on with
+can be saved and loaded again (:mod:`simulator.store`): a restarted network carries on with
 what it had promised.
 """
 
@@ -56,6 +56,10 @@ class NetworkCore:
         # crash interrupted runs again after the restart (deliveries are at least once).
         self.in_flight: list[Scheduled] = []
         self.failed_deliveries: dict[str, int] = {}
+        # Every task scheduled or running, by its order; the orders added or finished since the
+        # store last saved (the store writes only those).
+        self.scheduled: dict[int, Scheduled] = {}
+        self.queue_touched: set[int] = set()
         self._order = itertools.count()
         self._wake = asyncio.Event()
         # Bumped on every change; the service saves when it moved.
@@ -68,6 +72,8 @@ class NetworkCore:
         self.random = random.Random(seed)  # noqa: S311 (deterministic by design)
         self.queue.clear()
         self.in_flight.clear()
+        self.queue_touched.update(self.scheduled)
+        self.scheduled.clear()
         self.failed_deliveries.clear()
         self.changed()
 
@@ -104,7 +110,10 @@ class NetworkCore:
         """Run ``task`` (a ``_task_<name>`` method) ``seconds`` from now, by the network's
         clock."""
         due = self.clock.now() + timedelta(seconds=max(seconds, 0.0))
-        heapq.heappush(self.queue, (due, next(self._order), task, arguments))
+        entry = (due, next(self._order), task, arguments)
+        heapq.heappush(self.queue, entry)
+        self.scheduled[entry[1]] = entry
+        self.queue_touched.add(entry[1])
         self.changed()
         self._wake.set()
 
@@ -112,6 +121,9 @@ class NetworkCore:
         """Take a saved timetable back."""
         self.queue = list(queue)
         heapq.heapify(self.queue)
+        self.queue_touched.update(self.scheduled)
+        self.scheduled = {entry[1]: entry for entry in self.queue}
+        self.queue_touched.update(self.scheduled)
         start = max((order for _, order, _, _ in self.queue), default=-1) + 1
         self._order = itertools.count(start)
 
@@ -129,6 +141,8 @@ class NetworkCore:
                 logger.exception("simulator task %s failed", task)
             finally:
                 self.in_flight.remove(entry)
+                self.scheduled.pop(entry[1], None)
+                self.queue_touched.add(entry[1])
                 self.changed()
             ran += 1
         return ran
@@ -142,6 +156,8 @@ class NetworkCore:
             shift = timedelta(seconds=seconds)
             self.queue = [(due - shift, order, t, a) for due, order, t, a in self.queue]
             heapq.heapify(self.queue)
+            self.scheduled.update({entry[1]: entry for entry in self.queue})
+            self.queue_touched.update(entry[1] for entry in self.queue)
             for review in self.world.reviews.values():
                 if review.decide_at is not None:
                     review.decide_at -= shift

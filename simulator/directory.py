@@ -24,7 +24,7 @@ class Directory(NetworkCore):
         """Public, approved B2B IDs of a GSTIN, in a stable order."""
         fault = await self.enter("directory_search")
         found = sorted(
-            (e for e in self.world.directory.values()
+            (e for e in self.world.directory.view()
              if e.gstin == gstin and not e.private and e.state == "APPROVED"),
             key=lambda e: e.b2b_id,
         )  # fmt: skip

@@ -86,7 +86,7 @@ class Financing(NetworkCore):
                 )
             if any(
                 r.state in OPEN and invoice.document_network_id in r.invoices
-                for r in self.world.financing.values()
+                for r in self.world.financing.view()
             ):
                 raise NetworkRefusedError(
                     "ALREADY_FINANCED", "An invoice is in another open request."
@@ -100,7 +100,7 @@ class Financing(NetworkCore):
         self.world.financing[order.request_id] = record
         self.changed()
         behaviour = self.world.behaviour
-        for financier in self.world.financiers.values():
+        for financier in self.world.financiers.view():
             if financier.never_answers or not financier.fits(record):
                 continue
             self.schedule(

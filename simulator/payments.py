@@ -240,7 +240,7 @@ class Payments(Financing):
         """Whether a business hosted by the service may receive payments: the network's
         latest decided KYC review of its B2B ID approved it (with its bank account)."""
         decided = [
-            r.state for r in self.world.reviews.values()
+            r.state for r in self.world.reviews.view()
             if r.kind == "KYC" and r.subject.lower() == b2b_id.lower() and r.state != "PENDING"
         ]  # fmt: skip
         return bool(decided) and decided[-1] == "APPROVED"
@@ -364,7 +364,7 @@ class Payments(Financing):
         """Paise by where the money ended: every debit is in exactly one of PENDING, SETTLED,
         FAILED or REVERSED (offline reports move no money)."""
         totals = {"DEBITED": 0, "PENDING": 0, "SETTLED": 0, "FAILED": 0, "REVERSED": 0}
-        for payment in self.world.payments.values():
+        for payment in self.world.payments.view():
             if payment.method == "OFFLINE":
                 continue
             totals["DEBITED"] += payment.amount_paise

@@ -8,8 +8,9 @@
 
 Messages for the hosted participant go out as signed webhooks (:mod:`simulator.webhooks`),
 retried with doubling delays until a 2xx, then dead-lettered. The whole state is saved in the
-service's own database (:mod:`simulator.store`) before any answer that changed it, and after
-every batch of scheduled work: a restarted service carries on where it stopped.
+service's own tables (:mod:`simulator.store`; only the rows that changed) before any answer
+that changed it, and after every batch of scheduled work: a restarted service carries on where
+it stopped.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from simulator import snapshot
 from simulator.api import participant_routes
 from simulator.clock import Clock, SystemClock
 from simulator.control import control_routes
@@ -69,15 +69,13 @@ def create_service(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
-        saved = await store.open()
-        if saved is None:
+        if not await store.open(network):
             world = demo_world()
             world.behaviour.b2b_review_seconds = settings.review_seconds
             network.reset(world, seed=settings.seed)
             await save()
             logger.info("network service: a fresh demo world (seed %s)", settings.seed)
         else:
-            snapshot.load(network, saved)
             logger.info(
                 "network service: state loaded (%s documents, %s scheduled tasks)",
                 len(network.world.documents), len(network.queue),

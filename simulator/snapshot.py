@@ -1,5 +1,6 @@
-"""The network's whole state as JSON, and back: the world, the timetable, the faults, the
-seeded random and the delivery attempts. What :mod:`simulator.store` saves."""
+"""Records as JSON and back (what :mod:`simulator.store` writes in its rows), and the network's
+whole state as one JSON document: the format an earlier version saved in one row, which the
+store reads once to move it into its tables, and which tests use to compare two states."""
 
 from __future__ import annotations
 
@@ -23,34 +24,48 @@ from simulator.world import (
     SentDocument,
     SentMessage,
     TaxpayerRecord,
+    Tracked,
+    TrackedSet,
     World,
 )
 
 FORMAT = 1
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """``value`` as JSON-ready data (times as ``{"$t": iso}``)."""
     if isinstance(value, datetime):
         return {"$t": value.isoformat()}
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     return value
 
 
-def _back(value: Any) -> Any:
+def back(value: Any) -> Any:
+    """What :func:`plain` made, back (times again)."""
     if isinstance(value, dict):
         if set(value) == {"$t"}:
             return datetime.fromisoformat(value["$t"])
-        return {k: _back(v) for k, v in value.items()}
+        return {k: back(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_back(v) for v in value]
+        return [back(v) for v in value]
     return value
 
 
-def _row(record: Any) -> dict[str, Any]:
-    return {f.name: _plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+def row(record: Any) -> dict[str, Any]:
+    """A dataclass record as JSON-ready data."""
+    return {f.name: plain(getattr(record, f.name)) for f in dataclasses.fields(record)}
+
+
+def behaviour(saved: dict[str, Any]) -> Behaviour:
+    """The world's behaviour from its saved row."""
+    data = dict(saved)
+    data["document_answers"] = {
+        k: (v[0], v[1]) for k, v in data.get("document_answers", {}).items()
+    }
+    return Behaviour(**data)
 
 
 def dump(network: NetworkCore) -> dict[str, Any]:
@@ -59,35 +74,35 @@ def dump(network: NetworkCore) -> dict[str, Any]:
     return {
         "format": FORMAT,
         "world": {
-            "taxpayers": [_row(t) for t in world.taxpayers.values()],
-            "directory": [_row(e) for e in world.directory.values()],
-            "reviews": [_row(r) for r in world.reviews.values()],
-            "messages": [_row(m) for m in world.messages],
-            "documents": [_row(d) for d in world.documents.values()],
+            "taxpayers": [row(t) for t in world.taxpayers.view()],
+            "directory": [row(e) for e in world.directory.view()],
+            "reviews": [row(r) for r in world.reviews.view()],
+            "messages": [row(m) for m in world.messages],
+            "documents": [row(d) for d in world.documents.view()],
             "carried": [list(c) for c in world.carried],
-            "deadLetters": [_row(d) for d in world.dead_letters],
-            "participants": [_row(p) for p in world.participants.values()],
-            "payments": [_row(p) for p in world.payments.values()],
-            "cards": [_row(c) for c in world.cards.values()],
-            "transfers": [_row(t) for t in world.transfers],
-            "financiers": [_row(f) for f in world.financiers.values()],
-            "financing": [_row(r) for r in world.financing.values()],
+            "deadLetters": [row(d) for d in world.dead_letters],
+            "participants": [row(p) for p in world.participants.view()],
+            "payments": [row(p) for p in world.payments.view()],
+            "cards": [row(c) for c in world.cards.view()],
+            "transfers": [row(t) for t in world.transfers],
+            "financiers": [row(f) for f in world.financiers.view()],
+            "financing": [row(r) for r in world.financing.view()],
             "paymentRequests": sorted(world.payment_requests),
-            "behaviour": _row(world.behaviour),
+            "behaviour": row(world.behaviour),
         },
         # What was running when saved runs again after a restart.
         "queue": [
-            _plain([due, order, task, args])
+            plain([due, order, task, args])
             for due, order, task, args in [*network.in_flight, *network.queue]
         ],
         "faults": {
             "queued": {
-                op: [None if f is None else _row(f) for f in q]
+                op: [None if f is None else row(f) for f in q]
                 for op, q in network.faults.queued().items()
             },
-            "outageUntil": _plain(network.faults.outage_until),
+            "outageUntil": plain(network.faults.outage_until),
         },
-        "random": _plain(network.random.getstate()),
+        "random": plain(network.random.getstate()),
         "failedDeliveries": dict(network.failed_deliveries),
     }
 
@@ -97,24 +112,24 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
     if data.get("format") != FORMAT:
         msg = f"unknown simulator state format {data.get('format')!r}"
         raise ValueError(msg)
-    saved = _back(data["world"])
-    behaviour = dict(saved["behaviour"])
-    behaviour["document_answers"] = {
-        k: (v[0], v[1]) for k, v in behaviour.get("document_answers", {}).items()
-    }
-    world = World(behaviour=Behaviour(**behaviour))
+    saved = back(data["world"])
+    world = World(behaviour=behaviour(saved["behaviour"]))
     for row in saved["taxpayers"]:
         world.add_taxpayer(TaxpayerRecord(**row))
     for row in saved["directory"]:
         world.add_directory_entry(DirectoryEntry(**row))
-    world.reviews = {r["request_id"]: Review(**r) for r in saved["reviews"]}
+    world.reviews = Tracked((r["request_id"], Review(**r)) for r in saved["reviews"])
     world.messages = [SentMessage(**m) for m in saved["messages"]]
-    world.documents = {d["network_id"]: SentDocument(**d) for d in saved["documents"]}
+    world.documents = Tracked((d["network_id"], SentDocument(**d)) for d in saved["documents"])
     world.carried = [(c[0], c[1]) for c in saved["carried"]]
     world.dead_letters = [DeadLetter(**d) for d in saved["deadLetters"]]
-    world.participants = {p["api_key"]: Participant(**p) for p in saved.get("participants", [])}
-    world.payments = {p["network_id"]: NetworkPayment(**p) for p in saved.get("payments", [])}
-    world.cards = {c["token"]: CardRecord(**c) for c in saved.get("cards", [])}
+    world.participants = Tracked(
+        (p["api_key"], Participant(**p)) for p in saved.get("participants", [])
+    )
+    world.payments = Tracked(
+        (p["network_id"], NetworkPayment(**p)) for p in saved.get("payments", [])
+    )
+    world.cards = Tracked((c["token"], CardRecord(**c)) for c in saved.get("cards", []))
     world.transfers = [Transfer(**t) for t in saved.get("transfers", [])]
     for old in saved.get("settlements", []):  # saved before the ledger: against clearing
         account = ledger.participant(old["b2b_id"])
@@ -128,17 +143,21 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
                      debit, credit, old["amount_paise"], old["utr"], old["virtual_account"],
                      old["payment_network_id"], old["document_network_ids"])
         )  # fmt: skip
-    world.financiers = {f["financier_id"]: Financier(**f) for f in saved.get("financiers", [])}
-    world.financing = {r["request_id"]: FinancingRecord(**r) for r in saved.get("financing", [])}
-    world.payment_requests = set(saved.get("paymentRequests", []))
+    world.financiers = Tracked(
+        (f["financier_id"], Financier(**f)) for f in saved.get("financiers", [])
+    )
+    world.financing = Tracked(
+        (r["request_id"], FinancingRecord(**r)) for r in saved.get("financing", [])
+    )
+    world.payment_requests = TrackedSet(saved.get("paymentRequests", []))
     network.world = world
     network.restore_queue(
-        [(due, order, task, args) for due, order, task, args in _back(data["queue"])]
+        [(due, order, task, args) for due, order, task, args in back(data["queue"])]
     )
     faults = Faults()
     for op, queue in data["faults"]["queued"].items():
         faults.restore(op, [None if f is None else Fault(**f) for f in queue])
-    faults.outage_until = _back(data["faults"]["outageUntil"])
+    faults.outage_until = back(data["faults"]["outageUntil"])
     network.faults = faults
     version, internal, gauss = data["random"]
     network.random.setstate((version, tuple(internal), gauss))

@@ -4,14 +4,110 @@ card vault and settlement lines, and financing (:mod:`simulator.financing_world`
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator, MutableMapping, MutableSet, ValuesView
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from simulator.financing_world import Financier, FinancingRecord
 from simulator.ledger import Transfer
 
 ReviewState = Literal["PENDING", "APPROVED", "REJECTED"]
+V = TypeVar("V")
+
+
+class Tracked(MutableMapping[str, V]):
+    """A mapping that remembers which of its records may have changed since the store last
+    saved it: every record handed out (by key or by iterating ``values()``/``items()``, as the
+    caller may change it in place), set or removed. :meth:`view` reads without marking, for
+    scans that only read. The store serialises only what is marked, so the cost of saving
+    follows the work an operation did, not the size of the history."""
+
+    __slots__ = ("_data", "touched")
+
+    def __init__(self, data: Iterable[tuple[str, V]] | dict[str, V] = ()) -> None:
+        self._data: dict[str, V] = dict(data)
+        # The marked keys, in the order first marked (new records in the order they came).
+        self.touched: dict[str, None] = dict.fromkeys(self._data)
+
+    def __getitem__(self, key: str) -> V:
+        value = self._data[key]
+        self.touched[key] = None
+        return value
+
+    def __setitem__(self, key: str, value: V) -> None:
+        self._data[key] = value
+        self.touched[key] = None
+
+    def __delitem__(self, key: str) -> None:
+        del self._data[key]
+        self.touched[key] = None
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tracked):
+            return self._data == other._data
+        return self._data == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Tracked({self._data!r})"
+
+    def view(self) -> ValuesView[V]:
+        """The records, for reading only (nothing is marked)."""
+        return self._data.values()
+
+    def peek(self, key: str) -> V | None:
+        """One record, for reading only (nothing is marked)."""
+        return self._data.get(key)
+
+
+class TrackedSet(MutableSet[str]):
+    """A set of strings that remembers what was added or removed since the store last saved."""
+
+    __slots__ = ("_data", "touched")
+
+    def __init__(self, data: Iterable[str] = ()) -> None:
+        self._data: set[str] = set(data)
+        self.touched: dict[str, None] = dict.fromkeys(self._data)
+
+    def __contains__(self, value: object) -> bool:
+        return value in self._data
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def add(self, value: str) -> None:
+        """Add ``value``."""
+        self._data.add(value)
+        self.touched[value] = None
+
+    def discard(self, value: str) -> None:
+        """Remove ``value`` if present."""
+        self._data.discard(value)
+        self.touched[value] = None
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, TrackedSet):
+            return self._data == other._data
+        return self._data == other
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"TrackedSet({self._data!r})"
 
 
 @dataclass
@@ -190,27 +286,35 @@ class Behaviour:
 class World:
     """Everything the simulated network holds."""
 
-    taxpayers: dict[str, TaxpayerRecord] = field(default_factory=dict)
-    directory: dict[str, DirectoryEntry] = field(default_factory=dict)
-    reviews: dict[str, Review] = field(default_factory=dict)
+    taxpayers: Tracked[TaxpayerRecord] = field(default_factory=Tracked)
+    directory: Tracked[DirectoryEntry] = field(default_factory=Tracked)
+    reviews: Tracked[Review] = field(default_factory=Tracked)
     messages: list[SentMessage] = field(default_factory=list)
-    documents: dict[str, SentDocument] = field(default_factory=dict)
+    documents: Tracked[SentDocument] = field(default_factory=Tracked)
     # Every (network id, version) the network took as a new message, in order: a document sent
     # twice would show here twice.
     carried: list[tuple[str, int]] = field(default_factory=list)
     # Messages the service kept failing to take, given up on after MAX_DELIVERY_ATTEMPTS.
     dead_letters: list[DeadLetter] = field(default_factory=list)
     # External participants by API key.
-    participants: dict[str, Participant] = field(default_factory=dict)
-    payments: dict[str, NetworkPayment] = field(default_factory=dict)
-    cards: dict[str, CardRecord] = field(default_factory=dict)
+    participants: Tracked[Participant] = field(default_factory=Tracked)
+    payments: Tracked[NetworkPayment] = field(default_factory=Tracked)
+    cards: Tracked[CardRecord] = field(default_factory=Tracked)
     # The double-entry ledger (:mod:`simulator.ledger`); settlement reports are derived from it.
     transfers: list[Transfer] = field(default_factory=list)
-    financiers: dict[str, Financier] = field(default_factory=dict)
-    financing: dict[str, FinancingRecord] = field(default_factory=dict)
+    financiers: Tracked[Financier] = field(default_factory=Tracked)
+    financing: Tracked[FinancingRecord] = field(default_factory=Tracked)
     # Payment requests carried (their ids: a repeat is a no-op).
-    payment_requests: set[str] = field(default_factory=set)
+    payment_requests: TrackedSet = field(default_factory=TrackedSet)
     behaviour: Behaviour = field(default_factory=Behaviour)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        # A plain dict or set given for a kept collection is kept tracked.
+        if isinstance(value, dict):
+            value = Tracked(value)
+        elif isinstance(value, set):
+            value = TrackedSet(value)
+        object.__setattr__(self, name, value)
 
     def add_taxpayer(self, record: TaxpayerRecord) -> TaxpayerRecord:
         """Register (or replace) a GSTIN on the portal."""

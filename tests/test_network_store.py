@@ -4,21 +4,28 @@ again after the restart."""
 from __future__ import annotations
 
 import asyncio
+import json
+import sqlite3
 from pathlib import Path
+
+import pytest
 
 from contract.documents import DocumentMessage
 from contract.financing import FinancingOrder
 from contract.messages import InboundMessage
 from contract.payments import Allocation, PaymentOrder
+from simulator import snapshot
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, demo_world
 from simulator.faults import Fault
 from simulator.network import SimulatedNetwork
-from simulator.store import Store
+from simulator.store import LEGACY_TABLE, StateFormatError, Store
 
 
-async def _busy_network(clock: ManualClock) -> SimulatedNetwork:
-    network = SimulatedNetwork(demo_world(), clock, seed=5)
+async def _busy_network(
+    clock: ManualClock, network: SimulatedNetwork | None = None
+) -> SimulatedNetwork:
+    network = network or SimulatedNetwork(demo_world(), clock, seed=5)
     await network.b2b_id_register(
         request_id="R1", b2b_id="ganga-new", gstin=GANGA_UP, legal_name="Ganga", private=True
     )
@@ -64,21 +71,26 @@ async def _busy_network(clock: ManualClock) -> SimulatedNetwork:
     return network
 
 
+async def _reopened(url: str, clock: ManualClock) -> SimulatedNetwork:
+    restored = SimulatedNetwork(demo_world(), clock, seed=999)
+    store = Store(url)
+    assert await store.open(restored)
+    await store.close()
+    return restored
+
+
 async def test_the_whole_state_comes_back(tmp_path: Path) -> None:
     clock = ManualClock()
-    network = await _busy_network(clock)
-    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'network.db'}")
-    assert await store.open() is None
+    url = f"sqlite+aiosqlite:///{tmp_path / 'network.db'}"
+    network = SimulatedNetwork(demo_world(), clock, seed=5)
+    store = Store(url)
+    assert not await store.open(network)
+    await store.save(network)  # the fresh world first, then what changed, as the service does
+    network = await _busy_network(clock, network)
     await store.save(network)
     await store.close()
-    again = Store(f"sqlite+aiosqlite:///{tmp_path / 'network.db'}")
-    saved = await again.open()
-    await again.close()
-    assert saved is not None
-    restored = SimulatedNetwork(demo_world(), clock, seed=999)
-    from simulator import snapshot
-
-    snapshot.load(restored, saved)
+    restored = await _reopened(url, clock)
+    assert snapshot.dump(restored) == snapshot.dump(network)
     assert restored.world == network.world
     assert restored.queue == network.queue
     assert restored.faults.queued() == network.faults.queued()
@@ -98,9 +110,7 @@ async def test_the_whole_state_comes_back(tmp_path: Path) -> None:
     }  # fmt: skip
 
 
-async def test_a_delivery_interrupted_by_a_crash_is_made_again(tmp_path: Path) -> None:
-    from simulator import snapshot
-
+async def test_a_delivery_interrupted_by_a_crash_is_made_again() -> None:
     clock = ManualClock()
     network = SimulatedNetwork(demo_world(), clock, seed=5)
     entered, never = asyncio.Event(), asyncio.Event()
@@ -125,3 +135,90 @@ async def test_a_delivery_interrupted_by_a_crash_is_made_again(tmp_path: Path) -
     restarted.set_inbound_handler(take)
     assert await restarted.run_due() == 1
     assert received == ["K1"]
+
+
+def _document(number: int) -> DocumentMessage:
+    return DocumentMessage(
+        network_id=f"D{number}", kind="INVOICE", version=1, sender_b2b_id="ganga-steel",
+        receiver_b2b_id="tapti-foods", number=f"G-{number}", document_date="2026-11-24",
+        total_paise=100 + number, content={"lines": [number]},
+    )  # fmt: skip
+
+
+async def test_a_save_writes_what_changed_not_the_history(tmp_path: Path) -> None:
+    """The cost of a save follows the operation, not how much the network already holds."""
+    clock = ManualClock()
+    network = SimulatedNetwork(demo_world(), clock, seed=5)
+    store = Store(f"sqlite+aiosqlite:///{tmp_path / 'network.db'}")
+    await store.open(network)
+    await store.save(network)
+    written = []
+    for number in range(300):
+        await network.document_send(_document(number))
+        await store.save(network)
+        written.append(store.rows_written)
+    # A document: its row, its line in what was carried, its scheduled answer, the random.
+    assert max(written) <= 4, written
+    assert written[0] == written[-1]
+    await store.save(network)
+    assert store.rows_written == 0  # nothing changed: nothing written
+    await network.advance(60)  # the receivers answer every document
+    await store.save(network)
+    assert store.rows_written >= 300
+    network.world.documents.view()  # reading marks nothing
+    await store.save(network)
+    assert store.rows_written == 0
+    await store.close()
+    restored = await _reopened(f"sqlite+aiosqlite:///{tmp_path / 'network.db'}", clock)
+    assert snapshot.dump(restored) == snapshot.dump(network)
+    assert restored.world.documents["D299"].state == "ACCEPTED"
+
+
+async def test_a_reset_world_replaces_every_row(tmp_path: Path) -> None:
+    clock = ManualClock()
+    url = f"sqlite+aiosqlite:///{tmp_path / 'network.db'}"
+    network = await _busy_network(clock)
+    store = Store(url)
+    await store.open(network)
+    await store.save(network)
+    network.reset(demo_world(), seed=7)
+    await store.save(network)
+    await store.close()
+    restored = await _reopened(url, clock)
+    assert snapshot.dump(restored) == snapshot.dump(network)
+    assert "N1" not in restored.world.documents
+
+
+async def test_a_state_saved_as_one_row_moves_into_the_tables(tmp_path: Path) -> None:
+    clock = ManualClock()
+    path = tmp_path / "network.db"
+    network = await _busy_network(clock)
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"CREATE TABLE {LEGACY_TABLE} (id INTEGER PRIMARY KEY, data TEXT, saved_at TEXT)"
+        )
+        db.execute(
+            f"INSERT INTO {LEGACY_TABLE} VALUES (1, ?, '2026-12-01')",  # noqa: S608
+            (json.dumps(snapshot.dump(network)),),
+        )
+    restored = await _reopened(f"sqlite+aiosqlite:///{path}", clock)
+    assert snapshot.dump(restored) == snapshot.dump(network)
+    with sqlite3.connect(path) as db:
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert LEGACY_TABLE not in tables
+    again = await _reopened(f"sqlite+aiosqlite:///{path}", clock)  # from the tables now
+    assert snapshot.dump(again) == snapshot.dump(network)
+
+
+async def test_a_state_in_an_unknown_format_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "network.db"
+    with sqlite3.connect(path) as db:
+        db.execute(
+            f"CREATE TABLE {LEGACY_TABLE} (id INTEGER PRIMARY KEY, data TEXT, saved_at TEXT)"
+        )
+        db.execute(f"INSERT INTO {LEGACY_TABLE} VALUES (1, '{{\"format\": 9}}', '2026-12-01')")  # noqa: S608
+    store = Store(f"sqlite+aiosqlite:///{path}")
+    network = SimulatedNetwork(demo_world(), ManualClock(), seed=5)
+    with pytest.raises(StateFormatError, match="cannot read"):
+        await store.open(network)
+    await store.close()

@@ -14,6 +14,7 @@ from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.ids import decode_typed_id
 from simulator.network import SimulatedNetwork
+from simulator.world import Tracked
 from tests.conftest import Api
 from tests.paying import OFFLINE, PAY, PAYMENT, accepted_bill, approve_kyc, owed, pay, settle
 
@@ -157,9 +158,9 @@ async def test_a_payee_whose_kyc_is_not_approved_cannot_be_paid_through_the_netw
     ]
     assert await _payments(state) == 0
     # The network checks every payee too: its KYC desk never approved this one.
-    simulator.world.reviews = {
-        k: r for k, r in simulator.world.reviews.items() if r.subject != "sharma-traders"
-    }
+    simulator.world.reviews = Tracked(
+        (k, r) for k, r in simulator.world.reviews.items() if r.subject != "sharma-traders"
+    )
     with pytest.raises(NetworkRefusedError) as refusal:
         await simulator.payment_initiate(
             PaymentOrder("PAYNOKYC", "kaveri-components", "sharma-traders", "BANK_TRANSFER",
