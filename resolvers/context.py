@@ -68,6 +68,11 @@ class AppState:
         return self.clock()
 
     @property
+    def outbox_lease_seconds(self) -> float:
+        """How long a claimed outbox message is its worker's (the dispatcher's :class:`Host`)."""
+        return float(self.settings.outbox_lease_seconds)
+
+    @property
     def secret(self) -> bytes:
         """The key for OTP digests."""
         return self.settings.secret_key.encode()

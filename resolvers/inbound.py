@@ -17,7 +17,7 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as outbox_repo
 from db.repositories.onboarding import kyc_by_request as kyc_repo_profile
 from db.unit_of_work import UnitOfWork
-from resolvers.services import inbox, kyc, onboarding, pushes
+from resolvers.services import b2b_ids, inbox, kyc, pushes
 from resolvers.services.financing import applying as financing_applying
 from resolvers.services.payments import applying as payments
 from resolvers.services.payments import requests as payment_requests
@@ -60,7 +60,7 @@ async def handle(state: AppState, message: InboundMessage) -> None:
             if record is None:
                 logger.warning("decision for an unknown B2B ID request %s", message.request_id)
                 return
-            await onboarding.decide_b2b_id(
+            await b2b_ids.decide_b2b_id(
                 uow, record, approved=message.approved, reason=message.reason, now=state.now()
             )
             return

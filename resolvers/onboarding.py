@@ -10,6 +10,7 @@ from db.repositories import onboarding as repo
 from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.mutation import Outcome
+from resolvers.services import b2b_ids as b2b_id_service
 from resolvers.services import onboarding
 from resolvers.services.onboarding import OtpSent
 
@@ -117,7 +118,7 @@ async def create_b2b_id(
     app = context.app
     return await network_calls.run_on(
         context, organisation_id, "Organisation", ORG,
-        lambda uow, viewer, key, network: onboarding.create_b2b_id(
+        lambda uow, viewer, key, network: b2b_id_service.create_b2b_id(
             uow, viewer, network, now=app.now(), organisation_id=key, b2b_id=b2b_id,
             accept_terms=accept_terms, private=private, idempotency_key=idempotency_key,
         ),

@@ -22,6 +22,7 @@ from db.models import PaymentStatus as StoredPaymentStatus
 from db.models import PushStatus as StoredPushStatus
 from resolvers.services import (
     access,
+    b2b_ids,
     contacts,
     financing,
     inbox,
@@ -106,9 +107,9 @@ def test_schema_enums_mirror_the_service_enums() -> None:
         onboarding.ONBOARDING_STARTED,
         onboarding.GSTIN_VERIFIED,
         onboarding.MOBILE_VERIFIED,
-        onboarding.B2B_ID_SUBMITTED,
-        onboarding.B2B_ID_APPROVED,
-        onboarding.B2B_ID_REJECTED,
+        b2b_ids.B2B_ID_SUBMITTED,
+        b2b_ids.B2B_ID_APPROVED,
+        b2b_ids.B2B_ID_REJECTED,
         organisations.MEMBER_ADDED,
         organisations.MEMBER_REMOVED,
         organisations.MEMBER_ROLE_CHANGED,

@@ -25,7 +25,6 @@ import functools
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING
 
 from contract.errors import NetworkTimeoutError, NetworkUnavailableError
 from contract.port import Network
@@ -46,20 +45,18 @@ from resolvers.dispatcher.base import (
     Claimed,
     GiveUpHandler,
     Handler,
+    Host,
     LeaseLostError,
     NetworkHandler,
     Reschedule,
     Work,
     hold_lease,
 )
-from resolvers.services import contacts, inbox, kyc, network_http, onboarding, pushes
+from resolvers.services import b2b_ids, contacts, inbox, kyc, network_http, pushes
 from resolvers.services import financing as financing_service
 from resolvers.services import payments as payment_service
 from resolvers.services.payments import reconciliation
 from resolvers.services.payments import requests as payment_requests
-
-if TYPE_CHECKING:
-    from resolvers.context import AppState
 
 __all__ = ["Dispatcher", "Reschedule"]
 
@@ -76,8 +73,8 @@ GIVE_UP: dict[str, GiveUpHandler] = {
 }
 
 HANDLERS: dict[str, NetworkHandler] = {
-    onboarding.REGISTER_KIND: onboarding_handlers.register_b2b_id,
-    onboarding.POLL_KIND: onboarding_handlers.poll_b2b_id,
+    b2b_ids.REGISTER_KIND: onboarding_handlers.register_b2b_id,
+    b2b_ids.POLL_KIND: onboarding_handlers.poll_b2b_id,
     kyc.SUBMIT_KIND: onboarding_handlers.submit_kyc,
     kyc.POLL_KIND: onboarding_handlers.poll_kyc,
     contacts.SEARCH_OUTBOX_KIND: contact_handlers.search_contacts,
@@ -101,7 +98,7 @@ HANDLERS: dict[str, NetworkHandler] = {
 class Dispatcher:
     """Claims due outbox messages and runs their handlers."""
 
-    def __init__(self, state: AppState, network: Network) -> None:
+    def __init__(self, state: Host, network: Network) -> None:
         self.state = state
         self.network = network
         self.circuit_open_until: datetime | None = None
@@ -168,7 +165,7 @@ class Dispatcher:
         claimed: list[Claimed] = []
         failed = 0
         async with self.state.unit_of_work() as uow:
-            lease = float(self.state.settings.outbox_lease_seconds)
+            lease = self.state.outbox_lease_seconds
             for message in await repo.claim_due(uow.session, now, CLAIM_BATCH):
                 if message.kind not in self.handlers:
                     message.status = OutboxStatus.FAILED

@@ -15,16 +15,14 @@ from __future__ import annotations
 import contextlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from contract.port import Network
 from db.models import OutboxMessage, OutboxStatus
 from db.unit_of_work import UnitOfWork
-
-if TYPE_CHECKING:
-    from resolvers.context import AppState
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
@@ -71,10 +69,28 @@ class Claimed:
         )  # fmt: skip
 
 
+class Host(Protocol):
+    """What the dispatcher needs of the application (``resolvers.context.AppState`` is one):
+    transactions, the service's time, and how long a claim on a message lasts."""
+
+    def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
+        """One transaction, committed when the block ends."""
+        ...
+
+    def now(self) -> datetime:
+        """The service's time."""
+        ...
+
+    @property
+    def outbox_lease_seconds(self) -> float:
+        """How long a claimed message is its worker's."""
+        ...
+
+
 class Work:
     """One handling of a claimed message: its short transactions."""
 
-    def __init__(self, state: AppState, message: Claimed, now: datetime) -> None:
+    def __init__(self, state: Host, message: Claimed, now: datetime) -> None:
         self.state = state
         self.message = message
         self.now = now

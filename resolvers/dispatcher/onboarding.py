@@ -17,7 +17,7 @@ from db.repositories import onboarding as onboarding_repo
 from db.repositories import outbox as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.dispatcher.base import POLL_SECONDS, Reschedule, Work
-from resolvers.services import kyc, onboarding
+from resolvers.services import b2b_ids, kyc
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ async def poll_b2b_id(network: Network, work: Work) -> Reschedule | None:
         async with work.write() as uow:
             record = await _locked(uow, registration, B2BIdStatus.PENDING_APPROVAL)
             if record is not None:
-                await onboarding.decide_b2b_id(
+                await b2b_ids.decide_b2b_id(
                     uow, record, approved=state == "APPROVED", reason=reason, now=work.now
                 )
         return None
@@ -116,13 +116,13 @@ async def _after_registration(
     """The network has the registration: wait for its decision (and poll, in case the decision
     message is lost)."""
     if state in {"APPROVED", "REJECTED"}:
-        await onboarding.decide_b2b_id(
+        await b2b_ids.decide_b2b_id(
             uow, record, approved=state == "APPROVED", reason=reason, now=work.now
         )
         return
     record.status = B2BIdStatus.PENDING_APPROVAL
     await repo.add(
-        uow.session, organisation_id=record.organisation_id, kind=onboarding.POLL_KIND,
+        uow.session, organisation_id=record.organisation_id, kind=b2b_ids.POLL_KIND,
         payload={"b2bIdId": str(record.id)}, due=work.now + timedelta(seconds=POLL_SECONDS),
     )  # fmt: skip
 
