@@ -46,7 +46,7 @@ from simulator.network import SimulatedNetwork
 from tests.conftest import Api, Member
 from tests.paying import CONFIRM, DENY, OFFLINE, PAYMENTS, accepted_bill, pay
 from tests.test_financing import ACCEPT, _call, _node, _request
-from tests.test_readme import README
+from tests.test_readme import SIMULATOR_GUIDE
 from tests.trading import ACCEPT as INBOX_ACCEPT
 from tests.trading import CONTACT, LINK, PUSH, document, inbox, node
 
@@ -131,7 +131,11 @@ async def _external_trade(
     await dispatcher.run_once()
     await simulator.advance(40)  # Ganga accepts
     await dispatcher.run_once()
-    body = re.search(r"sandbox-ganga-steel-key.*?-d '(.*?)'\n", README.read_text(), re.DOTALL)
+    body = re.search(
+        r"sandbox-ganga-steel-key.*?-d '(.*?)'\n",
+        SIMULATOR_GUIDE.read_text(encoding="utf-8"),
+        re.DOTALL,
+    )
     assert body is not None
     message = json.loads(body.group(1))
     message["number"] = "GS-BOOKS-1"

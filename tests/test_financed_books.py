@@ -158,10 +158,12 @@ async def test_a_returned_repayment_is_owed_to_the_financier_again(
     assert ("BANK_TRANSFER", "118000.00", "102554.79", "15445.21", "SETTLED") in received
 
 
-def test_the_readme_walkthrough_shows_these_figures() -> None:
-    """The financing walkthrough's table is the split checked above."""
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
-    walkthrough = text.split("### Walkthrough: Sharma finances its invoice to Kaveri", 1)[1]
+def test_the_financing_guide_shows_these_figures() -> None:
+    """The financing guide's table of every party's books is the split checked above."""
+    text = (Path(__file__).resolve().parent.parent / "docs" / "financing.md").read_text(
+        encoding="utf-8"
+    )
+    walkthrough = text.split("## Every party's books, by example", 1)[1]
     walkthrough = walkthrough.split("\n## ", 1)[0]
     for figure in ("₹60,000.00", "₹58,000.00", "+₹42,554.79", "+₹15,445.21", "+₹2,554.79",
                    "₹1,02,554.79", "+₹1,15,445.21", "\u2212₹1,18,000.00"):  # fmt: skip

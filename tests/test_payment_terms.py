@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 from contract.wire import document_from_json
 from resolvers.dispatcher import Dispatcher
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.test_documents import CONTACT, CREATE, LAPTOP, _seller
+from tests.test_readme import SIMULATOR_GUIDE
 from tests.trading import ACCEPT, DOC, SHARMA_TRADERS, inbox, onboard
 
 ORG_UPDATE = """mutation($i: OrganisationUpdateInput!) { organisationUpdate(input: $i) {
@@ -64,7 +64,7 @@ async def test_a_received_bill_without_a_due_date_gets_ours_and_becomes_overdue(
     api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher
 ) -> None:
     owner, org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
-    text = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    text = SIMULATOR_GUIDE.read_text(encoding="utf-8")
     body = re.search(r"sandbox-ganga-steel-key.*?-d '(.*?)'\n", text, re.DOTALL)
     assert body is not None
     message = json.loads(body.group(1))

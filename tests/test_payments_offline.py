@@ -228,10 +228,14 @@ async def test_we_pay_an_external_vendor(
 ) -> None:
     from contract.wire import document_from_json
     from tests.paying import pay, settle
-    from tests.test_readme import README
+    from tests.test_readme import SIMULATOR_GUIDE
 
     owner, org = await onboard(api, simulator, dispatcher, SHARMA_TRADERS)
-    body = re.search(r"sandbox-ganga-steel-key.*?-d '(.*?)'\n", README.read_text(), re.DOTALL)
+    body = re.search(
+        r"sandbox-ganga-steel-key.*?-d '(.*?)'\n",
+        SIMULATOR_GUIDE.read_text(encoding="utf-8"),
+        re.DOTALL,
+    )
     assert body is not None
     await simulator.document_send(document_from_json(json.loads(body.group(1))))
     await simulator.advance(5)
