@@ -9,7 +9,7 @@ STAMP := $(VENV)/.setup-stamp
 ASSETS := server/graphiql/node_modules/.package-lock.json
 JS_CLIENT := tests/js/node_modules/.package-lock.json
 
-.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres test-books schema bench bench-statements bench-payments bench-network clean
+.PHONY: setup test-setup run test lint typecheck test-sqlite test-postgres test-books soak soak-hour schema bench bench-statements bench-payments bench-network clean
 
 setup: $(STAMP) $(ASSETS)
 
@@ -54,6 +54,15 @@ test: lint typecheck test-sqlite test-postgres
 BOOKS_SEEDS ?= 30
 test-books: test-setup
 	BOOKS_SEEDS=$(BOOKS_SEEDS) $(PY) -m tests.postgres_run -p no:cacheprovider tests/test_books_property.py
+
+# The seeded simulation soak (tests/soak): SOAK_SEED (new each run unless given), SOAK_SECONDS
+# (60), SOAK_ORGS (24), SOAK_WORKERS (2), SOAK_CLIENTS (4); SOAK_SUMMARY=path writes the summary
+# (make soak-hour writes bench/soak.json). Needs PostgreSQL at 127.0.0.1:5432.
+soak: test-setup
+	$(PY) -m tests.soak
+
+soak-hour: test-setup
+	SOAK_SECONDS=3600 SOAK_ORGS=$${SOAK_ORGS:-200} SOAK_SUMMARY=bench/soak.json $(PY) -m tests.soak
 
 schema: setup
 	$(PY) -m server.cli schema > schema/schema.graphql

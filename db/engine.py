@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
@@ -69,6 +70,27 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         # Bound parameters (PAN, account numbers, e-mail, hashes) never reach error messages.
         hide_parameters=True,
     )
+
+
+# What the drivers raise when the connection under a statement went away (the server ended it,
+# restarted, or the socket broke): asyncpg's connection and operator-intervention errors and
+# its client-side "connection is closed" errors.
+_LOST = frozenset({"PostgresConnectionError", "OperatorInterventionError", "InterfaceError",
+                   "InternalClientError", "ConnectionError"})  # fmt: skip
+
+
+def lost_connection(error: BaseException | None) -> bool:
+    """Whether ``error`` (or anything in its chain) says the database connection was lost,
+    rather than that a statement failed: the caller may try the whole operation again."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        if isinstance(error, DBAPIError) and error.connection_invalidated:
+            return True
+        if any(kind.__name__ in _LOST for kind in type(error).__mro__):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
 
 
 class Database:

@@ -3,7 +3,8 @@
 Errors the client may see: parse and validation errors, bad variables, and ``PublicError``s
 (``UNAUTHENTICATED``, ``FORBIDDEN``, ``BAD_USER_INPUT``). Anything else raised while resolving
 is replaced by "Unexpected error." with ``extensions.code = INTERNAL_SERVER_ERROR`` and the
-request id; the full traceback is logged under that id.
+request id; the full traceback is logged under that id. A lost database connection (the server
+ended it, or restarted) is no bug: the client gets ``SERVICE_UNAVAILABLE``, to try again.
 """
 
 from __future__ import annotations
@@ -27,11 +28,16 @@ from graphql import (
 from strawberry.extensions import SchemaExtension
 from strawberry.types.execution import ExecutionResult
 
+from db.engine import lost_connection
 from resolvers.errors import PublicError
 
 logger = logging.getLogger("bharat_connect.errors")
 
 MASKED_MESSAGE = "Unexpected error."
+LOST_MESSAGE = (
+    "The connection to the database was lost while this ran; try again (a mutation sent again "
+    "with the same idempotencyKey is never done twice)."
+)
 MAX_MESSAGE_LENGTH = 300
 _SUGGESTION = re.compile(r"\s*Did you mean .*$", re.DOTALL)
 
@@ -75,6 +81,16 @@ def public_errors(errors: list[GraphQLError], request_id: str | None) -> list[Gr
     """
     rewritten: list[GraphQLError] = []
     for error in errors:
+        if is_unexpected(error) and lost_connection(error.original_error):
+            rewritten.append(
+                GraphQLError(
+                    LOST_MESSAGE,
+                    nodes=error.nodes,
+                    path=error.path,
+                    extensions={"code": "SERVICE_UNAVAILABLE", "requestId": request_id},
+                )
+            )
+            continue
         if is_unexpected(error):
             rewritten.append(
                 GraphQLError(
@@ -201,6 +217,11 @@ def log_unexpected(errors: list[GraphQLError], context: Any) -> None:
     id, and how many more there were (a failure shared by every field of a large page, such
     as an exhausted connection pool, is one log entry, not one per field)."""
     unexpected = [error for error in errors if is_unexpected(error)]
+    lost = [error for error in unexpected if lost_connection(error.original_error)]
+    if lost:
+        logger.warning("request %s: the database connection was lost at %s; the client is told "
+                       "to try again", request_id_of(context), lost[0].path)  # fmt: skip
+    unexpected = [error for error in unexpected if error not in lost]
     if not unexpected:
         return
     first = unexpected[0]

@@ -7,7 +7,7 @@ import contextlib
 import gc
 import logging
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
 from sqlalchemy import text
@@ -22,7 +22,7 @@ from starlette.routing import Route, WebSocketRoute
 from contract.messages import InboundMessage
 from contract.port import Network
 from db import migrate, redaction
-from db.engine import Database
+from db.engine import Database, lost_connection
 from db.repositories import onboarding as onboarding_repo
 from resolvers import inbound
 from resolvers.broker import Broker, MemoryBroker, PostgresBroker
@@ -43,6 +43,24 @@ from simulator.network import SimulatedNetwork
 from simulator.world import DirectoryEntry
 
 logger = logging.getLogger("bharat_connect")
+STARTUP_ATTEMPTS = 30
+
+
+async def _until_connected(step: Callable[[], Awaitable[None]]) -> None:
+    """Run ``step``, again (after a growing pause, up to a minute in all) while it fails
+    because the database connection was lost; any other failure is raised at once."""
+    for attempt in range(1, STARTUP_ATTEMPTS + 1):
+        try:
+            await step()
+        except Exception as exc:
+            if attempt == STARTUP_ATTEMPTS or not lost_connection(exc):
+                raise
+            logger.warning("worker %s: the database connection was lost while starting "
+                           "(attempt %s); trying again", os.getpid(), attempt)  # fmt: skip
+            await asyncio.sleep(min(0.2 * attempt, 4.0))
+        else:
+            return
+
 
 GRAPHIQL_ASSETS = {
     "react.production.min.js": "react/umd/react.production.min.js",
@@ -111,8 +129,9 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     view = GraphQLView(build_schema(settings), state)
     assets_dir = settings.graphiql_assets_dir
 
-    @contextlib.asynccontextmanager
-    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+    async def prepare() -> None:
+        """The worker's database work before it serves: migrations, the directory of a
+        network in this process, the broker's connection."""
         if settings.migrate_on_start:
             await migrate.upgrade(db.engine)
         # A simulated network in this process keeps its world in memory: announce our
@@ -131,15 +150,25 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                     )
         # The broker first: seeding commits events and publishes them.
         await state.broker.start()
+
+    async def purge() -> None:
+        async with state.unit_of_work() as uow:
+            await idempotency.purge_expired(uow)
+            await throttle.purge(uow, state.now())
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: Starlette) -> AsyncIterator[None]:
+        # A worker started while the database drops connections (a failover, a restart)
+        # waits for it: a worker that failed to start would stop its supervisor and so every
+        # other worker.
+        await _until_connected(prepare)
         tasks: list[asyncio.Task[None]] = []
         if settings.background_tasks and simulator is not None:
             tasks.append(asyncio.create_task(simulator.run(), name="simulator"))
         if settings.background_tasks:
             tasks.append(asyncio.create_task(dispatcher.run(), name="dispatcher"))
         try:
-            async with state.unit_of_work() as uow:
-                await idempotency.purge_expired(uow)
-                await throttle.purge(uow, state.now())
+            await _until_connected(purge)
             if settings.seed_demo:
                 from server.seed import seed_demo
 

@@ -28,6 +28,7 @@ from contract.wire import (
     inbound_from_json,
     verify,
 )
+from db.engine import lost_connection
 from resolvers import inbound
 from resolvers.services import network_http
 from resolvers.services.errors import MessageRefusedError
@@ -68,7 +69,11 @@ def webhook_endpoint(state: AppState, secret: str) -> Callable[[Request], Awaita
         except MessageRefusedError as exc:  # nothing of it was booked
             logger.warning("webhook %s (%s) refused: %s", message.message_id, message.kind, exc)
             return JSONResponse({"code": "INCONSISTENT", "message": str(exc)[:200]}, 422)
-        except Exception:
+        except Exception as exc:
+            if lost_connection(exc):  # the network sends it again
+                logger.warning("webhook %s (%s): the database connection was lost; try again",
+                               message.message_id, message.kind)  # fmt: skip
+                return JSONResponse({"code": "UNAVAILABLE", "message": "Try again later."}, 503)
             logger.exception("webhook %s (%s) failed", message.message_id, message.kind)
             return JSONResponse({"code": "INTERNAL", "message": "Try again later."}, 500)
         finally:

@@ -60,6 +60,7 @@ class Deployment:
     database_url: str
     workers: int = 2
     network_db: str = ""
+    extra_env: dict[str, str] = field(default_factory=dict)
     processes: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
 
     @property
@@ -90,6 +91,7 @@ class Deployment:
             "SIMULATOR_WEBHOOK_URL": f"http://127.0.0.1:{self.api_port}/network/webhooks",
             "SIMULATOR_REVIEW_SECONDS": "1",
             "LOG_LEVEL": "INFO",
+            **self.extra_env,
         }
 
     def _start(self, name: str, args: list[str]) -> None:
@@ -184,8 +186,8 @@ class Journey:
 
         return await eventually(probe, f"an OTP to {to}")
 
-    async def onboard(self, business: Business) -> tuple[Member, str]:
-        """GSTIN OTP, mobile OTP, a B2B ID approved, KYC approved."""
+    async def onboard(self, business: Business, kyc: str = "APPROVED") -> tuple[Member, str]:
+        """GSTIN OTP, mobile OTP, a B2B ID approved, KYC decided (as ``kyc`` expects)."""
         api = self.api
         owner = await api.sign_up("owner")
         org = await api.organisation(owner, business.name)
@@ -212,10 +214,12 @@ class Journey:
             return True if b2b_id and b2b_id["status"] == "APPROVED" else None
 
         await eventually(approved, f"{business.b2b_id} approved")
-        await self.kyc(owner, org, business)
+        await self.kyc(owner, org, business, kyc)
         return owner, org
 
-    async def kyc(self, owner: Member, org: str, business: Business) -> None:
+    async def kyc(
+        self, owner: Member, org: str, business: Business, expect: str = "APPROVED"
+    ) -> None:
         api, token = self.api, owner.token
         await api.ok(
             KYC_UPDATE,
@@ -245,9 +249,9 @@ class Journey:
 
         async def decided() -> bool | None:
             data = await api.ok(KYC_STATE, {"id": org}, token=token)
-            return True if data["organisation"]["onboarding"]["kyc"]["status"] == "APPROVED" else None  # fmt: skip
+            return True if data["organisation"]["onboarding"]["kyc"]["status"] == expect else None  # fmt: skip
 
-        await eventually(decided, "KYC approved")
+        await eventually(decided, f"KYC {expect}")
 
     async def upload(self, token: str, org: str, kind: str, owner: str | None = None) -> None:
         params = {"organisationId": org, "kind": kind, "filename": f"{kind.lower()}.pdf"}

@@ -20,9 +20,8 @@ from db.repositories import outbox as outbox_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import idempotency
 from resolvers.services.accounts import Viewer
-from resolvers.services.errors import ErrorCode, UserInputError
+from resolvers.services.errors import ErrorCode, UserInputError, network_down
 from resolvers.services.onboarding import (
-    network_down,
     request_id,
     require_manager,
     require_started,

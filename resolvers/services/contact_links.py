@@ -16,7 +16,7 @@ from db.repositories import onboarding as onboarding_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services.accounts import Viewer
 from resolvers.services.contacts import require_network_ready, visible
-from resolvers.services.errors import ErrorCode, UserError, UserInputError
+from resolvers.services.errors import ErrorCode, UserError, UserInputError, network_down
 
 MAX_LINKS = 100
 LOOKUP_TRIES = 3
@@ -41,9 +41,7 @@ async def lookup(network: Network, gstin: str, field: tuple[str, ...]) -> list[D
                 break
         except NetworkUnavailableError:
             break
-    raise UserInputError.one(
-        ErrorCode.NETWORK_UNAVAILABLE, field, "The network did not answer; try again."
-    )
+    raise network_down(field)
 
 
 async def candidates(

@@ -92,6 +92,15 @@ class UserInputError(Exception):
         return cls([UserError(code, tuple(field), message, retry_after)], keep_changes=keep_changes)
 
 
+def network_down(field: Sequence[str]) -> UserInputError:
+    """The refusal when the network did not answer a question asked during a mutation."""
+    return UserInputError.one(
+        ErrorCode.NETWORK_UNAVAILABLE,
+        field,
+        "The network did not answer; nothing changed. Try again.",
+    )
+
+
 class PermissionDeniedError(Exception):
     """The viewer may not do this (a top-level ``FORBIDDEN`` error)."""
 

@@ -30,7 +30,12 @@ from db.repositories import organisation as organisation_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import access, otp
 from resolvers.services.accounts import Viewer
-from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
+from resolvers.services.errors import (
+    ErrorCode,
+    PermissionDeniedError,
+    UserInputError,
+    network_down,
+)
 
 ONBOARDING_STARTED = "ONBOARDING_STARTED"
 GSTIN_VERIFIED = "GSTIN_VERIFIED"
@@ -73,15 +78,6 @@ async def require_started(uow: UnitOfWork, organisation_id: uuid.UUID) -> Onboar
             "Start the setup first, confirming you are authorised to act for the business.",
         )
     return onboarding
-
-
-def network_down(field: tuple[str, ...]) -> UserInputError:
-    """The refusal when the network did not answer a question asked during a mutation."""
-    return UserInputError.one(
-        ErrorCode.NETWORK_UNAVAILABLE,
-        field,
-        "The network did not answer; nothing changed. Try again.",
-    )
 
 
 async def add_gstin(

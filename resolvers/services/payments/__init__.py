@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from contract import identifiers
-from contract.errors import NetworkRefusedError
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from contract.port import Network
 from db.base import new_id
 from db.models import (
@@ -41,7 +41,7 @@ from db.repositories import payment as repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import contacts, idempotency, pushes, tax
 from resolvers.services.accounts import Viewer
-from resolvers.services.errors import ErrorCode, UserInputError
+from resolvers.services.errors import ErrorCode, UserInputError, network_down
 from resolvers.services.payments import events, ledger
 
 SEND_KIND = "payment.send"
@@ -191,7 +191,11 @@ async def _source(
             raise UserInputError.one(ErrorCode.INVALID, ("input", "vpa"), str(exc)) from None
     elif online.method == PaymentMethod.NET_BANKING:
         code = (online.bank_code or "").strip().upper()
-        if not any(bank.code == code for bank in await network.banks()):
+        try:
+            banks = await network.banks()
+        except (NetworkTimeoutError, NetworkUnavailableError):
+            raise network_down(("input", "bankCode")) from None
+        if not any(bank.code == code for bank in banks):
             raise UserInputError.one(
                 ErrorCode.NOT_FOUND, ("input", "bankCode"), "No such bank (see `banks`)."
             )
@@ -202,6 +206,8 @@ async def _source(
             card = await network.card_token(token) if 1 <= len(token) <= 40 else None
         except NetworkRefusedError:
             card = None
+        except (NetworkTimeoutError, NetworkUnavailableError):
+            raise network_down(("input", "cardToken")) from None
         if card is None or card.holder_b2b_id.lower() != own_b2b_id.lower():
             raise UserInputError.one(
                 ErrorCode.NOT_FOUND, ("input", "cardToken"), "No such card token of yours."
