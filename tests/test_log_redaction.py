@@ -16,6 +16,8 @@ from sqlalchemy import text
 
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
+from server.logs import DropQueryStrings
+from simulator.__main__ import _PathsOnly
 from simulator.network import SimulatedNetwork
 from tests.conftest import PASSWORD, Api
 from tests.test_kyc import BANK, REPRESENTATIVE, UPDATE, _approved
@@ -114,3 +116,16 @@ async def test_failed_kyc_update_logs_no_pan_account_number_or_mobile(
     async with state.db.read() as session:
         pans = (await session.execute(text("SELECT representative_pan FROM kyc_profiles"))).all()
     assert all(row[0] is None for row in pans)
+
+
+@pytest.mark.parametrize("kept", [DropQueryStrings(), _PathsOnly()])
+def test_access_logs_keep_paths_but_not_query_strings(kept: logging.Filter) -> None:
+    """The API's uploads carry file names in the URL, the network service's OTP look-ups a
+    mobile number or an e-mail address: neither reaches an access log."""
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/simulator/otp?to=9876543210", "1.1", 200), None,
+    )  # fmt: skip
+    assert kept.filter(record)
+    assert "9876543210" not in record.getMessage()
+    assert "/simulator/otp" in record.getMessage()

@@ -167,3 +167,25 @@ async def test_faults_on_every_other_payment_operation_end_right(
     assert view["organisation"]["reconciliation"]["summary"] == {
         "matched": 1, "unmatchedLines": 0, "unmatchedPayments": 0,
     }  # fmt: skip
+
+
+@pytest.mark.parametrize(("method", "field"), [("CARD", "cardToken"), ("NET_BANKING", "bankCode")])
+async def test_a_card_or_bank_looked_up_while_the_network_is_down_is_a_typed_refusal(
+    api: Api, simulator: SimulatedNetwork, dispatcher: Dispatcher, state: AppState, method: str,
+    field: str,
+) -> None:  # fmt: skip
+    _, _, buyer, buyer_org, _, bill = await accepted_bill(api, simulator, dispatcher, state)
+    card = simulator.tokenize_card("4111 1111 1111 1111", "kaveri-components")
+    source = {"cardToken": card.token} if method == "CARD" else {"bankCode": "ICIC"}
+    for kind in ("OUTAGE", "TIMEOUT_NOT_DONE"):
+        simulator.faults.add("card_token" if method == "CARD" else "banks", Fault(kind, seconds=1), 5)  # fmt: skip
+        refused = await pay(api, buyer, buyer_org, [(bill, "10")], method=method, **source)
+        assert refused["payment"] is None
+        assert [(e["code"], e["field"]) for e in refused["userErrors"]] == [
+            ("NETWORK_UNAVAILABLE", ["input", field])
+        ], refused
+        simulator.faults.clear()
+    # Nothing was written; once the network answers, the same payment goes through.
+    assert (await owed(api, buyer, bill))["amountInFlight"] == {"amount": "0.00"}
+    paid = await pay(api, buyer, buyer_org, [(bill, "10")], method=method, **source)
+    assert paid["userErrors"] == [] and paid["payment"]["status"] == "INITIATED"
