@@ -93,6 +93,27 @@ def lost_connection(error: BaseException | None) -> bool:
     return False
 
 
+# PostgreSQL's "try the transaction again" states: a deadlock it broke by aborting this side,
+# and a serialization failure.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+def conflicted(error: BaseException | None) -> bool:
+    """Whether ``error`` (or anything in its chain) is the database aborting the transaction
+    for a conflict with another (a deadlock, a serialization failure): nothing of it was
+    kept, and running it again is safe."""
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        orig = getattr(error, "orig", None)
+        for candidate in (error, orig):
+            state = getattr(candidate, "sqlstate", None) or getattr(candidate, "pgcode", None)
+            if state in _RETRYABLE_SQLSTATES:
+                return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
 class Database:
     """The engine and a factory of short-lived sessions.
 

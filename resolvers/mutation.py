@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import random
 import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
+from db.engine import conflicted
 from db.unit_of_work import UnitOfWork
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
@@ -21,6 +25,8 @@ from resolvers.services.errors import (
 )
 
 T = TypeVar("T")
+ATTEMPTS = 3
+logger = logging.getLogger("bharat_connect.mutations")
 
 
 @dataclass
@@ -32,16 +38,30 @@ class Outcome(Generic[T]):
 
 
 async def run(context: Context, work: Callable[[UnitOfWork], Awaitable[T]]) -> Outcome[T]:
-    """Run ``work`` in its own transaction; commit, then publish its events."""
+    """Run ``work`` in its own transaction; commit, then publish its events. A transaction the
+    database aborted for a conflict with another (a deadlock) kept nothing: it runs again, up
+    to ``ATTEMPTS`` times."""
     kept: UserInputError | None = None
     try:
-        async with context.app.unit_of_work() as uow:
+        for attempt in range(1, ATTEMPTS + 1):
+            kept = None
             try:
-                value = await work(uow)
-            except UserInputError as exc:
-                if not exc.keep_changes:
+                async with context.app.unit_of_work() as uow:
+                    try:
+                        value = await work(uow)
+                    except UserInputError as exc:
+                        if not exc.keep_changes:
+                            raise
+                        kept = exc
+            except (UserInputError, PermissionDeniedError):
+                raise
+            except Exception as exc:
+                if attempt == ATTEMPTS or not conflicted(exc):
                     raise
-                kept = exc
+                logger.info("a transaction met another (attempt %s); running it again", attempt)
+                await asyncio.sleep(random.uniform(0, 0.05 * attempt))  # noqa: S311 - jitter
+                continue
+            break
     except UserInputError as exc:
         return Outcome(errors=exc.errors)
     except PermissionDeniedError as exc:

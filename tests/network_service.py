@@ -4,6 +4,7 @@ through them over HTTP, for the several-process tests."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
@@ -119,32 +120,37 @@ class Deployment:
         await wait_healthy(self.api_port)
 
     def stop(self, name: str, *, kill: bool = False) -> None:
+        """Stop a process (SIGTERM, or SIGKILL when ``kill``), and then any worker of it that
+        outlived it (a supervisor killed before its workers leaves them running)."""
         process = self.processes.pop(name, None)
         if process is None or process.poll() is not None:
             return
+        workers = children(process.pid)
         process.send_signal(signal.SIGKILL if kill else signal.SIGTERM)
         try:
             process.wait(timeout=20)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=5)
+        for pid in workers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
 
     def kill_api_workers(self) -> None:
         """SIGKILL every API worker process (whatever they were doing), then stop their
         supervisor."""
-        process = self.processes["api"]
-        children = subprocess.run(
-            ["pgrep", "-P", str(process.pid)],
-            capture_output=True,
-            text=True,
-            check=False,
-        ).stdout.split()
-        for pid in children:
-            os.kill(int(pid), signal.SIGKILL)
+        for pid in children(self.processes["api"].pid):
+            os.kill(pid, signal.SIGKILL)
         self.stop("api")
 
     def log(self, name: str) -> str:
         return (self.workdir / f"{name}.log").read_text(errors="replace")
+
+
+def children(pid: int) -> list[int]:
+    """The processes ``pid`` started (an API supervisor's workers)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False)
+    return [int(p) for p in found.stdout.split()]
 
 
 async def deployment(workdir: Path, database_url: str, workers: int = 2) -> Deployment:

@@ -4,15 +4,17 @@ unit fails later, and a refused mutation keeps none of its idempotency key."""
 from __future__ import annotations
 
 import uuid
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
 
 from contract.messages import InboundMessage
 from db.models import IdempotencyRecord, InboundReceipt
 from db.repositories import idempotency as idempotency_repo
-from resolvers import inbound
+from resolvers import inbound, mutation
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.services.payments import applying
@@ -107,3 +109,40 @@ async def test_a_message_whose_applying_fails_is_applied_when_delivered_again(
     await inbound.handle(state, message)  # the network delivers again: applied this time
     await inbound.handle(state, message)  # and a repeat is seen before
     assert calls == ["called", "called"]
+
+
+class _Deadlock(Exception):  # noqa: N818 - stands for asyncpg's DeadlockDetectedError
+    sqlstate = "40P01"
+
+
+@pytest.mark.parametrize("failures", [1, 2, 3])
+async def test_a_transaction_aborted_for_a_deadlock_runs_again_from_the_start(
+    state: AppState, failures: int
+) -> None:
+    """PostgreSQL breaks a deadlock by aborting one side: that side kept nothing, so the
+    mutation runs again (up to three times in all) instead of failing its client."""
+    attempts: list[str] = []
+
+    async def work(uow: Any) -> str:
+        key = f"deadlock-{uuid.uuid4()}"
+        attempts.append(key)
+        await idempotency_repo.claim(
+            uow.session, scope="test", operation="deadlock", key=key, fingerprint="f",
+            result_id=uuid.uuid4(),
+        )  # fmt: skip
+        if len(attempts) <= failures:
+            raise DBAPIError("SELECT … FOR UPDATE", None, _Deadlock("deadlock detected"))
+        return key
+
+    context = SimpleNamespace(app=state)
+    if failures >= mutation.ATTEMPTS:
+        with pytest.raises(DBAPIError):
+            await mutation.run(context, work)  # type: ignore[arg-type]
+    else:
+        outcome = await mutation.run(context, work)  # type: ignore[arg-type]
+        assert outcome.value == attempts[-1]
+    assert len(attempts) == min(failures + 1, mutation.ATTEMPTS)
+    async with state.db.read() as session:
+        kept = [key for key in attempts if await idempotency_repo.find(
+            session, scope="test", operation="deadlock", key=key) is not None]  # fmt: skip
+    assert kept == ([] if failures >= mutation.ATTEMPTS else [attempts[-1]])

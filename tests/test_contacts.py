@@ -238,6 +238,11 @@ async def test_fetch_link_unlink_and_stale_selections(
     simulator.faults.add("directory_search", Fault("TIMEOUT_NOT_DONE"), times=3)
     gave_up = await api(FETCH, {"i": {"contactId": contact}}, token=owner.token)
     assert gave_up["data"]["contactB2BIdFetch"]["userErrors"][0]["code"] == "NETWORK_UNAVAILABLE"
+    simulator.faults.add("directory_search", Fault("REFUSE"))  # a look-up turned down
+    turned_down = await api(FETCH, {"i": {"contactId": contact}}, token=owner.token)
+    assert [(e["code"], e["field"]) for e in turned_down["data"]["contactB2BIdFetch"]["userErrors"]] == [
+        ("NETWORK_UNAVAILABLE", ["input", "contactId"])
+    ], turned_down  # fmt: skip
     no_gstin = (await _create(api, owner, org, name="Walk-in"))["contact"]["id"]
     nothing = await api(FETCH, {"i": {"contactId": no_gstin}}, token=owner.token)
     assert nothing["data"]["contactB2BIdFetch"]["userErrors"][0]["code"] == "REQUIRED"

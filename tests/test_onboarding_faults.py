@@ -17,6 +17,7 @@ from simulator.faults import Fault
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api, LiveServer, Member, event_cursor
 from tests.onboarding_helpers import (
+    B2B_CREATE,
     GSTIN_OTP,
     GSTIN_VERIFY,
     SHARMA,
@@ -87,6 +88,23 @@ async def test_a_registration_that_timed_out_and_failed_is_sent_again(
     await dispatcher.run_once()
     assert _b2b_reviews(simulator) == 1
     assert (await status(api, owner, org))["b2bId"]["status"] == "PENDING_APPROVAL"
+
+
+@pytest.mark.parametrize("kind", ["REFUSE", "OUTAGE", "TIMEOUT_NOT_DONE"])
+async def test_an_availability_check_the_network_did_not_answer_is_a_typed_refusal(
+    api: Api, simulator: SimulatedNetwork, state: AppState, kind: str
+) -> None:
+    owner, org = await _ready(api, simulator)
+    simulator.faults.add("b2b_id_available", Fault(kind, seconds=1))  # type: ignore[arg-type]
+    refused = await api(B2B_CREATE, {"i": {"organisationId": org, "b2bId": "sharma-traders",
+                                           "acceptTerms": True}}, token=owner.token)  # fmt: skip
+    payload = refused["data"]["b2bIdCreate"]
+    assert payload["b2bId"] is None
+    assert [(e["code"], e["field"]) for e in payload["userErrors"]] == [
+        ("NETWORK_UNAVAILABLE", ["input", "b2bId"])
+    ]
+    simulator.faults.end_outage()
+    assert (await create_b2b_id(api, owner, org))["status"] == "SUBMITTING"  # nothing was kept
 
 
 async def test_a_refusal_rejects_the_b2b_id(

@@ -10,7 +10,7 @@ import uuid
 from datetime import datetime
 
 from contract import identifiers
-from contract.errors import NetworkTimeoutError, NetworkUnavailableError
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from contract.port import Network
 from db.base import new_id
 from db.models import B2BId, B2BIdStatus
@@ -98,6 +98,8 @@ async def create_b2b_id(
     try:
         if not await network.b2b_id_available(value):
             raise taken
+    except NetworkRefusedError:
+        raise network_down(("input", "b2bId"), refused=True) from None
     except (NetworkTimeoutError, NetworkUnavailableError):
         raise network_down(("input", "b2bId")) from None
     record = B2BId(

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
-from contract.errors import NetworkTimeoutError, NetworkUnavailableError
+from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from contract.onboarding import DirectoryListing
 from contract.port import Network
 from db.models import Contact
@@ -41,6 +41,8 @@ async def lookup(network: Network, gstin: str, field: tuple[str, ...]) -> list[D
                 break
         except NetworkUnavailableError:
             break
+        except NetworkRefusedError:
+            raise network_down(field, refused=True) from None
     raise network_down(field)
 
 

@@ -92,12 +92,15 @@ class UserInputError(Exception):
         return cls([UserError(code, tuple(field), message, retry_after)], keep_changes=keep_changes)
 
 
-def network_down(field: Sequence[str]) -> UserInputError:
-    """The refusal when the network did not answer a question asked during a mutation."""
+def network_down(field: Sequence[str], *, refused: bool = False) -> UserInputError:
+    """The refusal when the network did not answer a question asked during a mutation (or,
+    ``refused``, turned down a look-up that says nothing about the input)."""
     return UserInputError.one(
         ErrorCode.NETWORK_UNAVAILABLE,
         field,
-        "The network did not answer; nothing changed. Try again.",
+        "The network turned the look-up down; nothing changed. Try again."
+        if refused
+        else "The network did not answer; nothing changed. Try again.",
     )
 
 

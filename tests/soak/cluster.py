@@ -7,14 +7,13 @@ import os
 import random
 import secrets
 import signal
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import asyncpg
 
 from tests.conftest import free_port
-from tests.network_service import Deployment
+from tests.network_service import Deployment, children
 from tests.postgres_run import ADMIN_URL
 
 
@@ -24,13 +23,6 @@ async def _admin(sql: str, *args: object) -> list[asyncpg.Record]:
         return list(await connection.fetch(sql, *args))
     finally:
         await connection.close()
-
-
-def _children(pid: int) -> list[int]:
-    found = subprocess.run(
-        ["pgrep", "-P", str(pid)], capture_output=True, text=True, check=False
-    ).stdout.split()
-    return [int(p) for p in found]
 
 
 def rss_kib(pid: int) -> int | None:
@@ -95,7 +87,7 @@ class Cluster:
 
     def api_workers(self) -> list[int]:
         process = self.services.processes.get("api")
-        return [] if process is None else _children(process.pid)
+        return [] if process is None else children(process.pid)
 
     def kill_api_worker(self, chance: random.Random) -> int | None:
         """SIGKILL one API worker, whatever it is doing (its supervisor starts another)."""

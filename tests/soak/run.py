@@ -10,6 +10,7 @@ import os
 import random
 import time
 import traceback
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,13 +67,27 @@ class Watcher:
     seqs: list[int] = field(default_factory=list)
     resumes: int = 0
     problems: list[Violation] = field(default_factory=list)
+    errors: Counter[str] = field(default_factory=Counter)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            with contextlib.suppress(Exception):  # a killed worker drops the connection
+            try:
                 await self._session(stop, self.chance.uniform(1, 8))
+            except Exception as exc:  # noqa: BLE001 - a killed worker drops the connection
+                self.errors[f"{type(exc).__name__}: {str(exc)[:120]}"] += 1
             self.resumes += 1
             await asyncio.sleep(0.2)
+
+    async def probe(self) -> str:
+        """What a new subscription from the last event seen gets in a few seconds: tells a
+        stale reader from a lost event."""
+        probe = Watcher(self.ws_url, self.party, random.Random(0), list(self.seqs))
+        stop = asyncio.Event()
+        try:
+            await asyncio.wait_for(probe._session(stop, 5), timeout=10)
+        except Exception as exc:  # noqa: BLE001 - reported
+            return f"{type(exc).__name__}: {exc}"
+        return f"{probe.seqs[-1] if probe.seqs else None} {[p.detail for p in probe.problems]}"
 
     async def _session(self, stop: asyncio.Event, seconds: float) -> None:
         ws = await GraphQLWebSocket.open(self.ws_url)
@@ -117,6 +132,7 @@ class Soak:
     memory: list[dict[int, int]] = field(default_factory=list)
     harness_errors: list[str] = field(default_factory=list)
     phase_seconds: dict[str, float] = field(default_factory=dict)
+    passed_ops: int = 0  # operations done when the last check passed
 
     async def onboard(self, services: Deployment, network: Network) -> list[Party]:
         """The businesses: on the GSTN portal, signed up here, onboarded (each from an
@@ -241,20 +257,25 @@ class Soak:
                 await asyncio.sleep(0.2)
             found += watcher.problems
             if watcher.seqs and watcher.seqs[-1] != last:
+                fresh = await watcher.probe()
                 found.append(Violation("events-complete", f"{watcher.party.b2b_id}: the stream "
-                                       f"stopped at {watcher.seqs[-1]}, the database has {last}",
+                                       f"stopped at {watcher.seqs[-1]}, the database has {last}; "
+                                       f"a new subscription from there got to {fresh}",
                                        (watcher.party.org,)))  # fmt: skip
         found += checks.logs(self.cluster.logs(), [p.owner.token for p in parties])
         found += checks.memory(self.memory, MEMORY_LIMIT_KIB)
         return found
 
 
-def _trace(workload: Workload, violations: list[Violation]) -> list[str]:
-    """The operations on the objects the violations name (the first of them is where to
-    start looking), or the last operations when they name none."""
+def _trace(workload: Workload, violations: list[Violation], passed: int) -> list[str]:
+    """Where to start looking: the first operation on the objects the violations name (or,
+    when they name none, the first after the last check that passed), then every operation
+    on those objects (or the operations since that check)."""
     objects = {o for v in violations for o in v.objects}
     touched = [op for op in workload.ops if objects & set(op.objects)]
-    return [op.line() for op in (touched or workload.ops[-30:])][:60]
+    window = touched or workload.ops[passed:] or workload.ops[-30:]
+    first = f"first: {window[0].line()}" if window else "first: (no operation)"
+    return [first, *(op.line() for op in window[:80])]
 
 
 async def run(settings: Settings, workdir: Path) -> dict[str, Any]:  # noqa: PLR0915
@@ -284,6 +305,9 @@ async def run(settings: Settings, workdir: Path) -> dict[str, Any]:  # noqa: PLR
         parties = await soak.onboard(services, network)
         await soak.link(graphql, network, parties)
         soak.phase_seconds["setup"] = round(time.monotonic() - started, 1)
+        rejected = sum(not p.kyc_approved for p in parties)
+        print(f"soak: {len(parties)} businesses onboarded ({rejected} with KYC rejected) and "  # noqa: T201
+              f"linked in {soak.phase_seconds['setup']:.0f}s; the workload starts", flush=True)  # fmt: skip
         workload = Workload(
             settings.seed, parties, graphql, network, cluster.kill_api_worker,
             cluster.kill_network, cluster.drop_api_connections,
@@ -298,18 +322,27 @@ async def run(settings: Settings, workdir: Path) -> dict[str, Any]:  # noqa: PLR
 
         async def client(index: int) -> None:
             chance = random.Random(settings.seed * 1_000_003 + index)
+            number = 0
             while time.monotonic() < deadline and not soak.violations:
+                number += 1
                 try:
-                    await workload.step(index, chance)
+                    await workload.step(index, chance, number)
                 except Exception:  # noqa: BLE001 - reported, the soak carries on
                     soak.harness_errors.append(traceback.format_exc(limit=3)[-800:])
 
         clients = [asyncio.create_task(client(i)) for i in range(settings.clients)]
+        reported = time.monotonic()
         while not all(c.done() for c in clients):
             await asyncio.sleep(min(CHECK_EVERY, max(0.1, deadline - time.monotonic())))
+            checked = len(workload.ops)
             soak.violations += await soak.check_running(network, watchers)
             if soak.violations:
                 break
+            soak.passed_ops = checked
+            if time.monotonic() - reported >= 60:
+                reported = time.monotonic()
+                print(f"soak: +{reported - started:.0f}s {len(workload.ops)} operations, "  # noqa: T201
+                      f"{soak.checks_run} checks passed, kills {cluster.kills}", flush=True)  # fmt: skip
         await asyncio.gather(*clients)
         soak.phase_seconds["workload"] = round(time.monotonic() - started - soak.phase_seconds["setup"], 1)  # fmt: skip
         if not soak.violations:
@@ -341,12 +374,16 @@ async def run(settings: Settings, workdir: Path) -> dict[str, Any]:  # noqa: PLR
         "topLevelErrors": dict(soak.tally.top_errors),
         "userErrorExamples": dict(sorted(soak.tally.examples.items())[:40]),
         "subscriptionResumes": sum(w.resumes for w in watchers),
+        "subscriptionErrors": dict(sum((w.errors for w in watchers), Counter()).most_common(8)),
         "maxWorkerKiB": max((k for s in soak.memory for k in s.values()), default=0),
         "harnessErrors": soak.harness_errors[:5],
         "violations": [v.line() for v in soak.violations],
     }  # fmt: skip
     if soak.violations and workload is not None:
-        summary["trace"] = _trace(workload, soak.violations)
+        summary["trace"] = _trace(workload, soak.violations, soak.passed_ops)
+    if workload is not None:  # for comparing a replay: client, kind, actor, outcome
+        (workdir / "operations.tsv").write_text("".join(
+            f"{op.client}\t{op.kind}\t{op.actor}\t{op.outcome}\n" for op in workload.ops))  # fmt: skip
     if soak.violations or soak.harness_errors:
         (workdir / "processes.log").write_text("\n".join(f"== {k}\n{v}" for k, v in logs.items()))
     return summary

@@ -190,13 +190,17 @@ class Workload:
         self.counts[kind] = self.counts.get(kind, 0) + 1
         return op
 
-    async def step(self, client: int, chance: random.Random) -> None:
-        """One operation, chosen by weight, by a party chosen at random."""
+    async def step(self, client: int, chance: random.Random, number: int) -> None:
+        """The client's ``number``-th operation, chosen by weight, by a party chosen at random
+        (both from the client's ``chance``, so every replay of a seed makes the same sequence);
+        its own choices come from a generator of its own, so that what one operation found
+        (an empty inbox draws less) does not shift the next one's."""
         kind = chance.choices(list(WEIGHTS), weights=list(WEIGHTS.values()))[0]
         party = chance.choice(self.parties)
         op = self._record(client, kind, party.b2b_id)
+        own = random.Random(f"{self.seed}:{client}:{number}")
         try:
-            op.outcome = await getattr(self, f"_{kind}")(party, chance, op) or "ok"
+            op.outcome = await getattr(self, f"_{kind}")(party, own, op) or "ok"
         except Unknown as lost:
             op.outcome = f"unknown ({lost})"
 

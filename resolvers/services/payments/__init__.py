@@ -193,6 +193,8 @@ async def _source(
         code = (online.bank_code or "").strip().upper()
         try:
             banks = await network.banks()
+        except NetworkRefusedError:
+            raise network_down(("input", "bankCode"), refused=True) from None
         except (NetworkTimeoutError, NetworkUnavailableError):
             raise network_down(("input", "bankCode")) from None
         if not any(bank.code == code for bank in banks):
