@@ -36,6 +36,8 @@ EVENT_BATCH = 100
 RECHECK_SECONDS = 15.0
 # The latest events a feed keeps for its subscribers.
 KEPT = 1000
+# How long stopping a feed's reader may take before it is left to finish on its own.
+STOP_SECONDS = 5.0
 
 
 @dataclass(eq=False)
@@ -59,6 +61,7 @@ class OrganisationFeed:
         self.changed = asyncio.Condition()
         self.task: asyncio.Task[None] | None = None
         self.ready = asyncio.Event()
+        self.stopping = False
 
     async def start(self) -> None:
         """Start reading (from the latest event); raises what kept the reader from starting."""
@@ -72,18 +75,31 @@ class OrganisationFeed:
             raise RuntimeError(msg)
 
     async def stop(self) -> None:
-        """Stop reading."""
-        if self.task is not None:
-            self.task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self.task
+        """Stop reading. A cancellation can be lost (``asyncio.wait_for`` on Python 3.11 drops
+        one that lands as the wait ends, and a database driver may swallow one): the reader
+        also stops at its next turn of the loop, and is cancelled again until it has stopped,
+        for at most ``STOP_SECONDS``."""
+        self.stopping = True
+        task = self.task
+        if task is None:
+            return
+        deadline = asyncio.get_running_loop().time() + STOP_SECONDS
+        while not task.done() and asyncio.get_running_loop().time() < deadline:
+            task.cancel()
+            await asyncio.wait({task}, timeout=0.1)
+        if not task.done():
+            logger.warning("event feed of %s did not stop in %ss; left to finish on its own",
+                           self.organisation_id, STOP_SECONDS)  # fmt: skip
+        elif not task.cancelled() and task.exception() is not None:
+            logger.warning("event feed of %s had stopped: %r", self.organisation_id,
+                           task.exception())  # fmt: skip
 
     async def _run(self) -> None:
         async with self.app.broker.listen(self.organisation_id) as queue:
             async with self.app.db.read() as session:
                 self.cursor = await event_repo.last_seq(session, self.organisation_id)
             self.ready.set()
-            while True:
+            while not self.stopping:
                 try:
                     await self._read()
                 except Exception:  # a failed read is retried on the next wake-up
@@ -164,9 +180,12 @@ class Feeds:
         finally:
             async with self._lock:
                 feed.subscribers.discard(subscriber)
-                if not feed.subscribers and self._feeds.get(organisation_id) is feed:
+                unused = not feed.subscribers and self._feeds.get(organisation_id) is feed
+                if unused:
                     del self._feeds[organisation_id]
-                    await feed.stop()
+            # Stopped outside the lock: no other organisation's subscriber waits for it.
+            if unused:
+                await feed.stop()
 
     @property
     def count(self) -> int:

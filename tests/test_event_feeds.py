@@ -8,6 +8,7 @@ import uuid
 
 import pytest
 
+from resolvers import feeds
 from resolvers.context import AppState
 from resolvers.ids import decode_typed_id
 from tests.conftest import Api, LiveServer, Member, StatementCounter
@@ -133,3 +134,49 @@ async def test_a_reader_that_cannot_start_fails_its_subscription_not_the_next(
     finally:
         await ws.close()
         await working.close()
+
+
+async def test_a_reader_that_swallows_its_cancellation_still_stops_and_blocks_no_one(
+    state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A cancellation can be lost (``asyncio.wait_for`` on Python 3.11 drops one that lands as
+    its wait ends; a database driver may swallow one). Stopping the feed's reader still ends
+    it, and no other organisation's subscription waits meanwhile: before, the worker's feeds
+    stayed locked for good and no new subscription there received anything."""
+    monkeypatch.setattr(feeds, "STOP_SECONDS", 1.0)
+    swallowed: list[int] = []
+
+    async def stubborn(feed: feeds.OrganisationFeed, *, forever: bool = False) -> None:
+        while forever or not feed.stopping:
+            try:
+                await asyncio.sleep(0.02)
+            except asyncio.CancelledError:
+                swallowed.append(1)
+
+    async with asyncio.timeout(10):
+        reader = feeds.OrganisationFeed(state, uuid.uuid4())
+        reader.task = asyncio.create_task(stubborn(reader))
+        await asyncio.sleep(0.05)
+        await reader.stop()
+        assert reader.task.done() and swallowed
+        # A reader that never stops is left behind after STOP_SECONDS, outside the lock.
+        hub = feeds.Feeds(state)
+        first, second = uuid.uuid4(), uuid.uuid4()
+        entered, leave = asyncio.Event(), asyncio.Event()
+
+        async def subscriber() -> None:
+            async with hub.join(first, feeds.Subscriber(uuid.uuid4(), None)) as feed:
+                assert feed.task is not None
+                feed.task.cancel()
+                feed.task = asyncio.create_task(stubborn(feed, forever=True))
+                entered.set()
+                await leave.wait()
+
+        leaving = asyncio.create_task(subscriber())
+        await entered.wait()
+        leave.set()
+        await asyncio.sleep(0.05)  # it is stopping its reader now
+        async with asyncio.timeout(0.5):  # another organisation's subscriber joins at once
+            async with hub.join(second, feeds.Subscriber(uuid.uuid4(), None)) as other:
+                assert other.ready.is_set()
+        await leaving

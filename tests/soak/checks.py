@@ -108,7 +108,7 @@ class ApiView:
             list((await session.scalars(select(Payment))).all()), documents,
             list((await session.scalars(select(PaymentAllocation))).all()),
             list((await session.scalars(select(FinancingRequest))).all()),
-            await books.credited(session, [d.id for d in documents]),
+            await _credited(session, [d.id for d in documents]),
             list((await session.scalars(select(B2BId))).all()),
             int(await session.scalar(select(func.count()).where(
                 OutboxMessage.status == OutboxStatus.PENDING,
@@ -118,6 +118,15 @@ class ApiView:
                 OutboxMessage.kind != "settlement.fetch")) or 0),
             {org: int(seq) for org, seq in seqs.all()},
         )  # fmt: skip
+
+
+async def _credited(session: AsyncSession, ids: list[uuid.UUID]) -> dict[uuid.UUID, int]:
+    """Accepted notes' credit by document, asked 10,000 documents at a time (a statement takes
+    at most 32,767 parameters)."""
+    credit: dict[uuid.UUID, int] = {}
+    for start in range(0, len(ids), 10_000):
+        credit.update(await books.credited(session, ids[start : start + 10_000]))
+    return credit
 
 
 def _gid(kind: str, key: uuid.UUID) -> str:

@@ -68,6 +68,7 @@ class Watcher:
     resumes: int = 0
     problems: list[Violation] = field(default_factory=list)
     errors: Counter[str] = field(default_factory=Counter)
+    timeline: list[str] = field(default_factory=list)
 
     async def run(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -90,6 +91,8 @@ class Watcher:
         return f"{probe.seqs[-1] if probe.seqs else None} {[p.detail for p in probe.problems]}"
 
     async def _session(self, stop: asyncio.Event, seconds: float) -> None:
+        began = time.monotonic()
+        self.timeline.append(f"open@{began:.1f}")
         ws = await GraphQLWebSocket.open(self.ws_url)
         try:
             assert (await ws.init({"Authorization": f"Bearer {self.party.owner.token}"}))["type"] == "connection_ack"  # fmt: skip
@@ -99,6 +102,7 @@ class Watcher:
 
                 after = encode_event_cursor(self.seqs[-1])
             await ws.subscribe(EVENTS, {"o": self.party.org, "a": after})
+            self.timeline.append(f"sub{self.seqs[-1] if self.seqs else '-'}@{time.monotonic():.1f}")
             until = time.monotonic() + seconds
             while not stop.is_set() and time.monotonic() < until:
                 try:
@@ -116,8 +120,12 @@ class Watcher:
                         (self.party.org,)))  # fmt: skip
                 self.seqs.append(seq)
         finally:
+            closing = time.monotonic()
             with contextlib.suppress(Exception):
                 await ws.close()
+            self.timeline.append(
+                f"got{len(self.seqs)} closed@{closing:.1f}+{time.monotonic() - closing:.1f}"
+            )
 
 
 @dataclass
@@ -260,7 +268,8 @@ class Soak:
                 fresh = await watcher.probe()
                 found.append(Violation("events-complete", f"{watcher.party.b2b_id}: the stream "
                                        f"stopped at {watcher.seqs[-1]}, the database has {last}; "
-                                       f"a new subscription from there got to {fresh}",
+                                       f"a new subscription from there got to {fresh}; now "
+                                       f"{time.monotonic():.1f}, sessions {watcher.timeline[-12:]}",
                                        (watcher.party.org,)))  # fmt: skip
         found += checks.logs(self.cluster.logs(), [p.owner.token for p in parties])
         found += checks.memory(self.memory, MEMORY_LIMIT_KIB)

@@ -441,7 +441,7 @@ class Workload:
         """Ganga Steel (an external business on the network) sends the party a bill."""
         number = f"GS-{self.seed}-{op.index}"
         taxable = chance.randint(10_000, 5_000_000)
-        igst = taxable * 18 // 100
+        igst = (taxable * 18 + 50) // 100  # rounded half up, as the network checks it
         body = {
             "networkId": number, "kind": "INVOICE", "version": 1, "senderB2BId": GANGA,
             "receiverB2BId": party.b2b_id, "number": number, "documentDate": today(),
