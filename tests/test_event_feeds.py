@@ -146,8 +146,12 @@ async def test_a_reader_that_swallows_its_cancellation_still_stops_and_blocks_no
     monkeypatch.setattr(feeds, "STOP_SECONDS", 1.0)
     swallowed: list[int] = []
 
+    # The never-stopping reader ends when the test is done with it: a task that swallows
+    # every cancellation would otherwise keep the test session's event loop from closing.
+    done = asyncio.Event()
+
     async def stubborn(feed: feeds.OrganisationFeed, *, forever: bool = False) -> None:
-        while forever or not feed.stopping:
+        while (forever and not done.is_set()) or (not forever and not feed.stopping):
             try:
                 await asyncio.sleep(0.02)
             except asyncio.CancelledError:
@@ -164,11 +168,14 @@ async def test_a_reader_that_swallows_its_cancellation_still_stops_and_blocks_no
         first, second = uuid.uuid4(), uuid.uuid4()
         entered, leave = asyncio.Event(), asyncio.Event()
 
+        left_behind: list[asyncio.Task[None]] = []
+
         async def subscriber() -> None:
             async with hub.join(first, feeds.Subscriber(uuid.uuid4(), None)) as feed:
                 assert feed.task is not None
                 feed.task.cancel()
                 feed.task = asyncio.create_task(stubborn(feed, forever=True))
+                left_behind.append(feed.task)
                 entered.set()
                 await leave.wait()
 
@@ -180,3 +187,6 @@ async def test_a_reader_that_swallows_its_cancellation_still_stops_and_blocks_no
             async with hub.join(second, feeds.Subscriber(uuid.uuid4(), None)) as other:
                 assert other.ready.is_set()
         await leaving
+        assert not left_behind[0].done()  # left to finish on its own
+        done.set()
+        await left_behind[0]
