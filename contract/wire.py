@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Literal, cast, get_args
 
@@ -42,9 +42,14 @@ def signature(secret: str, timestamp: int, body: bytes) -> str:
 
 
 def verify(
-    secret: str, timestamp: str | None, signed: str | None, body: bytes, now: float
+    secret: str | Sequence[str],
+    timestamp: str | None,
+    signed: str | None,
+    body: bytes,
+    now: float,
 ) -> str | None:
-    """Why a webhook must be refused (``None``: it is genuine and fresh)."""
+    """Why a webhook must be refused (``None``: it is genuine and fresh). During a rotation
+    ``secret`` is the current and the previous secret: a signature under either is genuine."""
     if not timestamp or not signed:
         return "missing signature headers"
     try:
@@ -53,9 +58,11 @@ def verify(
         return "malformed timestamp"
     if abs(now - sent_at) > SIGNATURE_TOLERANCE_SECONDS:
         return "timestamp outside the allowed window"
-    if not hmac.compare_digest(signature(secret, sent_at, body), signed.strip()):
-        return "bad signature"
-    return None
+    secrets = (secret,) if isinstance(secret, str) else tuple(secret)
+    given = signed.strip()
+    # Every secret is tried (no early exit), so the time taken does not tell which one matched.
+    matched = [hmac.compare_digest(signature(key, sent_at, body), given) for key in secrets]
+    return None if any(matched) else "bad signature"
 
 
 def _str(data: Mapping[str, Any], key: str) -> str:

@@ -220,7 +220,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         Route(uploads.UPLOAD_PATH, uploads.upload_kyc_document, methods=["POST"]),
         Route(
             webhooks.WEBHOOK_PATH,
-            webhooks.webhook_endpoint(state, settings.network_webhook_secret),
+            webhooks.webhook_endpoint(state, settings.webhook_secrets),
             methods=["POST"],
         ),
     ]
@@ -238,7 +238,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
             CORSMiddleware,
             allow_origins=list(settings.cors_allowed_origins),
             allow_methods=["POST", "OPTIONS"],
-            allow_headers=["authorization", "content-type"],
+            allow_headers=list(settings.cors_allowed_headers),
             max_age=600,
         ),
     ]

@@ -7,6 +7,7 @@ introspection and demo seeding off unless they are asked for explicitly.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -73,6 +74,45 @@ def _network(env: Mapping[str, str], *, dev: bool, workers: int) -> tuple[str, s
     return url, api_key, secret
 
 
+def _previous_webhook_secret(env: Mapping[str, str], *, dev: bool, current: str) -> str:
+    """``NETWORK_WEBHOOK_SECRET_PREVIOUS``: the secret being rotated out (empty: none)."""
+    previous = env.get("NETWORK_WEBHOOK_SECRET_PREVIOUS", "").strip()
+    if previous and previous == current:
+        msg = "NETWORK_WEBHOOK_SECRET_PREVIOUS must differ from NETWORK_WEBHOOK_SECRET"
+        raise SettingsError(msg)
+    if previous and not dev and len(previous) < 32:
+        msg = "production: NETWORK_WEBHOOK_SECRET_PREVIOUS needs 32+ characters"
+        raise SettingsError(msg)
+    return previous
+
+
+# Request headers a browser may send cross-origin by default: ours, and the ones common
+# GraphQL clients add (Apollo's client awareness, W3C trace context, request ids).
+DEFAULT_CORS_HEADERS = (
+    "authorization",
+    "content-type",
+    "apollographql-client-name",
+    "apollographql-client-version",
+    "apollo-require-preflight",
+    "x-apollo-operation-name",
+    "traceparent",
+    "tracestate",
+    "x-request-id",
+)
+_HEADER_NAME = re.compile(r"[A-Za-z0-9!#$%&'*+.^_`|~-]+")
+
+
+def _headers(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tuple[str, ...]:
+    if name not in env:
+        return default
+    names = tuple(part.lower() for part in _list(env, name))
+    for header in names:
+        if header == "*" or not _HEADER_NAME.fullmatch(header):
+            msg = f"{name} must list header names (no wildcard), got {header!r}"
+            raise SettingsError(msg)
+    return names
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -93,6 +133,7 @@ class Settings:
     migrate_on_start: bool = True
     broker: BrokerKind = "memory"
     cors_allowed_origins: tuple[str, ...] = ()
+    cors_allowed_headers: tuple[str, ...] = DEFAULT_CORS_HEADERS
     ws_allowed_origins: tuple[str, ...] = ()
     token_ttl_hours: int = 24 * 30
     max_body_bytes: int = 64 * 1024
@@ -124,6 +165,8 @@ class Settings:
     network_url: str = ""
     network_api_key: str = SANDBOX_API_KEY
     network_webhook_secret: str = SANDBOX_WEBHOOK_SECRET
+    # The secret being rotated out: webhooks signed with it are accepted too (empty: none).
+    network_webhook_secret_previous: str = ""
     network_timeout_seconds: int = 10
     # How long a claimed outbox message is its worker's before others may take it over.
     outbox_lease_seconds: int = 120
@@ -138,6 +181,14 @@ class Settings:
     graphiql_assets_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent / "graphiql" / "node_modules"
     )
+
+    @property
+    def webhook_secrets(self) -> tuple[str, ...]:
+        """The secrets a network webhook may be signed with: the current one first."""
+        previous = self.network_webhook_secret_previous
+        return (
+            (self.network_webhook_secret, previous) if previous else (self.network_webhook_secret,)
+        )
 
     @property
     def is_postgres(self) -> bool:
@@ -199,6 +250,7 @@ class Settings:
             migrate_on_start=_bool(env, "MIGRATE_ON_START", default=True),
             broker="postgres" if broker == "postgres" else "memory",
             cors_allowed_origins=cors,
+            cors_allowed_headers=_headers(env, "CORS_ALLOWED_HEADERS", DEFAULT_CORS_HEADERS),
             ws_allowed_origins=ws_origins,
             token_ttl_hours=_int(env, "TOKEN_TTL_HOURS", 24 * 30, minimum=1),
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
@@ -227,6 +279,9 @@ class Settings:
             network_url=network_url,
             network_api_key=network_api_key,
             network_webhook_secret=webhook_secret,
+            network_webhook_secret_previous=_previous_webhook_secret(
+                env, dev=dev, current=webhook_secret
+            ),
             network_timeout_seconds=_int(env, "NETWORK_TIMEOUT_SECONDS", 10, minimum=1),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=1),
             gc_gen0_threshold=_int(env, "GC_GEN0_THRESHOLD", 50_000, minimum=0),

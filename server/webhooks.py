@@ -1,7 +1,8 @@
 """``POST /network/webhooks``: where the network delivers its messages.
 
-Each delivery is verified (HMAC-SHA256 under ``NETWORK_WEBHOOK_SECRET`` over the timestamp
-and the raw body, the timestamp within five minutes of our clock) before anything is read;
+Each delivery is verified (HMAC-SHA256 under ``NETWORK_WEBHOOK_SECRET``, or during a rotation
+``NETWORK_WEBHOOK_SECRET_PREVIOUS``, over the timestamp and the raw body, the timestamp within
+five minutes of our clock) before anything is read;
 a bad one is answered 401 and logged, never processed. A genuine message is recorded by id and
 applied in one transaction, and answered 2xx only after that commits; a message seen before is
 a 2xx no-op. A body that is signed but not a message is answered 400, a message whose data does
@@ -42,13 +43,16 @@ WEBHOOK_PATH = "/network/webhooks"
 MAX_WEBHOOK_BYTES = 1024 * 1024
 
 
-def webhook_endpoint(state: AppState, secret: str) -> Callable[[Request], Awaitable[Response]]:
-    """The route's endpoint, bound to the app's state and the webhook secret."""
+def webhook_endpoint(
+    state: AppState, secrets: tuple[str, ...]
+) -> Callable[[Request], Awaitable[Response]]:
+    """The route's endpoint, bound to the app's state and the webhook secrets (the current
+    one, and during a rotation the previous one)."""
 
     async def receive(request: Request) -> Response:
         body = await request.body()
         refused = verify(
-            secret,
+            secrets,
             request.headers.get(TIMESTAMP_HEADER),
             request.headers.get(SIGNATURE_HEADER),
             body,

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
+from server.settings import DEFAULT_CORS_HEADERS, Settings, SettingsError
 from tests.conftest import Api
 
 PREFIX = "query { viewer { account { id } } }"
@@ -168,6 +169,45 @@ async def test_cors_allows_only_configured_origins(client: httpx.AsyncClient) ->
     )
     assert denied.status_code == 400
     assert "access-control-allow-origin" not in denied.headers
+
+
+@pytest.mark.parametrize("header", DEFAULT_CORS_HEADERS)
+async def test_cors_allows_each_common_client_header(
+    client: httpx.AsyncClient, header: str
+) -> None:
+    """Apollo's client awareness, W3C trace context and request ids pass a preflight."""
+    allowed = await client.options(
+        "/graphql",
+        headers={
+            "origin": "http://allowed.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": f"content-type,{header.title()}",
+        },
+    )
+    assert allowed.status_code == 200, allowed.text
+    assert header in allowed.headers["access-control-allow-headers"].lower()
+
+
+async def test_cors_refuses_a_header_not_allowed(client: httpx.AsyncClient) -> None:
+    refused = await client.options(
+        "/graphql",
+        headers={
+            "origin": "http://allowed.example",
+            "access-control-request-method": "POST",
+            "access-control-request-headers": "content-type,x-not-configured",
+        },
+    )
+    assert refused.status_code == 400
+    assert "Disallowed CORS headers" in refused.text
+
+
+def test_cors_headers_are_configurable() -> None:
+    assert Settings.from_env({}).cors_allowed_headers == DEFAULT_CORS_HEADERS
+    chosen = Settings.from_env({"CORS_ALLOWED_HEADERS": "Authorization, Content-Type, X-Tenant"})
+    assert chosen.cors_allowed_headers == ("authorization", "content-type", "x-tenant")
+    for bad in ("*", "authorization, bad header", "x\u0000y"):
+        with pytest.raises(SettingsError, match="CORS_ALLOWED_HEADERS"):
+            Settings.from_env({"CORS_ALLOWED_HEADERS": bad})
 
 
 async def test_healthz(client: httpx.AsyncClient) -> None:

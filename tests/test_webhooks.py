@@ -11,10 +11,13 @@ from typing import Any
 import httpx
 import pytest
 from sqlalchemy import func, select
+from starlette.applications import Starlette
+from starlette.routing import Route
 
 from contract.documents import DocumentMessage
 from contract.messages import InboundMessage
 from contract.wire import (
+    SANDBOX_WEBHOOK_SECRET,
     SIGNATURE_HEADER,
     SIGNATURE_TOLERANCE_SECONDS,
     TIMESTAMP_HEADER,
@@ -24,6 +27,8 @@ from contract.wire import (
 from db.models import B2BId, InboundReceipt, OrganisationEvent, OutboxMessage
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
+from server import webhooks
+from server.settings import Settings, SettingsError
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api
 from tests.onboarding_helpers import create_b2b_id, ready_for_b2b_id, status
@@ -219,3 +224,44 @@ async def test_a_payment_message_that_does_not_hold_together_is_refused_and_book
     fine = json.dumps(received("MSG-FINE", 100)).encode()
     assert (await client.post(URL, content=fine, headers=_signed(state, fine))).status_code == 200
     assert (await owed(api, seller, invoice))["amountPaid"] == {"amount": "1.00"}
+
+
+async def test_during_a_secret_rotation_either_secret_signs_and_no_other(
+    state: AppState,
+) -> None:
+    """NETWORK_WEBHOOK_SECRET_PREVIOUS: while the network moves to the new secret, messages
+    signed with the old one are still applied; a third secret is refused as before."""
+    new, old = "rotated-in-" + "n" * 30, state.settings.network_webhook_secret
+    rotating = Settings.from_env(
+        {"NETWORK_WEBHOOK_SECRET": new, "NETWORK_WEBHOOK_SECRET_PREVIOUS": old}
+    )
+    assert rotating.webhook_secrets == (new, old)
+    endpoint = webhooks.webhook_endpoint(state, rotating.webhook_secrets)
+    app = Starlette(routes=[Route(URL, endpoint, methods=["POST"])])
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://test"
+    ) as rotated:
+        for number, secret in enumerate((new, old)):
+            body = json.dumps(_message(f"MSG-ROT-{number}")).encode()
+            taken = await rotated.post(
+                URL, content=body, headers=_signed(state, body, secret=secret)
+            )
+            assert taken.status_code == 200, secret
+        body = json.dumps(_message("MSG-ROT-X")).encode()
+        stranger = _signed(state, body, secret="neither-secret-" + "z" * 30)
+        assert (await rotated.post(URL, content=body, headers=stranger)).status_code == 401
+    assert await _receipts(state) == 2
+
+
+def test_a_previous_webhook_secret_is_checked_like_the_current_one() -> None:
+    with pytest.raises(SettingsError, match="must differ"):
+        Settings.from_env({"NETWORK_WEBHOOK_SECRET_PREVIOUS": SANDBOX_WEBHOOK_SECRET})
+    production = {
+        "ENVIRONMENT": "production", "SECRET_KEY": "k" * 40, "NETWORK_URL": "http://127.0.0.1:1",
+        "NETWORK_API_KEY": "a" * 40, "NETWORK_WEBHOOK_SECRET": "w" * 40,
+    }  # fmt: skip
+    with pytest.raises(SettingsError, match="PREVIOUS needs 32"):
+        Settings.from_env({**production, "NETWORK_WEBHOOK_SECRET_PREVIOUS": "short"})
+    rotating = Settings.from_env({**production, "NETWORK_WEBHOOK_SECRET_PREVIOUS": "p" * 40})
+    assert rotating.webhook_secrets == ("w" * 40, "p" * 40)
+    assert Settings.from_env(production).webhook_secrets == ("w" * 40,)
