@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 import orjson
 from cross_web import AsyncHTTPRequestAdapter, HTTPException
 from graphql import GraphQLError
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response
 from starlette.types import Receive, Scope, Send
@@ -18,21 +20,36 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from strawberry.asgi import ASGIWebSocketAdapter, GraphQL
 from strawberry.exceptions import ConnectionRejectionError, MissingQueryError
 from strawberry.http import GraphQLHTTPResponse, GraphQLRequestData
+from strawberry.http.base import BaseRequestProtocol
 from strawberry.http.exceptions import WebSocketDisconnected
+from strawberry.http.types import QueryParams
 from strawberry.schema.exceptions import CannotGetOperationTypeError, InvalidOperationTypeError
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 from strawberry.types import ExecutionResult
 from strawberry.types.graphql import OperationType
 from strawberry.types.unset import UNSET, UnsetType
 
+from db.engine import lost_connection
 from db.unit_of_work import UnitOfWork
 from resolvers.context import AppState, Context, bearer_token, new_request_id
 from resolvers.services import accounts, network_http, throttle
-from schema.extensions import deadline_error, public_errors
+from schema.extensions import LOST_MESSAGE, deadline_error, public_errors
 from schema.schema import Schema
+from server.persisted_queries import (
+    DOCUMENT_ID,
+    PersistedQueries,
+    PersistedQueryRefusedError,
+    Resolved,
+    lift_document_id,
+)
 from server.ws import REVOKED_CLOSE_CODE, REVOKED_REASON, SessionBoundHandler
 
+logger = logging.getLogger("bharat_connect.http")
+
 HTTP_OPERATIONS = frozenset({OperationType.QUERY, OperationType.MUTATION})
+GET_OPERATIONS = frozenset({OperationType.QUERY})
+# GraphQL answers hold one account's data: never kept by a shared cache or the browser's.
+NO_STORE = "private, no-store"
 GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
 
 
@@ -68,6 +85,12 @@ class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
             raise WebSocketDisconnected from exc
 
 
+def _ran(result: ExecutionResult) -> bool:
+    """Whether the document was executed (parsed, validated and within every limit): a
+    refused one has errors without a path."""
+    return not any(error.path is None for error in result.errors or ())
+
+
 def flight_key(context: Context) -> str:
     """Whose operation this is for the per-worker limits (:meth:`Flight.key_of`)."""
     address = throttle.client_key(context.client_address)
@@ -97,6 +120,7 @@ class GraphQLView(GraphQL[Context, None]):
         )
         self.state = state
         self._page = GRAPHIQL_PAGE.read_text(encoding="utf-8") if settings.graphiql else ""
+        self.persisted = PersistedQueries(settings, state.db.read, state.unit_of_work, state.now)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -109,7 +133,19 @@ class GraphQLView(GraphQL[Context, None]):
             response = error_response(
                 exc.status_code, exc.reason, _HTTP_CODES.get(exc.status_code, "BAD_REQUEST")
             )
+        except PersistedQueryRefusedError as exc:
+            response = error_response(exc.status, exc.message, exc.code)
+        response.headers.setdefault("cache-control", NO_STORE)
         await response(scope, receive, send)
+
+    def should_render_graphql_ide(self, request: BaseRequestProtocol) -> bool:
+        # A GET that names a persisted document is an operation, not a visit to the explorer.
+        params = request.query_params
+        named = params.get("extensions") is not None or params.get(DOCUMENT_ID) is not None
+        return not named and super().should_render_graphql_ide(request)
+
+    def parse_query_params(self, params: QueryParams) -> dict[str, Any]:
+        return lift_document_id(super().parse_query_params(params))
 
     async def execute_single(  # noqa: PLR0917 (strawberry's signature)
         self,
@@ -120,20 +156,48 @@ class GraphQLView(GraphQL[Context, None]):
         root_value: None,
         request_data: GraphQLRequestData,
     ) -> ExecutionResult:
-        """Queries and mutations over HTTP POST; a subscription is refused with 400 (it
-        needs a WebSocket), never run (graphql-core cannot stream it into one response).
-        GET serves only the explorer page."""
-        if request_adapter.method != "POST":
-            raise HTTPException(405, "Send GraphQL operations with POST.")
+        """Queries and mutations over HTTP POST, queries also over GET (persisted ones, for
+        one); a subscription is refused with 400 (it needs a WebSocket), never run
+        (graphql-core cannot stream it into one response). A GET without an operation from a
+        browser gets the explorer page."""
+        allowed = GET_OPERATIONS if request_adapter.method == "GET" else HTTP_OPERATIONS
         context.flight_key = flight_key(context)
         try:
             with self.state.flight.operation(context.flight_key):
-                return await self._execute(root_value, context, request_data)
+                resolved = await self._resolve(request_data)
+                if isinstance(resolved, GraphQLError):
+                    return ExecutionResult(data=None, errors=[resolved])
+                result = await self._execute(root_value, context, resolved.data, allowed)
+                if resolved.register is not None and _ran(result):
+                    await self._register(resolved.register, resolved.data.query)
+                return result
         except GraphQLError as refused:  # too many in flight for this account
             return ExecutionResult(data=None, errors=[refused])
 
+    async def _resolve(self, request_data: GraphQLRequestData) -> Resolved | GraphQLError:
+        try:
+            return await self.persisted.resolve(request_data)
+        except (SQLAlchemyError, OSError) as exc:
+            if lost_connection(exc):
+                return GraphQLError(LOST_MESSAGE, extensions={"code": "SERVICE_UNAVAILABLE"})
+            raise
+
+    async def _register(self, sha256: str, document: str | None) -> None:
+        """Register a document that ran; a failure only means the client sends it again."""
+        if document is None:
+            return
+        try:
+            await self.persisted.register(sha256, document)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("persisted query %s not registered: %s", sha256[:12],
+                           type(exc).__name__)  # fmt: skip
+
     async def _execute(
-        self, root_value: None, context: Context, request_data: GraphQLRequestData
+        self,
+        root_value: None,
+        context: Context,
+        request_data: GraphQLRequestData,
+        allowed: frozenset[OperationType] = HTTP_OPERATIONS,
     ) -> ExecutionResult:
         try:
             async with asyncio.timeout(self.state.settings.request_timeout_seconds):
@@ -143,7 +207,7 @@ class GraphQLView(GraphQL[Context, None]):
                     variable_values=request_data.variables,
                     context_value=context,
                     operation_name=request_data.operation_name,
-                    allowed_operation_types=HTTP_OPERATIONS,
+                    allowed_operation_types=allowed,
                     operation_extensions=request_data.extensions,
                 )
         except TimeoutError:
@@ -153,6 +217,8 @@ class GraphQLView(GraphQL[Context, None]):
             if exc.operation_type == OperationType.SUBSCRIPTION:
                 msg = "Subscriptions run over a WebSocket (graphql-transport-ws) at /graphql."
                 raise HTTPException(400, msg) from None
+            if exc.operation_type == OperationType.MUTATION:
+                raise HTTPException(405, "Mutations are sent with POST.") from None
             raise HTTPException(400, "Only queries and mutations run over HTTP POST.") from None
         except CannotGetOperationTypeError:
             msg = "No operation with that operationName in the document."
@@ -210,7 +276,7 @@ class GraphQLView(GraphQL[Context, None]):
         decoded = orjson.loads(data)
         if not isinstance(decoded, dict):
             raise HTTPException(400, "The request body must be a JSON object.")
-        return decoded
+        return lift_document_id(decoded)
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

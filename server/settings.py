@@ -11,7 +11,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from contract.wire import SANDBOX_API_KEY, SANDBOX_WEBHOOK_SECRET
 
@@ -113,6 +113,20 @@ def _headers(env: Mapping[str, str], name: str, default: tuple[str, ...]) -> tup
     return names
 
 
+def _trusted_documents(env: Mapping[str, str]) -> dict[str, Any]:
+    """``TRUSTED_DOCUMENTS_ONLY`` and the ``TRUSTED_DOCUMENTS_MANIFEST`` it needs."""
+    only = _bool(env, "TRUSTED_DOCUMENTS_ONLY", default=False)
+    raw = env.get("TRUSTED_DOCUMENTS_MANIFEST", "").strip()
+    manifest = Path(raw) if raw else None
+    if only and manifest is None:
+        msg = "TRUSTED_DOCUMENTS_ONLY needs TRUSTED_DOCUMENTS_MANIFEST (a manifest's path)"
+        raise SettingsError(msg)
+    if manifest is not None and not manifest.is_file():
+        msg = f"TRUSTED_DOCUMENTS_MANIFEST: no such file {raw!r}"
+        raise SettingsError(msg)
+    return {"trusted_documents_only": only, "trusted_documents_manifest": manifest}
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -176,6 +190,13 @@ class Settings:
     simulator_seed: int = 1
     simulator_review_seconds: int = 20
     kyc_storage_dir: Path = field(default_factory=lambda: Path("var") / "kyc-documents")
+    # Automatic persisted queries (clients register a document under its hash, then send the
+    # hash alone), and how many registered documents all workers keep together.
+    persisted_queries: bool = True
+    persisted_queries_max: int = 10_000
+    # Accept only the operations of a persisted-document manifest (Apollo's or Relay's JSON).
+    trusted_documents_only: bool = False
+    trusted_documents_manifest: Path | None = None
     # Run the outbox dispatcher and the simulator's clock in the background (tests drive both).
     background_tasks: bool = True
     graphiql_assets_dir: Path = field(
@@ -288,4 +309,7 @@ class Settings:
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),
             simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
             kyc_storage_dir=Path(env.get("KYC_STORAGE_DIR", "").strip() or "var/kyc-documents"),
+            persisted_queries=_bool(env, "PERSISTED_QUERIES", default=True),
+            persisted_queries_max=_int(env, "PERSISTED_QUERIES_MAX", 10_000, minimum=1),
+            **_trusted_documents(env),
         )

@@ -118,14 +118,6 @@ async def test_comment_padding_is_not_a_way_around_the_limit(client: httpx.Async
     assert response.status_code == 413
 
 
-async def test_queries_over_get_are_refused(client: httpx.AsyncClient) -> None:
-    response = await client.get("/graphql", params={"query": "{ __typename }"})
-    assert response.status_code in {400, 405}
-    body = response.json()
-    assert body["errors"][0]["extensions"]["code"] in {"BAD_REQUEST", "METHOD_NOT_ALLOWED"}
-    assert "data" not in body
-
-
 async def test_malformed_bodies_get_json_errors(client: httpx.AsyncClient) -> None:
     cases = [
         ("{not json", "application/json"),

@@ -59,6 +59,7 @@ from db.models.payment import (
     ReconciliationDay,
     SettlementEntry,
 )
+from db.models.persisted_query import PersistedQuery
 from db.models.throttle import ThrottleCounter
 
 __all__ = [
@@ -113,6 +114,7 @@ __all__ = [
     "PaymentDirection",
     "PaymentMethod",
     "PaymentStatus",
+    "PersistedQuery",
     "PushStatus",
     "ReconciliationDay",
     "SettlementEntry",
