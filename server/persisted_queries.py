@@ -51,6 +51,9 @@ SHA256 = re.compile(r"[0-9a-f]{64}")
 MAX_DOCUMENT_ID = 200
 # Documents each worker keeps in memory.
 CACHE_SIZE = 1000
+# Larger documents run but are not registered, so the table stays within about
+# PERSISTED_QUERIES_MAX x 32 KB however it is filled.
+MAX_REGISTERED_BYTES = 32 * 1024
 
 NOT_FOUND_MESSAGE = "PersistedQueryNotFound"
 NOT_SUPPORTED_MESSAGE = "PersistedQueryNotSupported"
@@ -181,7 +184,8 @@ class PersistedQueries:
             return _not_found() if body is None else Resolved(replace(data, query=body))
         self._check(data.query, sha256)
         known = sha256 in self._cache or sha256 in self.manifest
-        return Resolved(data, register=None if known else sha256)
+        too_large = len(data.query.encode()) > MAX_REGISTERED_BYTES
+        return Resolved(data, register=None if known or too_large else sha256)
 
     def _trusted(self, data: GraphQLRequestData, sha256: str | None) -> Resolved | GraphQLError:
         if data.query is None:

@@ -189,7 +189,7 @@ async def test_a_query_that_does_not_match_its_hash_is_refused_and_not_kept(
     assert lookup.json()["errors"][0]["extensions"]["code"] == "PERSISTED_QUERY_NOT_FOUND"
 
 
-async def test_a_document_that_is_refused_before_running_is_not_registered(
+async def test_a_document_refused_before_running_or_too_large_is_not_registered(
     api: Api, client: httpx.AsyncClient, state: AppState, view: GraphQLView
 ) -> None:
     member = await api.sign_up()
