@@ -12,6 +12,7 @@ from resolvers import mutation
 from resolvers.context import Context
 from resolvers.mutation import Outcome
 from resolvers.services import kyc
+from resolvers.services.errors import UserError
 from resolvers.services.kyc import AddressIn, BankAccountIn, RepresentativeIn
 
 
@@ -98,4 +99,42 @@ async def submit(context: Context, *, organisation_id: str) -> Outcome[KycProfil
     return await mutation.run_on(
         context, organisation_id, "Organisation", ORG,
         lambda uow, viewer, key: kyc.submit(uow, viewer, organisation_id=key, now=app.now()),
+    )  # fmt: skip
+
+
+@dataclass(frozen=True)
+class UploadedFile:
+    """A file as a request carried it: its bytes (at most one over the limit read), the name and
+    the content type it was sent with."""
+
+    content: bytes
+    filename: str
+    content_type: str
+
+
+async def upload_document(
+    context: Context,
+    *,
+    organisation_id: str,
+    kind: str,
+    owner_id: str | None,
+    file: UploadedFile,
+) -> Outcome[KycDocument]:
+    """Keep a KYC document uploaded through GraphQL (the same checks as the upload endpoint)."""
+    await context.require_viewer()  # signed out: UNAUTHENTICATED before any input is looked at
+    owner_key: uuid.UUID | None = None
+    if owner_id is not None:
+        decoded = mutation.decode(owner_id, "KycOwner", ("input", "ownerId"))
+        if isinstance(decoded, UserError):
+            return mutation.refuse(decoded)
+        owner_key = decoded
+    storage = context.app.storage
+    assert storage is not None
+    return await mutation.run_on(
+        context, organisation_id, "Organisation", ORG,
+        lambda uow, viewer, key: kyc.store_document(
+            uow, viewer, storage, organisation_id=key, kind=kind, filename=file.filename,
+            declared_type=file.content_type, content=file.content, owner_id=owner_key,
+            field_base=("input",),
+        ),
     )  # fmt: skip

@@ -9,6 +9,7 @@ import uuid
 from datetime import datetime
 
 import strawberry
+from strawberry.file_uploads import Upload
 
 from contract import identifiers
 from db.models import KycDocument as KycDocumentModel
@@ -37,7 +38,8 @@ class KycStatus(enum.Enum):
 @strawberry.enum(
     description=(
         "Kinds of KYC document. Which are required depends on the business type "
-        "(`Kyc.requiredDocuments`); upload them to `POST /kyc/documents`."
+        "(`Kyc.requiredDocuments`); upload them with `kycDocumentUpload` or to "
+        "`POST /kyc/documents`."
     )
 )
 class KycDocumentKind(enum.Enum):
@@ -326,6 +328,37 @@ class KycOwnerRemoveInput:
     """Owner removal input."""
 
     owner_id: strawberry.ID = strawberry.field(description="The owner (`KycOwner.id`).")
+
+
+@strawberry.input(
+    description=(
+        "Upload a KYC document through GraphQL: a multipart request (the GraphQL multipart "
+        "request spec, as apollo-upload-client sends it)."
+    )
+)
+class KycDocumentUploadInput:
+    """Document upload input."""
+
+    organisation_id: strawberry.ID = strawberry.field(description="The organisation.")
+    kind: KycDocumentKind = strawberry.field(description="What the document is.")
+    file: Upload = strawberry.field(
+        description=(
+            "The file: a PDF, PNG or JPEG of at most 5 MiB, sent as a part of the multipart "
+            "request with its own Content-Type (the bytes are checked)."
+        )
+    )
+    owner_id: strawberry.ID | None = strawberry.field(
+        default=None, description="For an owner's proof of identity (`OWNER_ID`): the owner."
+    )
+
+
+@strawberry.type(description="The result of a KYC document upload.")
+class KycDocumentUploadPayload:
+    """Upload result."""
+
+    document: KycDocument | None = strawberry.field(description="The document kept.")
+    kyc: Kyc | None = strawberry.field(description="The KYC after the upload.")
+    user_errors: list[UserError] = strawberry.field(description="Why the input was refused.")
 
 
 @strawberry.input(description="Submit KYC for the network's review.")

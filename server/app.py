@@ -233,6 +233,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                 uploads.UPLOAD_PATH: uploads.MAX_REQUEST_BYTES,
                 webhooks.WEBHOOK_PATH: webhooks.MAX_WEBHOOK_BYTES,
             },
+            multipart={"/graphql": uploads.MAX_REQUEST_BYTES},
         ),
         Middleware(
             CORSMiddleware,

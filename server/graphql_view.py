@@ -108,7 +108,11 @@ class GraphQLView(GraphQL[Context, None]):
         super().__init__(
             schema,
             graphql_ide="graphiql" if settings.graphiql else None,
-            allow_queries_via_get=False,
+            allow_queries_via_get=True,
+            # Files for kycDocumentUpload (the GraphQL multipart request spec). Not a way to
+            # forge requests from another site: credentials travel in the Authorization header,
+            # never in cookies, and BodySizeLimit caps the body before it is parsed.
+            multipart_uploads_enabled=True,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
             connection_init_wait_timeout=timedelta(
                 seconds=settings.connection_init_timeout_seconds
@@ -135,6 +139,8 @@ class GraphQLView(GraphQL[Context, None]):
             )
         except PersistedQueryRefusedError as exc:
             response = error_response(exc.status, exc.message, exc.code)
+        finally:
+            await request.close()  # the files of a multipart request, spooled to disk
         response.headers.setdefault("cache-control", NO_STORE)
         await response(scope, receive, send)
 

@@ -24,18 +24,21 @@ class BodySizeLimit:
         max_bytes: int,
         overrides: dict[str, int] | None = None,
         body_timeout_seconds: float = 10.0,
+        multipart: dict[str, int] | None = None,
     ) -> None:
         self.app = app
         self.max_bytes = max_bytes
         self.body_timeout_seconds = body_timeout_seconds
-        # Larger limits for particular paths (document uploads).
+        # Larger limits for particular paths (document uploads), and for multipart bodies
+        # (files sent through GraphQL) on particular paths.
         self.overrides = overrides or {}
+        self.multipart = multipart or {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        limit = self.overrides.get(scope.get("path", ""), self.max_bytes)
+        limit = self._limit(scope)
         too_large = error_response(
             413, f"The request body exceeds {limit} bytes.", "PAYLOAD_TOO_LARGE"
         )
@@ -72,6 +75,14 @@ class BodySizeLimit:
             return await receive()
 
         await self.app(scope, replay, send)
+
+    def _limit(self, scope: Scope) -> int:
+        path = scope.get("path", "")
+        if path in self.multipart:
+            for name, value in scope.get("headers", []):
+                if name == b"content-type" and value.lower().startswith(b"multipart/form-data"):
+                    return self.multipart[path]
+        return self.overrides.get(path, self.max_bytes)
 
     @staticmethod
     async def _read_body(receive: Receive, limit: int) -> bytes | None:

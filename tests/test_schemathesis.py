@@ -55,6 +55,8 @@ schemathesis.graphql.scalar(
         st.tuples(st.text(max_size=10), _HOSTILE, st.text(max_size=10)).map("".join),
     ).map(nodes.String),
 )
+# A file cannot be a literal: whatever is written in its place must be refused cleanly.
+schemathesis.graphql.scalar("Upload", st.text(max_size=10).map(nodes.String))
 schemathesis.graphql.scalar(
     "Decimal",
     st.from_regex(r"\A-?(0|[1-9][0-9]{0,5})(\.[0-9]{1,2})?\Z").map(nodes.String),

@@ -9,10 +9,15 @@ import strawberry
 
 from resolvers import kyc as kyc_resolvers
 from resolvers.context import Context
+from resolvers.kyc import UploadedFile
+from resolvers.services.errors import ErrorCode
 from resolvers.services.errors import UserError as ServiceUserError
-from resolvers.services.kyc import AddressIn, BankAccountIn, RepresentativeIn
+from resolvers.services.kyc import MAX_DOCUMENT_BYTES, AddressIn, BankAccountIn, RepresentativeIn
 from schema.errors import user_errors
 from schema.kyc import (
+    KycDocument,
+    KycDocumentUploadInput,
+    KycDocumentUploadPayload,
     KycOwnerAddInput,
     KycOwnerRemoveInput,
     KycPayload,
@@ -82,6 +87,37 @@ class KycMutations:
         )
 
     @strawberry.mutation(
+        description=(
+            "Upload a KYC document (replacing an earlier one of its kind, or of its owner): "
+            "send a multipart request per the GraphQL multipart request spec."
+        )
+    )
+    async def kyc_document_upload(
+        self,
+        info: Info,
+        input: Annotated[KycDocumentUploadInput, strawberry.argument(description="The input.")],
+    ) -> KycDocumentUploadPayload:
+        file = await _uploaded(input.file)
+        if isinstance(file, ServiceUserError):
+            return KycDocumentUploadPayload(
+                document=None, kyc=None, user_errors=user_errors([file])
+            )
+        outcome = await kyc_resolvers.upload_document(
+            info.context, organisation_id=input.organisation_id, kind=input.kind.name,
+            owner_id=input.owner_id, file=file,
+        )  # fmt: skip
+        if outcome.value is None:
+            return KycDocumentUploadPayload(
+                document=None, kyc=None, user_errors=user_errors(outcome.errors)
+            )
+        info.context.fresh_loaders()
+        return KycDocumentUploadPayload(
+            document=KycDocument.from_model(outcome.value),
+            kyc=await kyc_of(info, outcome.value.organisation_id),
+            user_errors=[],
+        )
+
+    @strawberry.mutation(
         description="Submit KYC for the network's review (after the B2B ID is approved)."
     )
     async def kyc_submit(
@@ -93,6 +129,25 @@ class KycMutations:
         return await _kyc_payload(
             info, outcome.value.organisation_id if outcome.value else None, outcome.errors
         )
+
+
+async def _uploaded(file: object) -> UploadedFile | ServiceUserError:
+    """The bytes of an uploaded part (at most one byte past the limit is read), or why there is
+    none: a value sent in the JSON variables instead of a file part."""
+    read = getattr(file, "read", None)
+    if read is None or not callable(read):
+        return ServiceUserError(
+            ErrorCode.REQUIRED, ("input", "file"),
+            "Send the file as a part of a multipart request (the GraphQL multipart request spec).",
+        )  # fmt: skip
+    content = await read(MAX_DOCUMENT_BYTES + 1)
+    name = getattr(file, "filename", None)
+    declared = getattr(file, "content_type", None)
+    return UploadedFile(
+        content=content if isinstance(content, bytes) else b"",
+        filename=name if isinstance(name, str) else "document",
+        content_type=declared if isinstance(declared, str) else "",
+    )
 
 
 async def _kyc_payload(

@@ -198,34 +198,36 @@ async def store_document(
     declared_type: str,
     content: bytes,
     owner_id: uuid.UUID | None = None,
+    field_base: tuple[str, ...] = (),
 ) -> KycDocument:
     """Validate and keep an uploaded document (replacing an earlier one of the same kind, and
-    for an owner's document, of the same owner)."""
+    for an owner's document, of the same owner). ``field_base`` goes before the fields that
+    errors name (``("input",)`` through GraphQL; nothing for the upload endpoint's parameters)."""
     await editable(uow, viewer, organisation_id)
     if kind not in DOCUMENT_KINDS:
         raise UserInputError.one(
-            ErrorCode.INVALID, ("kind",), f"kind is one of {', '.join(DOCUMENT_KINDS)}."
+            ErrorCode.INVALID, (*field_base, "kind"), f"kind is one of {', '.join(DOCUMENT_KINDS)}."
         )
     if (kind == OWNER_DOCUMENT) != (owner_id is not None):
         raise UserInputError.one(
-            ErrorCode.INVALID, ("ownerId",),
+            ErrorCode.INVALID, (*field_base, "ownerId"),
             f"An owner's document is of kind {OWNER_DOCUMENT} and names the owner (ownerId).",
         )  # fmt: skip
     if owner_id is not None and not any(
         o.id == owner_id for o in await owners_of(uow, organisation_id)
     ):
-        raise UserInputError.one(ErrorCode.NOT_FOUND, ("ownerId",), "No such owner.")
+        raise UserInputError.one(ErrorCode.NOT_FOUND, (*field_base, "ownerId"), "No such owner.")
     if len(content) > MAX_DOCUMENT_BYTES:
         raise UserInputError.one(
-            ErrorCode.FILE_TOO_LARGE, ("file",), "A document has at most 5 MiB."
+            ErrorCode.FILE_TOO_LARGE, (*field_base, "file"), "A document has at most 5 MiB."
         )
     if not content:
-        raise UserInputError.one(ErrorCode.REQUIRED, ("file",), "The file is empty.")
+        raise UserInputError.one(ErrorCode.REQUIRED, (*field_base, "file"), "The file is empty.")
     actual = sniff(content)
     declared = declared_type.split(";", maxsplit=1)[0].strip().lower()
     if actual is None or declared != actual:
         raise UserInputError.one(
-            ErrorCode.UNSUPPORTED_FILE_TYPE, ("file",),
+            ErrorCode.UNSUPPORTED_FILE_TYPE, (*field_base, "file"),
             "Upload a PDF, PNG or JPEG, sent with its own Content-Type.",
         )  # fmt: skip
     name = re.sub(r"[^A-Za-z0-9._ -]", "_", filename.strip())[:200] or "document"
