@@ -280,9 +280,54 @@ class GraphQLView(GraphQL[Context, None]):
 
     def decode_json(self, data: str | bytes) -> object:
         decoded = orjson.loads(data)
+        if isinstance(decoded, list):  # a batch: checked in _validate_batch_request
+            if not all(isinstance(item, dict) for item in decoded):
+                raise HTTPException(400, "Each operation of a batch must be a JSON object.")
+            return [lift_document_id(item) for item in decoded]
         if not isinstance(decoded, dict):
-            raise HTTPException(400, "The request body must be a JSON object.")
+            raise HTTPException(400, "The request body must be a JSON object (or an array).")
         return lift_document_id(decoded)
+
+    def _validate_batch_request(
+        self, request_data: list[GraphQLRequestData], protocol: str
+    ) -> None:
+        """A batch (a JSON array of operations, as Apollo's BatchHttpLink sends) holds 1 to
+        ``MAX_BATCH_OPERATIONS`` operations."""
+        del protocol  # batches are plain HTTP only: no streaming transport is offered
+        most = self.state.settings.max_batch_operations
+        if most == 0:
+            msg = "Batched operations are turned off here (MAX_BATCH_OPERATIONS is 0)."
+            raise HTTPException(400, msg)
+        if not request_data:
+            raise HTTPException(400, "A batch holds at least one operation.")
+        if len(request_data) > most:
+            msg = f"A batch holds at most {most} operations (MAX_BATCH_OPERATIONS)."
+            raise HTTPException(400, msg)
+
+    async def execute_operation(  # noqa: PLR0917 (strawberry's signature)
+        self,
+        request: Request,
+        request_adapter: AsyncHTTPRequestAdapter,
+        request_data: GraphQLRequestData | list[GraphQLRequestData],
+        context: Context,
+        root_value: None,
+        sub_response: Response,
+    ) -> Any:
+        """One operation, or each of a batch with a context of its own (a viewer, loaders and
+        limits per operation, as if each had come alone), run side by side."""
+        if not isinstance(request_data, list):
+            return await super().execute_operation(
+                request, request_adapter, request_data, context, root_value, sub_response
+            )
+        contexts = [context] + [
+            await self.get_context(request, sub_response) for _ in request_data[1:]
+        ]
+        return await asyncio.gather(
+            *(
+                self.execute_single(request, request_adapter, sub_response, own, root_value, data)
+                for own, data in zip(contexts, request_data, strict=True)
+            )
+        )
 
     def encode_json(self, data: object) -> bytes:
         return orjson.dumps(data)

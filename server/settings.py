@@ -193,6 +193,8 @@ class Settings:
     # Automatic persisted queries (clients register a document under its hash, then send the
     # hash alone), and how many registered documents all workers keep together.
     persisted_queries: bool = True
+    # Operations one batched request (a JSON array) may hold; 0 refuses batches.
+    max_batch_operations: int = 10
     persisted_queries_max: int = 10_000
     # Accept only the operations of a persisted-document manifest (Apollo's or Relay's JSON).
     trusted_documents_only: bool = False
@@ -310,6 +312,7 @@ class Settings:
             simulator_review_seconds=_int(env, "SIMULATOR_REVIEW_SECONDS", 20),
             kyc_storage_dir=Path(env.get("KYC_STORAGE_DIR", "").strip() or "var/kyc-documents"),
             persisted_queries=_bool(env, "PERSISTED_QUERIES", default=True),
+            max_batch_operations=_int(env, "MAX_BATCH_OPERATIONS", 10, minimum=0),
             persisted_queries_max=_int(env, "PERSISTED_QUERIES_MAX", 10_000, minimum=1),
             **_trusted_documents(env),
         )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import AsyncIterator
 from typing import Any
@@ -11,6 +12,7 @@ import httpx
 import pytest
 from starlette.types import Message, Receive, Scope, Send
 
+from resolvers.context import AppState
 from server.settings import DEFAULT_CORS_HEADERS, Settings, SettingsError
 from tests.conftest import Api
 
@@ -323,3 +325,48 @@ async def test_identical_queries_hit_the_validation_cache(api: Api) -> None:
     for _ in range(5):
         await api.ok(query, token=member.token)
     assert cache.cache_info().hits - before == 5
+
+
+async def test_a_batch_runs_each_operation_on_its_own_within_the_cap(
+    api: Api, client: httpx.AsyncClient, state: AppState, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A JSON array of operations (Apollo's BatchHttpLink) answers an array in the same order;
+    each operation has its own viewer and limits; the size is capped by MAX_BATCH_OPERATIONS."""
+    member, other = await api.sign_up(), await api.sign_up()
+    viewer = "{ viewer { account { email } } }"
+    create = (
+        "mutation($input: OrganisationCreateInput!) { organisationCreate(input: $input) "
+        "{ organisation { name } userErrors { code } } }"
+    )
+    batch = [
+        {"query": viewer},
+        {"query": create, "variables": {"input": {"name": "Batched Traders"}}},
+        {"query": "{ viewer { nosuch } }"},
+    ]
+    answered = await client.post(
+        "/graphql", json=batch, headers={"authorization": f"Bearer {member.token}"}
+    )
+    assert answered.status_code == 200
+    first, second, third = answered.json()
+    assert first == {"data": {"viewer": {"account": {"email": member.email}}}}
+    assert second["data"]["organisationCreate"]["organisation"] == {"name": "Batched Traders"}
+    assert third["errors"][0]["extensions"]["code"] == "GRAPHQL_VALIDATION_FAILED"
+    assert answered.headers["cache-control"] == "private, no-store"
+    # Signed out, each operation is refused on its own.
+    signed_out = (await client.post("/graphql", json=batch[:1])).json()
+    assert signed_out[0]["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+    names = await api.ok("{ viewer { organisations { nodes { name } } } }", token=other.token)
+    assert names["viewer"]["organisations"]["nodes"] == []
+
+    def refused(response: httpx.Response, words: str) -> None:
+        assert response.status_code == 400, response.text
+        error = response.json()["errors"][0]
+        assert error["extensions"]["code"] == "BAD_REQUEST" and words in error["message"]
+
+    refused(await client.post("/graphql", json=[{"query": viewer}] * 11), "MAX_BATCH_OPERATIONS")
+    refused(await client.post("/graphql", json=[]), "at least one")
+    refused(await client.post("/graphql", json=[{"query": viewer}, "x"]), "JSON object")
+    monkeypatch.setattr(
+        state, "settings", dataclasses.replace(state.settings, max_batch_operations=0)
+    )
+    refused(await client.post("/graphql", json=[{"query": viewer}]), "MAX_BATCH_OPERATIONS is 0")
