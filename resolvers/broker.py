@@ -148,6 +148,11 @@ def asyncpg_dsn(database_url: str) -> str:
     return url.render_as_string(hide_password=False)
 
 
+# What a lost, closed or refused connection raises: the server's errors, the socket's, and the
+# driver's own (``InterfaceError``: "connection is closed", a pool that is closing...).
+CONNECTION_ERRORS = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError)
+
+
 class PostgresBroker(LocalFanout):
     """LISTEN/NOTIFY across processes."""
 
@@ -202,7 +207,7 @@ class PostgresBroker(LocalFanout):
             while True:
                 try:
                     await self._connect()
-                except (OSError, asyncpg.PostgresError):
+                except CONNECTION_ERRORS:
                     await asyncio.sleep(self._reconnect_delay)
                     continue
                 break
@@ -211,7 +216,7 @@ class PostgresBroker(LocalFanout):
             if self._resync_revocations is not None:
                 try:
                     await self._resync_revocations()
-                except (OSError, asyncpg.PostgresError, SQLAlchemyError):
+                except (*CONNECTION_ERRORS, SQLAlchemyError):
                     logger.exception("could not re-check the tokens of open sockets")
 
     async def wait_connected(self) -> None:
@@ -245,8 +250,10 @@ class PostgresBroker(LocalFanout):
             async with self._pool.acquire() as connection:
                 for payload in payloads:
                     await connection.execute("SELECT pg_notify($1, $2)", channel, payload)
-        except (OSError, asyncpg.PostgresError):
-            logger.exception("could not publish notices on %s", channel)
+        except CONNECTION_ERRORS as exc:
+            # The transaction has committed: its client gets its answer; subscribers catch up
+            # at their next recheck. No traceback: a lost connection is expected now and then.
+            logger.warning("could not publish notices on %s: %s", channel, type(exc).__name__)
             return False
         return True
 

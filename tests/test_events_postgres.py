@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import uuid
 from collections.abc import AsyncIterator
+from typing import Any
 
 import asyncpg
 import pytest
@@ -104,6 +106,22 @@ async def test_listener_reconnects_and_asks_subscribers_to_resync(broker: Postgr
         await asyncio.wait_for(broker.wait_connected(), 5)
         await broker.publish([EventNotice(org, 2)])
         assert await asyncio.wait_for(queue.get(), 5) == 2
+
+
+async def test_a_notice_that_cannot_be_sent_is_not_the_clients_failure(
+    broker: PostgresBroker, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The transaction has committed when notices go out: a connection the driver finds
+    closed (InterfaceError, not a PostgresError) is logged, and the publisher goes on."""
+    class ClosedPool:
+        def acquire(self) -> Any:
+            raise asyncpg.InterfaceError("connection is closed")
+
+    monkeypatch.setattr(broker, "_pool", ClosedPool())
+    with caplog.at_level(logging.WARNING, logger="resolvers.broker"):
+        await broker.publish([EventNotice(uuid.uuid4(), 1)])
+    assert "InterfaceError" in caplog.text
+    assert all(record.exc_info is None for record in caplog.records)
 
 
 async def test_many_concurrent_publishes_all_arrive(broker: PostgresBroker) -> None:
