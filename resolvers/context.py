@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field, replace
@@ -11,6 +12,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
+from sqlalchemy.exc import SQLAlchemyError
 
 if TYPE_CHECKING:
     from resolvers.dispatcher import Dispatcher
@@ -19,6 +21,7 @@ from contract.port import Network
 from db.base import utcnow
 from db.engine import Database
 from db.repositories import account as account_repo
+from db.repositories import api_key as api_key_repo
 from db.repositories import event as event_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.broker import Broker
@@ -26,11 +29,13 @@ from resolvers.errors import UnauthenticatedError
 from resolvers.feeds import Feeds
 from resolvers.flight import Flight
 from resolvers.loaders import Loaders
-from resolvers.services import accounts
+from resolvers.services import accounts, api_keys
 from resolvers.services.accounts import Viewer
 from resolvers.services.kyc import DocumentStorage
 from resolvers.sessions import SocketSession, SocketSessions
 from server.settings import Settings
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -51,6 +56,8 @@ class AppState:
     sessions: SocketSessions = field(init=False)
     feeds: Feeds = field(init=False)
     flight: Flight = field(init=False)
+    # When this worker last wrote each API key's last use.
+    _key_uses: dict[uuid.UUID, datetime] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         # Tokens are issued and checked against real time, and so are their sockets.
@@ -66,6 +73,23 @@ class AppState:
     def now(self) -> datetime:
         """The service's time (a manual clock in tests)."""
         return self.clock()
+
+    async def key_used(self, key_id: uuid.UUID) -> None:
+        """Record an API key's use (written at most once a minute per key and worker; a
+        failure to write it never fails the request)."""
+        now = self.now()
+        last = self._key_uses.get(key_id)
+        if last is not None and now - last < api_keys.LAST_USED_EVERY:
+            return
+        self._key_uses[key_id] = now
+        if len(self._key_uses) > 10_000:  # forget the oldest; they are written again
+            for old in sorted(self._key_uses, key=self._key_uses.__getitem__)[:1000]:
+                del self._key_uses[old]
+        try:
+            async with self.unit_of_work() as uow:
+                await api_key_repo.touch(uow.session, key_id, now)
+        except (SQLAlchemyError, OSError) as exc:
+            logger.warning("the last use of an API key was not recorded: %s", type(exc).__name__)
 
     @property
     def outbox_lease_seconds(self) -> float:
@@ -157,6 +181,8 @@ class Context:
         if viewer is None:
             return None
         self.app.flight.remember(token, viewer.account_id)
+        if viewer.api_key_id is not None:
+            await self.app.key_used(viewer.api_key_id)
         return replace(viewer, client_address=self.client_address)
 
     @property
@@ -173,6 +199,12 @@ class Context:
         if viewer is None:
             if self.authorization == NOT_BEARER:
                 msg = "Send the access token as `Authorization: Bearer <token>`."
+                raise UnauthenticatedError(msg)
+            if self.authorization and self.authorization.startswith(accounts.API_KEY_PREFIX):
+                msg = (
+                    "The API key is invalid, rotated out or revoked, or its creator is no "
+                    "longer an owner of its organisation."
+                )
                 raise UnauthenticatedError(msg)
             if self.authorization:
                 msg = "The access token is invalid, expired or revoked: log in again."

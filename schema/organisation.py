@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from schema.reconciliation import Reconciliation
 from resolvers import access as access_resolvers
 from resolvers import account as account_resolvers
+from resolvers import api_keys as api_key_resolvers
 from resolvers import contacts as contact_resolvers
 from resolvers import documents as document_resolvers
 from resolvers import financing as financing_resolvers
@@ -34,6 +35,7 @@ from resolvers.context import Context
 from resolvers.ids import encode_id
 from resolvers.services import access as access_service
 from schema.account import Account
+from schema.api_keys import ApiKey
 from schema.contact import Contact, ContactKind
 from schema.document import (
     Document,
@@ -296,6 +298,11 @@ class Organisation(Node):
     ) -> list[NetworkAccessRequest]:
         found = await access_resolvers.requests_of(info.context, self._model.id)
         return [NetworkAccessRequest.from_model(r) for r in found[:100]]
+
+    @strawberry.field(description="Its API keys, newest first (owners see them; others none).")
+    async def api_keys(self, info: strawberry.Info[Context, None]) -> list[ApiKey]:
+        found = await api_key_resolvers.of_organisation(info.context, self._model.id)
+        return [ApiKey.from_model(key) for key in found]
 
     @strawberry.field(description="The organisation's members, in the order they joined.")
     async def members(

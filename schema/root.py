@@ -30,6 +30,7 @@ from schema.financing import FinancingBid, FinancingMutations, FinancingRequest
 from schema.invitation import Invitation
 from schema.mutations.access import AccessMutations
 from schema.mutations.accounts import AccountsMutations
+from schema.mutations.api_keys import ApiKeysMutations
 from schema.mutations.contacts import ContactsMutations
 from schema.mutations.documents import DocumentsMutations
 from schema.mutations.inbox import InboxMutations
@@ -142,6 +143,7 @@ class Mutation(
     PaymentsMutations,
     ReconciliationMutations,
     FinancingMutations,
+    ApiKeysMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""
 

@@ -30,6 +30,7 @@ from schema.extensions import (
 from schema.money import Money
 from schema.root import Mutation, Query, Subscription
 from schema.scalars import SCALAR_MAP, guard_int_literals
+from schema.scopes import ApiKeyScopes
 from schema.text_guard import guard_text_arguments
 from schema.yielding import YieldingExecutionContext
 from server.settings import Settings
@@ -60,6 +61,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
         # class made per request (as strawberry's limiter extensions do) never hits it.
         partial(AddValidationRules, _shape_rules(settings)),
         RequireOperationName,
+        ApiKeyScopes,
         partial(QueryCostLimiter, settings.max_query_cost),
         PublicErrors,
     ]

@@ -113,6 +113,7 @@ async def test_a_notice_that_cannot_be_sent_is_not_the_clients_failure(
 ) -> None:
     """The transaction has committed when notices go out: a connection the driver finds
     closed (InterfaceError, not a PostgresError) is logged, and the publisher goes on."""
+
     class ClosedPool:
         def acquire(self) -> Any:
             raise asyncpg.InterfaceError("connection is closed")

@@ -1,6 +1,7 @@
 """All models, imported here so the metadata is complete for alembic and tests."""
 
-from db.models.account import AccessToken, Account
+from db.models.account import AccessToken, Account, AccountKind
+from db.models.api_key import ApiKey
 from db.models.contact import (
     BulkItemStatus,
     BulkOperation,
@@ -66,6 +67,8 @@ __all__ = [
     "AccessRequestStatus",
     "AccessToken",
     "Account",
+    "AccountKind",
+    "ApiKey",
     "B2BId",
     "B2BIdStatus",
     "BidStatus",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 import uuid
 from datetime import datetime
 
@@ -11,8 +12,16 @@ from sqlalchemy.orm import Mapped, mapped_column
 from db.base import Base, UTCDateTime, new_id, utcnow
 
 
+class AccountKind(enum.StrEnum):
+    """A person who logs in, or the account an organisation's API key acts as."""
+
+    PERSON = "PERSON"
+    API_KEY = "API_KEY"
+
+
 class Account(Base):
-    """A person who can log in. E-mail is unique, compared in its normalised form."""
+    """A person who can log in (e-mail unique, compared in its normalised form), or the
+    account an API key acts as: a member of the key's one organisation that never logs in."""
 
     __tablename__ = "accounts"
 
@@ -28,6 +37,9 @@ class Account(Base):
     email_code_digest: Mapped[str | None] = mapped_column(String(64), default=None)
     email_code_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     email_code_attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    kind: Mapped[str] = mapped_column(
+        String(16), default=AccountKind.PERSON, server_default=AccountKind.PERSON.value
+    )
 
 
 class AccessToken(Base):

@@ -8,7 +8,14 @@ from collections.abc import Sequence
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models import Membership, MembershipRole, NetworkAccessRequest, Organisation
+from db.models import (
+    Account,
+    AccountKind,
+    Membership,
+    MembershipRole,
+    NetworkAccessRequest,
+    Organisation,
+)
 from db.pagination import Page, PageRequest, paginate
 
 
@@ -83,13 +90,20 @@ async def visible_memberships_by_ids(
     return list((await session.scalars(stmt)).all())
 
 
+# Members who are people: an API key's account is a member of its organisation, but is listed
+# with the organisation's keys, not its members.
+_PEOPLE = select(Account.id).where(Account.kind == AccountKind.PERSON)
+
+
 async def members_page(
     session: AsyncSession, viewer_id: uuid.UUID, organisation_id: uuid.UUID, request: PageRequest
 ) -> Page[Membership]:
     """One page of an organisation's memberships; empty unless the viewer belongs to it."""
     mine = select(Membership.organisation_id).where(Membership.account_id == viewer_id)
     stmt = select(Membership).where(
-        Membership.organisation_id == organisation_id, Membership.organisation_id.in_(mine)
+        Membership.organisation_id == organisation_id,
+        Membership.organisation_id.in_(mine),
+        Membership.account_id.in_(_PEOPLE),
     )
     return await paginate(session, stmt, Membership.id, request)
 
@@ -208,7 +222,9 @@ async def first_members_pages(
             .label("position"),
         )
         .where(
-            Membership.organisation_id.in_(organisation_ids), Membership.organisation_id.in_(mine)
+            Membership.organisation_id.in_(organisation_ids),
+            Membership.organisation_id.in_(mine),
+            Membership.account_id.in_(_PEOPLE),
         )
         .subquery()
     )

@@ -13,13 +13,15 @@ from argon2 import PasswordHasher
 from email_validator import EmailNotValidError, validate_email
 
 from db.base import utcnow
-from db.models import AccessToken, Account
+from db.models import AccessToken, Account, AccountKind
 from db.repositories import account as repo
+from db.repositories import api_key as api_key_repo
 from db.unit_of_work import UnitOfWork
 from resolvers.services import passwords, throttle
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
 
 TOKEN_PREFIX = "bct_"  # noqa: S105 (a public marker, not a secret)
+API_KEY_PREFIX = "bck_"
 MAX_DISPLAY_NAME = 100
 # A valid hash of a random password, verified against when the e-mail is unknown so that a
 # failed log-in takes as long whether or not the account exists.
@@ -41,6 +43,9 @@ class Viewer:
     token_expires_at: datetime | None = field(default=None, compare=False)
     # Where the request came from (the client's IP address), for abuse limits.
     client_address: str | None = field(default=None, compare=False)
+    # An API key's scopes and id (None for a person).
+    scopes: frozenset[str] | None = field(default=None, compare=False)
+    api_key_id: uuid.UUID | None = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,8 @@ async def log_in(
             await gate.check(throttle.LOGIN_ACCOUNT, who)
         await gate.check(throttle.LOGIN_ADDRESS, throttle.client_key(address))
     account = None if email_key is None else await repo.by_email(uow.session, email_key)
+    if account is not None and account.kind != AccountKind.PERSON:
+        account = None  # an API key's account never logs in
     if account is None or len(password) > passwords.MAX_LENGTH:
         await passwords.verify_password(
             hasher, await _dummy_hash(hasher), password[: passwords.MAX_LENGTH]
@@ -248,15 +255,26 @@ async def revoke(uow: UnitOfWork, viewer: Viewer, *, everywhere: bool) -> int:
 
 async def authenticate(uow: UnitOfWork, token: str, now: datetime | None = None) -> Viewer | None:
     """The viewer a bearer token stands for, or ``None`` if it is unknown, expired or revoked."""
-    if not token.startswith(TOKEN_PREFIX) or len(token) > 200:
+    if not token.startswith((TOKEN_PREFIX, API_KEY_PREFIX)) or len(token) > 200:
         return None
     found = await repo.active_token(uow.session, digest_token(token), now or utcnow())
     if found is None:
         return None
     record, account = found
+    if token.startswith(API_KEY_PREFIX) != (account.kind == AccountKind.API_KEY):
+        return None
+    scopes: frozenset[str] | None = None
+    key_id: uuid.UUID | None = None
+    if account.kind == AccountKind.API_KEY:
+        key = await api_key_repo.usable(uow.session, account.id)
+        if key is None:  # revoked, or its creator is no longer an owner
+            return None
+        scopes, key_id = frozenset(key.scopes.split()), key.id
     return Viewer(
         account_id=account.id,
         token_id=record.id,
         account=account,
         token_expires_at=record.expires_at,
+        scopes=scopes,
+        api_key_id=key_id,
     )
