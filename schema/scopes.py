@@ -57,6 +57,9 @@ PEOPLE_ONLY = frozenset(
 )  # fmt: skip
 
 
+NO_READ_SCOPE = "This API key lacks the read scope."
+
+
 def _root_fields(
     selections: SelectionSetNode, document: DocumentNode, seen: set[str] | None = None
 ) -> set[str]:
@@ -85,7 +88,7 @@ def refusal(
 ) -> str | None:
     """Why a key with ``scopes`` may not run ``operation`` (``None``: it may)."""
     if operation.operation != OperationType.MUTATION:
-        return None if "read" in scopes else "This API key lacks the read scope."
+        return None if "read" in scopes else NO_READ_SCOPE
     for field in sorted(_root_fields(operation.selection_set, document)):
         if field in PEOPLE_ONLY or field not in MUTATION_SCOPES:
             return f"{field} is for people, not API keys."

@@ -29,6 +29,7 @@ from resolvers.context import AppState, Context, live_tokens
 from resolvers.flight import too_many_in_flight
 from resolvers.sessions import SocketSession
 from schema.extensions import deadline_error, public_errors
+from schema.scopes import NO_READ_SCOPE
 
 REVOKED_CLOSE_CODE = 4403
 RECHECK_EVERY = timedelta(minutes=1)
@@ -85,6 +86,13 @@ class SessionBoundHandler(BaseGraphQLTransportWSHandler[Context, None]):
             await super().handle_subscribe(message)
             if message["id"] not in self.operations:  # refused before it ran
                 self.queries_in_flight -= 1
+            return
+        viewer = await self.context.viewer()
+        if viewer is not None and viewer.scopes is not None and "read" not in viewer.scopes:
+            # Queries and mutations meet the scope check in the schema (schema.scopes); a
+            # subscription is not executed that way.
+            refused = GraphQLError(NO_READ_SCOPE, extensions={"code": "FORBIDDEN"})
+            await self._refuse(message["id"], refused)
             return
         await super().handle_subscribe(message)
 

@@ -270,3 +270,20 @@ async def test_a_key_is_sent_as_a_bearer_credential_only(
         headers={"authorization": secret},
     )
     assert response.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_key_without_read_cannot_subscribe(api: Api, live_server: LiveServer) -> None:
+    owner = await api.sign_up("owner")
+    org = await api.organisation(owner, "Quiet Traders")
+    _, secret = await _key(api, owner, org, "DOCUMENTS")
+    ws = await GraphQLWebSocket.open(live_server.ws_url)
+    try:
+        assert (await ws.init({"Authorization": f"Bearer {secret}"}))["type"] == "connection_ack"
+        await ws.subscribe(
+            "subscription($o: ID!) { organisationEvents(organisationId: $o) { kind } }", {"o": org}
+        )
+        refused = await ws.next_message()
+        assert refused["type"] == "error", refused
+        assert refused["payload"][0]["extensions"]["code"] == "FORBIDDEN"
+    finally:
+        await ws.close()
