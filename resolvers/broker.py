@@ -36,6 +36,10 @@ QUEUE_SIZE = 256
 class Broker(Protocol):
     """What the service needs from a broker."""
 
+    @property
+    def connected(self) -> bool:
+        """Whether notices from other workers reach this one now."""
+
     async def start(self) -> None:
         """Connect (if needed)."""
 
@@ -124,6 +128,11 @@ def _offer(queue: asyncio.Queue[int], seq: int) -> None:
 
 class MemoryBroker(LocalFanout):
     """A broker for a single process."""
+
+    @property
+    def connected(self) -> bool:
+        """Always: there are no other workers."""
+        return True
 
     async def start(self) -> None:
         """Nothing to connect."""
@@ -218,6 +227,11 @@ class PostgresBroker(LocalFanout):
                     await self._resync_revocations()
                 except (*CONNECTION_ERRORS, SQLAlchemyError):
                     logger.exception("could not re-check the tokens of open sockets")
+
+    @property
+    def connected(self) -> bool:
+        """Whether the listening connection is up."""
+        return self._connected.is_set()
 
     async def wait_connected(self) -> None:
         """Until the listening connection is up (for tests)."""

@@ -35,6 +35,7 @@ from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
 from server import logs, uploads, webhooks
 from server.graphql_view import GraphQLView, error_response
+from server.health import Health
 from server.limits import BodySizeLimit
 from server.settings import Settings
 from simulator.clock import Clock, SystemClock
@@ -127,6 +128,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
 
     network.set_inbound_handler(deliver)
     view = GraphQLView(build_schema(settings), state)
+    health = Health(state, network)
     assets_dir = settings.graphiql_assets_dir
 
     async def prepare() -> None:
@@ -167,6 +169,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
             tasks.append(asyncio.create_task(simulator.run(), name="simulator"))
         if settings.background_tasks:
             tasks.append(asyncio.create_task(dispatcher.run(), name="dispatcher"))
+        undo_drain = health.drain_on_sigterm(settings.shutdown_drain_seconds)
         try:
             await _until_connected(purge)
             if settings.seed_demo:
@@ -179,6 +182,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
             )  # fmt: skip
             yield
         finally:
+            undo_drain()
             for task in tasks:
                 task.cancel()
             for task in tasks:
@@ -214,6 +218,8 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     routes = [
         Route("/", root),
         Route("/healthz", healthz),
+        Route("/livez", health.livez),
+        Route("/readyz", health.readyz),
         Route("/graphiql/assets/{name}", graphiql_asset),
         Route("/graphql", view, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", view),

@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         # must arrive within HEADER_TIMEOUT_SECONDS (a client trickling them is cut off).
         http=HeaderTimeoutProtocol,
         timeout_keep_alive=settings.keep_alive_timeout_seconds,
+        # In-flight requests may finish (their own deadline, and a little more) on shutdown.
+        timeout_graceful_shutdown=settings.request_timeout_seconds + 5,
         h11_max_incomplete_event_size=16 * 1024,
         # A WebSocket message is held to the same limit as an HTTP body.
         ws_max_size=settings.max_body_bytes,

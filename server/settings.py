@@ -153,6 +153,8 @@ class Settings:
     max_body_bytes: int = 64 * 1024
     body_timeout_seconds: int = 10
     keep_alive_timeout_seconds: int = 5
+    # On SIGTERM: how long /readyz answers 503 while the worker still serves, before it stops.
+    shutdown_drain_seconds: int = 0
     # Proxies whose X-Forwarded-For is trusted for the client's address (empty: none).
     forwarded_allow_ips: str = ""
     max_depth: int = 10
@@ -279,6 +281,7 @@ class Settings:
             max_body_bytes=_int(env, "MAX_BODY_BYTES", 64 * 1024, minimum=1024),
             body_timeout_seconds=_int(env, "BODY_TIMEOUT_SECONDS", 10, minimum=1),
             keep_alive_timeout_seconds=_int(env, "KEEP_ALIVE_TIMEOUT_SECONDS", 5, minimum=1),
+            shutdown_drain_seconds=_int(env, "SHUTDOWN_DRAIN_SECONDS", 0 if dev else 5),
             forwarded_allow_ips=env.get("FORWARDED_ALLOW_IPS", "").strip(),
             max_depth=_int(env, "MAX_DEPTH", 10, minimum=1),
             max_aliases=_int(env, "MAX_ALIASES", 15, minimum=0),

@@ -3,6 +3,7 @@ it; after the attempt limit it is dead, and what it stood for says so."""
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import pytest
@@ -97,5 +98,40 @@ async def test_a_push_that_keeps_timing_out_fails_visibly_and_can_be_pushed_agai
     assert failed["pushStatus"] == "PUSH_FAILED"
     again = await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token)
     assert again["documentPush"]["document"]["networkId"] == failed["networkId"]
+    await dispatcher.run_once()
+    assert (await _doc(api, owner, document))["pushStatus"] == "AWAITING_RESPONSE"
+
+
+async def test_a_stopping_worker_gives_back_the_message_it_was_handling(
+    api: Api,
+    simulator: SimulatedNetwork,
+    dispatcher: Dispatcher,
+    state: AppState,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Cancelled mid-call (the worker shuts down), the dispatcher releases its lease: the
+    message is due again at once for another worker, and the cut-short try is nobody's attempt."""
+    owner, _org, document = await _ready(api, simulator, dispatcher)
+    await api.ok(PUSH, {"i": {"documentId": document}}, token=owner.token)
+    started = asyncio.Event()
+
+    async def hangs(_work: Any) -> Any:
+        started.set()
+        await asyncio.Event().wait()
+
+    monkeypatch.setitem(dispatcher.handlers, pushes.PUSH_KIND, hangs)
+    running = asyncio.create_task(dispatcher.run_once())
+    await asyncio.wait_for(started.wait(), 5)
+    claimed = next(iter((await _messages(state)).values()))
+    assert claimed.lease_token is not None and claimed.attempts == 1
+    running.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await running
+    released = next(iter((await _messages(state)).values()))
+    assert released.lease_token is None
+    assert released.attempts == 0
+    assert released.status == OutboxStatus.PENDING
+    assert released.next_attempt_at <= state.now()
+    monkeypatch.undo()
     await dispatcher.run_once()
     assert (await _doc(api, owner, document))["pushStatus"] == "AWAITING_RESPONSE"

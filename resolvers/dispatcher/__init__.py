@@ -95,6 +95,10 @@ HANDLERS: dict[str, NetworkHandler] = {
 }
 
 
+# How long a stopping worker may take to give back one claimed message.
+RELEASE_SECONDS = 2.0
+
+
 class Dispatcher:
     """Claims due outbox messages and runs their handlers."""
 
@@ -135,6 +139,9 @@ class Dispatcher:
         work = Work(self.state, claimed, now)
         try:
             result = await handler(work)
+        except asyncio.CancelledError:  # the worker is stopping: leave the message to others
+            await self._release(claimed, now)
+            raise
         except LeaseLostError:
             logger.warning("outbox message %s was taken over by another worker", claimed.id)
             return
@@ -206,6 +213,23 @@ class Dispatcher:
                     message.completed_at = now
         except LeaseLostError:
             logger.warning("outbox message %s was taken over by another worker", claimed.id)
+
+    async def _release(self, claimed: Claimed, now: datetime) -> None:
+        """Give a claimed message back at once (a stopping worker's), rather than when its
+        lease runs out: the next worker takes it now. Its handling may have reached the
+        network already; handlers are idempotent, as after any lost answer."""
+        try:
+            async with asyncio.timeout(RELEASE_SECONDS), self.state.unit_of_work() as uow:
+                message = await hold_lease(uow, claimed, now)
+                message.lease_token = None
+                message.attempts = max(message.attempts - 1, 0)  # nobody's failed attempt
+                message.next_attempt_at = now
+            logger.info("outbox message %s released by a stopping worker", claimed.id)
+        except LeaseLostError:
+            return
+        except Exception as exc:  # noqa: BLE001 (stopping anyway: the lease runs out in time)
+            logger.warning("outbox message %s not released (%s); its lease runs out",
+                           claimed.id, type(exc).__name__)  # fmt: skip
 
     async def _later(
         self, uow: UnitOfWork, message: OutboxMessage, now: datetime, error: str

@@ -87,6 +87,15 @@ class HttpNetwork:
         """Release the pooled connections."""
         await self.client.aclose()
 
+    async def reachable(self, timeout_seconds: float) -> bool:
+        """Whether the network service answers its health check (``GET /healthz``)."""
+        root = str(self.client.base_url).rstrip("/").removesuffix("/v1")
+        try:
+            response = await self.client.get(f"{root}/healthz", timeout=timeout_seconds)
+        except httpx.HTTPError:
+            return False
+        return response.status_code == 200
+
     async def _call(
         self,
         method: str,
