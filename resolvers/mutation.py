@@ -16,6 +16,7 @@ from db.unit_of_work import UnitOfWork
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
 from resolvers.ids import decode_typed_id
+from resolvers.services import network_http
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import (
     ErrorCode,
@@ -99,4 +100,6 @@ async def run_on(
     key = decode(global_id, type_name, field)
     if isinstance(key, UserError):
         return refuse(key)
+    if type_name == "Organisation":  # logged with the lines written for this request
+        network_http.organisation_id.set(str(key))
     return await run(context, lambda uow: work(uow, viewer, key))

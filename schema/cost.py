@@ -59,6 +59,7 @@ LIST_BOUNDS = {
     "Organisation.gstins": 50,  # at most 50 shown
     "Organisation.invitations": 100,  # read at most 100
     "Organisation.networkAccessRequests": 100,  # at most 100 shown
+    "Organisation.apiKeys": 100,  # the newest 100 shown
     "Viewer.invitations": 100,  # read at most 100
     "Onboarding.b2bIds": 20,  # at most 20 shown
     "Reconciliation.unmatchedPayments": 100,  # read at most 100

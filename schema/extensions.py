@@ -105,13 +105,11 @@ def public_errors(errors: list[GraphQLError], request_id: str | None) -> list[Gr
         if len(message) > MAX_MESSAGE_LENGTH:
             # Messages can quote the input (a 5,000-digit literal, say): never echo it whole.
             message = message[: MAX_MESSAGE_LENGTH - 1] + "…"
+        extensions = {**(error.extensions or {}), "code": _public_code(error)}
+        if request_id is not None:
+            extensions["requestId"] = request_id
         rewritten.append(
-            GraphQLError(
-                message,
-                nodes=error.nodes,
-                path=error.path,
-                extensions={**(error.extensions or {}), "code": _public_code(error)},
-            )
+            GraphQLError(message, nodes=error.nodes, path=error.path, extensions=extensions)
         )
     executed = any(error.path is not None for error in rewritten)
     if not executed and len(rewritten) > 1:

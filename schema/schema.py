@@ -61,8 +61,9 @@ def build_schema(settings: Settings | None = None) -> Schema:
         # class made per request (as strawberry's limiter extensions do) never hits it.
         partial(AddValidationRules, _shape_rules(settings)),
         RequireOperationName,
-        ApiKeyScopes,
+        # The cost first: an operation too costly is refused before any statement runs.
         partial(QueryCostLimiter, settings.max_query_cost),
+        ApiKeyScopes,
         PublicErrors,
     ]
     if not settings.introspection:

@@ -37,6 +37,7 @@ from server import logs, uploads, webhooks
 from server.graphql_view import GraphQLView, error_response
 from server.health import Health
 from server.limits import BodySizeLimit
+from server.request_ids import RequestIds
 from server.settings import Settings
 from simulator.clock import Clock, SystemClock
 from simulator.demo import demo_world
@@ -86,7 +87,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     """Build the application (:func:`serve` is what uvicorn calls). ``clock``: a manual clock for
     tests, shared by the service and the simulator."""
     settings = settings or Settings.from_env()
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
     redaction.install()
     db = Database(settings.database_url)
     clock = clock or SystemClock()
@@ -231,6 +232,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         ),
     ]
     middleware = [
+        Middleware(RequestIds),
         Middleware(
             BodySizeLimit,
             max_bytes=settings.max_body_bytes,

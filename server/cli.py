@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import os
 import signal
 import subprocess
@@ -62,6 +63,9 @@ def _banner(settings: Settings) -> None:
         lines.append("  demo logins (accessTokenCreate):")
         lines.extend(f"    {a.email}  /  {a.password}" for a in DEMO_ACCOUNTS)
     lines.append("")
+    if settings.log_format == "json":  # every line on stderr is a JSON object
+        logging.getLogger("bharat_connect").info(" ".join(" ".join(lines).split()))
+        return
     print("\n".join(lines), file=sys.stderr)  # noqa: T201
 
 
@@ -137,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
-    logs.configure(settings.log_level)
+    logs.configure(settings.log_level, settings.log_format)
 
     if args.command == "schema":
         from schema.schema import sdl
@@ -163,6 +167,8 @@ def main(argv: list[str] | None = None) -> int:
         port=settings.port,
         workers=settings.workers,
         log_level=settings.log_level.lower(),
+        # JSON logs: uvicorn's own lines go through the same handler (and format) as ours.
+        log_config=None if settings.log_format == "json" else uvicorn.config.LOGGING_CONFIG,
         # The client's address (abuse limits) comes from X-Forwarded-For only when sent by a
         # proxy named in FORWARDED_ALLOW_IPS.
         proxy_headers=bool(settings.forwarded_allow_ips),

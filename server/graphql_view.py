@@ -31,7 +31,7 @@ from strawberry.types.unset import UNSET, UnsetType
 
 from db.engine import lost_connection
 from db.unit_of_work import UnitOfWork
-from resolvers.context import AppState, Context, bearer_token, new_request_id
+from resolvers.context import AppState, Context, bearer_token
 from resolvers.services import accounts, network_http, throttle
 from schema.extensions import LOST_MESSAGE, deadline_error, public_errors
 from schema.schema import Schema
@@ -42,6 +42,7 @@ from server.persisted_queries import (
     Resolved,
     lift_document_id,
 )
+from server.request_ids import SCOPE_KEY, request_id_of
 from server.ws import REVOKED_CLOSE_CODE, REVOKED_REASON, SessionBoundHandler
 
 logger = logging.getLogger("bharat_connect.http")
@@ -54,8 +55,13 @@ GRAPHIQL_PAGE = Path(__file__).resolve().parent / "graphiql" / "index.html"
 
 
 def error_response(status: int, message: str, code: str) -> JSONResponse:
-    """A GraphQL-shaped error for failures outside execution (bad body, wrong method...)."""
-    return JSONResponse({"errors": [{"message": message, "extensions": {"code": code}}]}, status)
+    """A GraphQL-shaped error for failures outside execution (bad body, wrong method...), with
+    the request's id (``server.request_ids``)."""
+    extensions = {"code": code}
+    request_id = network_http.request_id.get()
+    if request_id is not None:
+        extensions["requestId"] = request_id
+    return JSONResponse({"errors": [{"message": message, "extensions": extensions}]}, status)
 
 
 _HTTP_CODES = {
@@ -64,11 +70,6 @@ _HTTP_CODES = {
     405: "METHOD_NOT_ALLOWED",
     415: "UNSUPPORTED_MEDIA_TYPE",
 }
-
-
-def _request_id(request: Request) -> str:
-    value = request.scope.get("bc.request_id")
-    return value if isinstance(value, str) else new_request_id()
 
 
 class TextFrameWebSocketAdapter(ASGIWebSocketAdapter):
@@ -236,8 +237,8 @@ class GraphQLView(GraphQL[Context, None]):
         self, request: Request | WebSocket, response: Response | WebSocket
     ) -> Context:
         header = request.headers.get("authorization") if isinstance(request, Request) else None
-        request_id = new_request_id()
-        request.scope["bc.request_id"] = request_id
+        request_id = request_id_of(request.scope)
+        request.scope[SCOPE_KEY] = request_id
         # Calls to the network on behalf of this request carry it as X-Request-Id.
         network_http.request_id.set(request_id)
         return Context(
@@ -338,7 +339,7 @@ class GraphQLView(GraphQL[Context, None]):
         # Errors raised before the operation hooks run (parse failures in the parser cache,
         # for one) bypass the schema extension: apply the same rules here.
         if result.errors:
-            result.errors = public_errors(list(result.errors), _request_id(request))
+            result.errors = public_errors(list(result.errors), request_id_of(request.scope))
         return await super().process_result(request, result)
 
     async def render_graphql_ide(self, request: Request) -> Response:  # noqa: ARG002

@@ -127,6 +127,14 @@ def _trusted_documents(env: Mapping[str, str]) -> dict[str, Any]:
     return {"trusted_documents_only": only, "trusted_documents_manifest": manifest}
 
 
+def _log_format(env: Mapping[str, str], *, dev: bool) -> Literal["text", "json"]:
+    raw = env.get("LOG_FORMAT", "").strip().lower() or ("text" if dev else "json")
+    if raw not in {"text", "json"}:
+        msg = f"LOG_FORMAT must be text or json, got {raw!r}"
+        raise SettingsError(msg)
+    return "json" if raw == "json" else "text"
+
+
 def _list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     raw = env.get(name, "")
     return tuple(part.strip() for part in raw.split(",") if part.strip())
@@ -176,6 +184,8 @@ class Settings:
     connection_init_timeout_seconds: int = 10
     password_hash_profile: Literal["strong", "fast"] = "strong"  # noqa: S105
     log_level: str = "INFO"
+    # One JSON object a line (production's default), or plain text (development's).
+    log_format: Literal["text", "json"] = "text"
     secret_key: str = DEVELOPMENT_SECRET_KEY
     # The network service (empty: the simulated network runs inside this process, for tests).
     network_url: str = ""
@@ -301,6 +311,7 @@ class Settings:
             connection_init_timeout_seconds=_int(env, "CONNECTION_INIT_TIMEOUT_SECONDS", 10, 1),
             password_hash_profile="fast" if profile == "fast" else "strong",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
+            log_format=_log_format(env, dev=dev),
             secret_key=secret_key,
             network_url=network_url,
             network_api_key=network_api_key,

@@ -13,11 +13,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from resolvers import mutation
-from resolvers.context import AppState, Context, bearer_token, new_request_id
+from resolvers.context import AppState, Context, bearer_token
 from resolvers.errors import ForbiddenError, UnauthenticatedError
 from resolvers.ids import decode_typed_id, encode_id
 from resolvers.services import kyc
 from resolvers.services.errors import ErrorCode, UserError
+from server.request_ids import request_id_of
 
 UPLOAD_PATH = "/kyc/documents"
 MAX_REQUEST_BYTES = kyc.MAX_DOCUMENT_BYTES + 64 * 1024
@@ -39,7 +40,7 @@ async def upload_kyc_document(request: Request) -> Response:
     state: AppState = request.app.state.bc
     context = Context(
         app=state,
-        request_id=new_request_id(),
+        request_id=request_id_of(request.scope),
         authorization=bearer_token(request.headers.get("authorization")),
     )
     try:

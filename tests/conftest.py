@@ -438,3 +438,9 @@ async def post_to(
     data = body["data"]
     assert isinstance(data, dict)
     return data
+
+
+def without_request_id(extensions: dict[str, Any]) -> dict[str, Any]:
+    """An error's extensions without its ``requestId`` (different on every request)."""
+    assert isinstance(extensions.get("requestId"), str), extensions
+    return {key: value for key, value in extensions.items() if key != "requestId"}

@@ -11,7 +11,7 @@ from sqlalchemy.exc import DBAPIError
 from resolvers import account as account_resolvers
 from resolvers.context import Context
 from server import app as app_module
-from tests.conftest import Api
+from tests.conftest import Api, without_request_id
 
 
 async def test_internal_error_text_never_reaches_the_client(
@@ -46,7 +46,7 @@ async def test_public_errors_keep_their_message_and_code(
 ) -> None:
     with caplog.at_level(logging.ERROR, logger="bharat_connect.errors"):
         body = await api("{ viewer { account { id } } }")
-    assert body["errors"][0]["extensions"] == {"code": "UNAUTHENTICATED"}
+    assert without_request_id(body["errors"][0]["extensions"]) == {"code": "UNAUTHENTICATED"}
     assert caplog.records == []
 
 

@@ -44,6 +44,8 @@ KEY_PREFIX = API_KEY_PREFIX
 SCOPES = ("read", "documents", "inbox", "payments", "financing", "admin")
 MAX_NAME = 100
 MAX_KEYS_PER_ORGANISATION = 50
+# Keys listed (live and revoked, newest first).
+MAX_LISTED = 100
 # Secrets do not expire on a timer of their own within any sensible life of a key; rotate
 # them instead (and revoke what leaked).
 SECRET_LIFETIME = timedelta(days=3650)
@@ -207,13 +209,16 @@ async def revoke(uow: UnitOfWork, viewer: Viewer, *, key_id: uuid.UUID, now: dat
 async def of_organisation(
     uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID
 ) -> list[ApiKey]:
-    """The organisation's keys, newest first: for its owners (people) only."""
+    """The organisation's newest keys (at most :data:`MAX_LISTED`), for its owners (people)."""
     membership = await organisation_repo.membership_in(
         uow.session, organisation_id, viewer.account_id
     )
     if membership is None or membership.role != MembershipRole.OWNER or viewer.scopes is not None:
         return []
     rows = await uow.session.scalars(
-        select(ApiKey).where(ApiKey.organisation_id == organisation_id).order_by(ApiKey.id.desc())
+        select(ApiKey)
+        .where(ApiKey.organisation_id == organisation_id)
+        .order_by(ApiKey.id.desc())
+        .limit(MAX_LISTED)
     )
     return list(rows.all())

@@ -50,9 +50,14 @@ from contract.wire import (
     taxpayer_from_json,
 )
 
-# The id of the request (or outbox message) on whose behalf the network is called.
+# The id of the request (or outbox message) on whose behalf the network is called; logged
+# with every line written for it (server.logs).
 request_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
     "network_request_id", default=None
+)
+# The organisation a request acts on, where it named one (logged with its lines).
+organisation_id: contextvars.ContextVar[str | None] = contextvars.ContextVar(
+    "request_organisation_id", default=None
 )
 
 
