@@ -26,6 +26,7 @@ from db.models import OrganisationEvent
 from db.repositories import account as account_repo
 from db.repositories import event as event_repo
 from db.repositories import organisation as organisation_repo
+from resolvers.services import metrics
 
 if TYPE_CHECKING:
     from resolvers.context import AppState
@@ -175,9 +176,11 @@ class Feeds:
                 await feed.start()
                 self._feeds[organisation_id] = feed
             feed.subscribers.add(subscriber)
+        metrics.SUBSCRIPTIONS.inc()
         try:
             yield feed
         finally:
+            metrics.SUBSCRIPTIONS.dec()
             async with self._lock:
                 feed.subscribers.discard(subscriber)
                 unused = not feed.subscribers and self._feeds.get(organisation_id) is feed

@@ -18,12 +18,15 @@ from contextlib import contextmanager
 
 from graphql import GraphQLError
 
+from resolvers.services import metrics
+
 WINDOW_SECONDS = 60.0
 MAX_REMEMBERED = 100_000
 
 
 def too_many_in_flight(what: str) -> GraphQLError:
     """The refusal of an operation past an in-flight limit."""
+    metrics.THROTTLED.labels("in_flight").inc()
     return GraphQLError(
         f"Too many operations in flight {what}: wait for one to finish.",
         extensions={"code": "TOO_MANY_IN_FLIGHT"},
@@ -32,6 +35,7 @@ def too_many_in_flight(what: str) -> GraphQLError:
 
 def over_budget(retry_after: int) -> GraphQLError:
     """The refusal of an operation past the account's cost budget for the minute."""
+    metrics.THROTTLED.labels("cost_budget").inc()
     return GraphQLError(
         f"This account asked for too much in the last minute: try again in {retry_after} s.",
         extensions={"code": "RATE_LIMITED", "retryAfterSeconds": retry_after},

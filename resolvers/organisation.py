@@ -19,7 +19,7 @@ from resolvers.errors import BadUserInputError, ForbiddenError
 from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
-from resolvers.services import organisations, throttle
+from resolvers.services import metrics, organisations, throttle
 
 # How often an idle subscription re-checks that its viewer may still see the organisation.
 
@@ -195,6 +195,8 @@ async def events(
                 if not subscriber.allowed:
                     return
                 context.fresh_loaders()
+                metrics.EVENTS.inc()
+                metrics.EVENT_LAG.observe(max((utcnow() - event.occurred_at).total_seconds(), 0.0))
                 yield event
                 cursor = event.seq
             if not batch:

@@ -27,6 +27,7 @@ from schema.extensions import (
     directive_rule,
     log_unexpected,
 )
+from schema.metrics import OperationMetrics
 from schema.money import Money
 from schema.root import Mutation, Query, Subscription
 from schema.scalars import SCALAR_MAP, guard_int_literals
@@ -54,6 +55,7 @@ def build_schema(settings: Settings | None = None) -> Schema:
     # Factories: a fresh extension per operation (the parser and validation caches live at
     # module level, so they are still shared).
     extensions: list[Any] = [
+        OperationMetrics,
         partial(ParserCache, maxsize=256),
         partial(ValidationCache, maxsize=256),
         partial(MaxTokensLimiter, max_token_count=settings.max_tokens),

@@ -10,6 +10,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from prometheus_client import multiprocess
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.applications import Starlette
@@ -33,7 +34,7 @@ from resolvers.services.kyc import DiskStorage
 from resolvers.services.network_http import HttpNetwork
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
-from server import logs, uploads, webhooks
+from server import logs, metrics, uploads, webhooks
 from server.graphql_view import GraphQLView, error_response
 from server.health import Health
 from server.limits import BodySizeLimit
@@ -130,6 +131,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
     network.set_inbound_handler(deliver)
     view = GraphQLView(build_schema(settings), state)
     health = Health(state, network)
+    metrics.count_pool(state)
     assets_dir = settings.graphiql_assets_dir
 
     async def prepare() -> None:
@@ -190,6 +192,8 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await state.broker.stop()
+            if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+                multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
             if isinstance(network, HttpNetwork):
                 await network.close()
             await db.dispose()
@@ -221,6 +225,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         Route("/healthz", healthz),
         Route("/livez", health.livez),
         Route("/readyz", health.readyz),
+        Route("/metrics", metrics.endpoint(state)),
         Route("/graphiql/assets/{name}", graphiql_asset),
         Route("/graphql", view, methods=["GET", "POST", "OPTIONS"]),
         WebSocketRoute("/graphql", view),

@@ -12,9 +12,11 @@ import argparse
 import asyncio
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.error
 import urllib.request
@@ -160,6 +162,21 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "up":
         return _up(settings)
     _banner(settings)
+    # Several workers: each writes its metrics to files in one folder, which a scrape of any
+    # of them sums (prometheus-client's multiprocess mode); made before the workers start.
+    own_metrics_dir = None
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        own_metrics_dir = tempfile.mkdtemp(prefix="bharat-connect-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = own_metrics_dir
+    try:
+        _serve(settings)
+    finally:
+        if own_metrics_dir is not None:
+            shutil.rmtree(own_metrics_dir, ignore_errors=True)
+    return 0
+
+
+def _serve(settings: Settings) -> None:
     uvicorn.run(
         "server.app:serve",
         factory=True,
@@ -187,7 +204,6 @@ def main(argv: list[str] | None = None) -> int:
         # A WebSocket message is held to the same limit as an HTTP body.
         ws_max_size=settings.max_body_bytes,
     )
-    return 0
 
 
 if __name__ == "__main__":

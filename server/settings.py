@@ -127,6 +127,14 @@ def _trusted_documents(env: Mapping[str, str]) -> dict[str, Any]:
     return {"trusted_documents_only": only, "trusted_documents_manifest": manifest}
 
 
+def _metrics_token(env: Mapping[str, str]) -> str | None:
+    token = env.get("METRICS_TOKEN", "").strip() or None
+    if token is not None and len(token) < 32:
+        msg = "METRICS_TOKEN needs 32+ characters"
+        raise SettingsError(msg)
+    return token
+
+
 def _log_format(env: Mapping[str, str], *, dev: bool) -> Literal["text", "json"]:
     raw = env.get("LOG_FORMAT", "").strip().lower() or ("text" if dev else "json")
     if raw not in {"text", "json"}:
@@ -186,6 +194,8 @@ class Settings:
     log_level: str = "INFO"
     # One JSON object a line (production's default), or plain text (development's).
     log_format: Literal["text", "json"] = "text"
+    # Who may read /metrics (a bearer token); production serves /metrics only with one.
+    metrics_token: str | None = None
     secret_key: str = DEVELOPMENT_SECRET_KEY
     # The network service (empty: the simulated network runs inside this process, for tests).
     network_url: str = ""
@@ -312,6 +322,7 @@ class Settings:
             password_hash_profile="fast" if profile == "fast" else "strong",
             log_level=env.get("LOG_LEVEL", "INFO").strip().upper() or "INFO",
             log_format=_log_format(env, dev=dev),
+            metrics_token=_metrics_token(env),
             secret_key=secret_key,
             network_url=network_url,
             network_api_key=network_api_key,

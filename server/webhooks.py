@@ -31,7 +31,7 @@ from contract.wire import (
 )
 from db.engine import lost_connection
 from resolvers import inbound
-from resolvers.services import network_http
+from resolvers.services import metrics, network_http
 from resolvers.services.errors import MessageRefusedError
 
 if TYPE_CHECKING:
@@ -61,27 +61,33 @@ def webhook_endpoint(
         if refused is not None:
             logger.warning("webhook refused: %s (message %s)", refused,
                            request.headers.get("x-message-id", "-")[:64])  # fmt: skip
+            metrics.WEBHOOKS.labels("refused").inc()
             return JSONResponse({"code": "UNAUTHENTICATED", "message": "Bad signature."}, 401)
         try:
             message = inbound_from_json(json.loads(body))
         except (ValueError, WireError) as exc:
             logger.warning("webhook with a malformed message refused: %s", exc)
+            metrics.WEBHOOKS.labels("malformed").inc()
             return JSONResponse({"code": "MALFORMED", "message": str(exc)[:200]}, 400)
         token = network_http.request_id.set(message.message_id)
         try:
             await inbound.handle(state, message)
         except MessageRefusedError as exc:  # nothing of it was booked
             logger.warning("webhook %s (%s) refused: %s", message.message_id, message.kind, exc)
+            metrics.WEBHOOKS.labels("inconsistent").inc()
             return JSONResponse({"code": "INCONSISTENT", "message": str(exc)[:200]}, 422)
         except Exception as exc:
             if lost_connection(exc):  # the network sends it again
                 logger.warning("webhook %s (%s): the database connection was lost; try again",
                                message.message_id, message.kind)  # fmt: skip
+                metrics.WEBHOOKS.labels("unavailable").inc()
                 return JSONResponse({"code": "UNAVAILABLE", "message": "Try again later."}, 503)
             logger.exception("webhook %s (%s) failed", message.message_id, message.kind)
+            metrics.WEBHOOKS.labels("failed").inc()
             return JSONResponse({"code": "INTERNAL", "message": "Try again later."}, 500)
         finally:
             network_http.request_id.reset(token)
+        metrics.WEBHOOKS.labels("applied").inc()
         return JSONResponse({"received": message.message_id})
 
     return receive

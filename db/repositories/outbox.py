@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -68,3 +68,23 @@ async def record_receipt(session: AsyncSession, message_id: str, kind: str) -> b
     except IntegrityError:
         return False
     return True
+
+
+async def counts_by_kind(session: AsyncSession, status: OutboxStatus) -> dict[str, int]:
+    """How many messages of each kind are in ``status``."""
+    rows = await session.execute(
+        select(OutboxMessage.kind, func.count())
+        .where(OutboxMessage.status == status)
+        .group_by(OutboxMessage.kind)
+    )
+    return {kind: int(count) for kind, count in rows.all()}
+
+
+async def oldest_due_at(session: AsyncSession, now: datetime) -> datetime | None:
+    """When the longest-waiting pending message fell due (``None``: none is due)."""
+    value: datetime | None = await session.scalar(
+        select(func.min(OutboxMessage.next_attempt_at)).where(
+            OutboxMessage.status == OutboxStatus.PENDING, OutboxMessage.next_attempt_at <= now
+        )
+    )
+    return value

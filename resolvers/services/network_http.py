@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextvars
 import hashlib
 import json
+import time
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -49,6 +50,7 @@ from contract.wire import (
     listing_from_json,
     taxpayer_from_json,
 )
+from resolvers.services import metrics
 
 # The id of the request (or outbox message) on whose behalf the network is called; logged
 # with every line written for it (server.logs).
@@ -102,6 +104,35 @@ class HttpNetwork:
         return response.status_code == 200
 
     async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        params: Mapping[str, str] | None = None,
+        idempotency_key: str | None = None,
+    ) -> Any:
+        call = metrics.call_label(method, path)
+        started = time.perf_counter()
+        outcome = "ok"
+        try:
+            return await self._request(
+                method, path, body=body, params=params, idempotency_key=idempotency_key
+            )
+        except NetworkRefusedError:
+            outcome = "refused"
+            raise
+        except NetworkTimeoutError:
+            outcome = "timeout"
+            raise
+        except NetworkUnavailableError:
+            outcome = "unavailable"
+            raise
+        finally:
+            metrics.NETWORK_CALLS.labels(call, outcome).inc()
+            metrics.NETWORK_LATENCY.labels(call).observe(time.perf_counter() - started)
+
+    async def _request(
         self,
         method: str,
         path: str,

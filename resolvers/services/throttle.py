@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 from db.models import ThrottleCounter
 from db.repositories import throttle as repo
 from db.unit_of_work import UnitOfWork
+from resolvers.services import metrics
 from resolvers.services.errors import ErrorCode, UserError, UserInputError
 
 MAX_DELAY = timedelta(minutes=5)
@@ -182,6 +183,7 @@ class Gate:
         )
         refusal = _refusal(rule, counter, self.now)
         if refusal is not None:
+            metrics.THROTTLED.labels(rule.scope).inc()
             raise UserInputError([refusal])
         self.held.append((rule, counter))
 
@@ -211,6 +213,7 @@ class Gate:
         )
         refusal = _refusal(rule, counter, self.now)
         if refusal is not None:
+            metrics.THROTTLED.labels(rule.scope).inc()
             raise UserInputError([refusal])
         self._bump(rule, counter)
 
