@@ -4,7 +4,7 @@
 
 - ``/v1/...``: the participant API (:mod:`simulator.api`) the product API calls;
 - ``/simulator/...``: the control API (:mod:`simulator.control`) for tests, demos, sandboxes;
-- ``/healthz``.
+- ``/healthz`` (and ``/livez``, the container's health check).
 
 Messages for the hosted participant go out as signed webhooks (:mod:`simulator.webhooks`),
 retried with doubling delays until a 2xx, then dead-lettered. The whole state is saved in the
@@ -100,6 +100,7 @@ def create_service(
     app = Starlette(
         routes=[
             Route("/healthz", healthz),
+            Route("/livez", healthz),
             Mount("/v1", app=participant_routes(network, settings.api_key, save)),
             Mount(
                 "/simulator",
