@@ -1,4 +1,5 @@
-"""Command line: ``python -m server.cli up | serve | migrate | downgrade | seed | schema``.
+"""Command line: ``python -m server.cli up | serve | migrate | downgrade | seed | schema |
+outbox``.
 
 ``up`` is what ``make run`` runs: the network service (``python -m simulator serve``) and the
 API beside it, wired to each other (the API's ``NETWORK_URL`` and the network's webhook URL),
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import getpass
 import logging
 import os
 import shutil
@@ -20,11 +22,16 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+import uuid
+from typing import Any
 
 import uvicorn
 
 from db import migrate
+from db.base import utcnow
 from db.engine import Database
+from db.models import OutboxMessage
+from db.unit_of_work import UnitOfWork
 from server import logs
 from server.http_protocol import HeaderTimeoutProtocol
 from server.settings import Settings, SettingsError
@@ -37,6 +44,68 @@ async def _migrate(settings: Settings, revision: str, *, down: bool) -> None:
             await migrate.downgrade(db.engine, revision)
         else:
             await migrate.upgrade(db.engine, revision)
+    finally:
+        await db.dispose()
+
+
+def _say(text: str, *, err: bool = False) -> None:
+    """A line of a command's output (or, with ``err``, of its complaints)."""
+    print(text, file=sys.stderr if err else sys.stdout)
+
+
+async def _outbox(settings: Settings, args: argparse.Namespace) -> int:
+    """``outbox list | show | retry | drop``: look at, retry or drop stuck outbox messages."""
+    from resolvers.dispatcher import GIVE_UP
+    from resolvers.services import stuck_work
+
+    db = Database(settings.database_url)
+    try:
+        async with db.sessionmaker() as session, session.begin():
+            uow = UnitOfWork(session)
+            now = utcnow()
+            if args.action == "list":
+                for m in await stuck_work.listed(uow, args.state, args.kind, args.limit):
+                    _say(f"{m.id}  {m.kind}  organisation {m.organisation_id or '-'}  "
+                          f"attempts {m.attempts}  created {m.created_at:%Y-%m-%d %H:%M}  "
+                          f"{m.last_error or ''}")  # fmt: skip
+                return 0
+            ids = [uuid.UUID(value) for value in args.ids]
+            if args.action == "show":
+                for message_id in ids:
+                    message = await session.get(OutboxMessage, message_id)
+                    if message is None:
+                        _say(f"{message_id}: no such message", err=True)
+                        return 1
+                    _say(
+                        f"{message.id}  {message.kind}  {message.status.value}  "
+                        f"attempts {message.attempts}  last error: {message.last_error}"
+                    )
+                    for action in await stuck_work.actions_of(uow, message.id):
+                        _say(f"  {action.at:%Y-%m-%d %H:%M:%S}  {action.action} by "
+                              f"{action.actor}: {action.reason}")  # fmt: skip
+                return 0
+            if not ids and not args.all_of_kind:
+                _say(f"outbox {args.action}: name messages (ID ...) or --all-of-kind", err=True)
+                return 2
+            if args.all_of_kind:
+                ids += [
+                    m.id for m in await stuck_work.listed(uow, "dead", args.all_of_kind, 10_000)
+                ]
+            for message_id in ids:
+                if args.action == "retry":
+                    await stuck_work.retry(
+                        uow, message_id, actor=args.by, reason=args.reason, now=now,
+                        settled_kinds=frozenset(GIVE_UP),
+                    )  # fmt: skip
+                else:
+                    await stuck_work.drop(
+                        uow, message_id, actor=args.by, reason=args.reason, now=now
+                    )
+            _say(f"{args.action} {len(ids)} message(s)")
+            return 0
+    except (stuck_work.StuckWorkError, ValueError) as exc:
+        _say(f"outbox {args.action}: {exc}", err=True)
+        return 1
     finally:
         await db.dispose()
 
@@ -117,6 +186,23 @@ def _up(settings: Settings) -> int:
                 network.kill()
 
 
+def _outbox_parser(sub: Any) -> None:
+    outbox = sub.add_parser("outbox", help="stuck work: list, show, retry or drop outbox messages")
+    actions = outbox.add_subparsers(dest="action", required=True)
+    listing = actions.add_parser("list", help="messages by state (dead by default), oldest first")
+    listing.add_argument("--state", choices=["dead", "pending", "dropped"], default="dead")
+    listing.add_argument("--kind")
+    listing.add_argument("--limit", type=int, default=50)
+    show = actions.add_parser("show", help="a message and what operators did to it")
+    show.add_argument("ids", nargs="+", metavar="ID")
+    for name, what in (("retry", "put dead messages back as new"), ("drop", "end dead messages")):
+        acting = actions.add_parser(name, help=f"{what} (audited: --by and --reason)")
+        acting.add_argument("ids", nargs="*", metavar="ID")
+        acting.add_argument("--all-of-kind", metavar="KIND", help="every dead message of a kind")
+        acting.add_argument("--reason", required=True)
+        acting.add_argument("--by", default=getpass.getuser(), help="who acts (default: you)")
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point."""
     parser = argparse.ArgumentParser(prog="bharat-connect", description=__doc__)
@@ -129,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     down.add_argument("revision", nargs="?", default="base")
     sub.add_parser("seed", help="migrate and create the demo data")
     sub.add_parser("schema", help="print the GraphQL schema (SDL)")
+    _outbox_parser(sub)
     args = parser.parse_args(argv)
 
     if args.command == "up" and os.environ.get("NETWORK_URL", "").strip():
@@ -156,6 +243,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "downgrade":
         asyncio.run(_migrate(settings, args.revision, down=True))
         return 0
+    if args.command == "outbox":
+        return asyncio.run(_outbox(settings, args))
     if args.command == "seed":
         asyncio.run(_seed(settings))
         return 0

@@ -49,7 +49,7 @@ from db.models.organisation import (
     NetworkAccessRequest,
     Organisation,
 )
-from db.models.outbox import InboundReceipt, OutboxMessage, OutboxStatus
+from db.models.outbox import InboundReceipt, OutboxAction, OutboxMessage, OutboxStatus
 from db.models.payment import (
     MatchStatus,
     Payment,
@@ -110,6 +110,7 @@ __all__ = [
     "OrganisationGstin",
     "OtpChallenge",
     "OtpPurpose",
+    "OutboxAction",
     "OutboxMessage",
     "OutboxStatus",
     "Payment",

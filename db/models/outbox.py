@@ -18,7 +18,10 @@ class OutboxStatus(enum.StrEnum):
 
     PENDING = "PENDING"
     DONE = "DONE"
+    # Given up on after its attempts (dead): an operator may retry or drop it.
     FAILED = "FAILED"
+    # Dropped by an operator, with a reason (``OutboxAction``).
+    DROPPED = "DROPPED"
 
 
 class OutboxMessage(Base):
@@ -44,6 +47,21 @@ class OutboxMessage(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # The claim of the worker handling it; ``next_attempt_at`` is when that claim runs out.
     lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
+
+
+class OutboxAction(Base):
+    """What an operator did to an outbox message (retried, dropped), who, when and why."""
+
+    __tablename__ = "outbox_actions"
+
+    id: Mapped[uuid.UUID] = mapped_column(Uuid, primary_key=True, default=new_id)
+    message_id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, ForeignKey("outbox.id", ondelete="CASCADE"), index=True
+    )
+    action: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime())
 
 
 class InboundReceipt(Base):
