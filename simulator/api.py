@@ -48,6 +48,7 @@ from contract.wire import (
     listing_to_json,
     taxpayer_to_json,
 )
+from simulator import metrics
 from simulator.network import SimulatedNetwork
 
 logger = logging.getLogger("bharat_connect.simulator.api")
@@ -133,8 +134,12 @@ def participant_routes(  # noqa: PLR0915 (one small function a route)
         return JSONResponse(answer[1], answer[0])
 
     def route(path: str, operation: Operation, method: str) -> Route:
+        label = f"{method} {path}"
+
         async def endpoint(request: Request) -> Response:
-            return await call(request, operation, write=method == "POST")
+            response = await call(request, operation, write=method == "POST")
+            metrics.CALLS.labels(label, str(response.status_code)).inc()
+            return response
 
         return Route(path, endpoint, methods=[method])
 

@@ -4,7 +4,8 @@
 
 - ``/v1/...``: the participant API (:mod:`simulator.api`) the product API calls;
 - ``/simulator/...``: the control API (:mod:`simulator.control`) for tests, demos, sandboxes;
-- ``/healthz`` (and ``/livez``, the container's health check).
+- ``/healthz`` (and ``/livez``, the container's health check); ``/metrics``
+  (:mod:`simulator.metrics`).
 
 Messages for the hosted participant go out as signed webhooks (:mod:`simulator.webhooks`),
 retried with doubling delays until a 2xx, then dead-lettered. The whole state is saved in the
@@ -26,6 +27,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from simulator import metrics
 from simulator.api import participant_routes
 from simulator.clock import Clock, SystemClock
 from simulator.control import control_routes
@@ -101,6 +103,7 @@ def create_service(
         routes=[
             Route("/healthz", healthz),
             Route("/livez", healthz),
+            Route("/metrics", metrics.endpoint(network, settings.control_token)),
             Mount("/v1", app=participant_routes(network, settings.api_key, save)),
             Mount(
                 "/simulator",

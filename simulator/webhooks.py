@@ -15,6 +15,7 @@ from contract.wire import (
     inbound_to_json,
     signature,
 )
+from simulator import metrics
 
 logger = logging.getLogger("bharat_connect.simulator.webhooks")
 
@@ -39,7 +40,19 @@ class WebhookSender:
     async def __call__(self, message: InboundMessage) -> None:
         body = json.dumps(inbound_to_json(message), separators=(",", ":")).encode()
         timestamp = int(time.time())
-        response = await self.client.post(
+        try:
+            response = await self._post(body, timestamp, message)
+        except httpx.HTTPError:
+            metrics.WEBHOOKS.labels("unreachable").inc()
+            raise
+        if not 200 <= response.status_code < 300:
+            metrics.WEBHOOKS.labels("refused").inc()
+            raise WebhookRefusedError(response.status_code)
+        metrics.WEBHOOKS.labels("delivered").inc()
+        logger.debug("delivered %s (%s)", message.message_id, message.kind)
+
+    async def _post(self, body: bytes, timestamp: int, message: InboundMessage) -> httpx.Response:
+        return await self.client.post(
             self.url,
             content=body,
             headers={
@@ -49,9 +62,6 @@ class WebhookSender:
                 "X-Message-Id": message.message_id,
             },
         )
-        if not 200 <= response.status_code < 300:
-            raise WebhookRefusedError(response.status_code)
-        logger.debug("delivered %s (%s)", message.message_id, message.kind)
 
     async def close(self) -> None:
         """Release the connections."""

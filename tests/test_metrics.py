@@ -148,3 +148,32 @@ def test_a_metrics_token_is_long() -> None:
     with pytest.raises(SettingsError, match="METRICS_TOKEN"):
         Settings.from_env({"METRICS_TOKEN": "short"})
     assert Settings.from_env({"METRICS_TOKEN": "m" * 32}).metrics_token == "m" * 32
+
+
+async def test_the_network_service_has_metrics_of_its_own(tmp_path: Path) -> None:
+    from contract.wire import SANDBOX_API_KEY
+    from simulator.service import create_service
+    from simulator.settings import SimulatorSettings
+
+    token = "c" * 40
+    service = create_service(
+        SimulatorSettings(
+            database_url=f"sqlite+aiosqlite:///{tmp_path / 'network.db'}", control_token=token
+        )
+    )
+    async with (
+        service.router.lifespan_context(service),
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=service), base_url="http://n") as http,
+    ):
+        assert (await http.get("/metrics")).status_code == 401
+        guard = {"authorization": f"Bearer {token}"}
+        before = _samples((await http.get("/metrics", headers=guard)).text)
+        asked = await http.get("/v1/banks", headers={"authorization": f"Bearer {SANDBOX_API_KEY}"})
+        assert asked.status_code == 200
+        after = _samples((await http.get("/metrics", headers=guard)).text)
+    label = {"route": "GET /banks", "status": "200"}
+    assert _value(after, "bcnet_participant_calls_total", **label) == (
+        _value(before, "bcnet_participant_calls_total", **label) + 1
+    )
+    assert ("bcnet_scheduled_actions", ()) in after
+    assert ("bcnet_dead_letters", ()) in after
