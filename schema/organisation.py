@@ -47,6 +47,7 @@ from schema.document import (
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
 from schema.payment import Payment, PaymentDirection, PaymentStatus
 from schema.relay import After, Before, Connection, First, Last, Node, node_fields
+from schema.stuck_work import OrganisationStuckWork
 
 
 @strawberry.enum(description="What a member may do in an organisation.")
@@ -72,7 +73,7 @@ class MembershipRole(enum.Enum):
 
 
 @strawberry.type(description="A business using the service. Only its members can see it.")
-class Organisation(Node):
+class Organisation(Node, OrganisationStuckWork):
     """An organisation."""
 
     name: str = strawberry.field(description="The organisation's name.")

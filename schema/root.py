@@ -50,6 +50,7 @@ from schema.organisation import (
 from schema.payment import Bank, Payment
 from schema.reconciliation import ReconciliationMutations, SettlementLine
 from schema.relay import Node
+from schema.stuck_work import StuckWorkMutations
 
 Info = strawberry.Info[Context, None]
 
@@ -144,6 +145,7 @@ class Mutation(
     ReconciliationMutations,
     FinancingMutations,
     ApiKeysMutations,
+    StuckWorkMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""
 

@@ -44,7 +44,7 @@ _DOMAINS: dict[str, tuple[str, ...]] = {
         "invitationRevoke", "membershipNetworkAccessSet", "networkAccessRequestDecide",
         "organisationGstinAdd", "b2bIdCreate", "onboardingStart", "onboardingGstinOtpRequest",
         "onboardingGstinVerify", "onboardingMobileOtpRequest", "onboardingMobileVerify",
-        "kycProfileUpdate", "kycOwnerAdd", "kycOwnerRemove", "kycDocumentUpload", "kycSubmit",
+        "kycProfileUpdate", "kycOwnerAdd", "kycOwnerRemove", "kycDocumentUpload", "kycSubmit", "stuckMessageRetry", "stuckMessageDrop",
     ),
 }  # fmt: skip
 MUTATION_SCOPES = {field: scope for scope, fields in _DOMAINS.items() for field in fields}

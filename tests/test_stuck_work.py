@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from db.models import OutboxAction, OutboxMessage, OutboxStatus
 from resolvers.context import AppState
+from resolvers.ids import decode_typed_id
 from resolvers.services import b2b_ids, pushes
 from server import cli
+from tests.conftest import Api
 
 
 async def _dead(state: AppState, kind: str) -> uuid.UUID:
@@ -120,3 +122,66 @@ async def test_refused_actions_change_nothing(
         monkeypatch, capsys, database_url, "retry", str(dead), "--reason", "ok"
     )
     assert code == 1 and "not dead" in err
+
+
+STUCK = """query($id: ID!) { organisation(id: $id) { stuckWork {
+    id kind status attempts lastError actions { action actor reason } } } }"""
+RETRY = """mutation($i: StuckMessageActInput!) { stuckMessageRetry(input: $i) {
+    message { status attempts actions { action reason } } userErrors { code field message } } }"""
+DROP = """mutation($i: StuckMessageActInput!) { stuckMessageDrop(input: $i) {
+    message { status } userErrors { code field message } } }"""
+
+
+async def _dead_for(state: AppState, organisation_id: str, kind: str) -> None:
+    key = decode_typed_id(organisation_id, "Organisation")
+    async with state.unit_of_work() as uow:
+        uow.session.add(
+            OutboxMessage(
+                organisation_id=key, kind=kind, payload={}, status=OutboxStatus.FAILED,
+                attempts=8, next_attempt_at=state.now(), last_error="gave up: timeout",
+            )
+        )  # fmt: skip
+
+
+async def test_owners_and_admins_see_and_act_on_their_organisations_stuck_work(
+    api: Api, state: AppState
+) -> None:
+    owner, staff, stranger = await api.sign_up(), await api.sign_up(), await api.sign_up()
+    org = await api.organisation(owner, "Stuck Traders")
+    other = await api.organisation(stranger, "Other Traders")
+    await api.add_member(owner, org, staff, "STAFF")
+    await _dead_for(state, org, b2b_ids.REGISTER_KIND)
+    await _dead_for(state, org, pushes.PUSH_KIND)
+    await _dead_for(state, other, b2b_ids.REGISTER_KIND)
+    listed = (await api.ok(STUCK, {"id": org}, token=owner.token))["organisation"]["stuckWork"]
+    assert sorted(m["kind"] for m in listed) == [b2b_ids.REGISTER_KIND, pushes.PUSH_KIND]
+    assert (await api.ok(STUCK, {"id": org}, token=staff.token))["organisation"]["stuckWork"] == []
+    register = next(m["id"] for m in listed if m["kind"] == b2b_ids.REGISTER_KIND)
+    push = next(m["id"] for m in listed if m["kind"] == pushes.PUSH_KIND)
+    foreign = (await api.ok(STUCK, {"id": other}, token=stranger.token))["organisation"][
+        "stuckWork"
+    ][0]["id"]
+    # Staff may not; a stranger's message is not found; a push that died is not retried.
+    refused = await api(RETRY, {"i": {"id": register, "reason": "again"}}, token=staff.token)
+    assert refused["errors"][0]["extensions"]["code"] == "FORBIDDEN"
+    errors = (await api(RETRY, {"i": {"id": foreign, "reason": "x"}}, token=owner.token))["data"][
+        "stuckMessageRetry"
+    ]["userErrors"]
+    assert errors[0]["code"] == "NOT_FOUND"
+    errors = (await api(RETRY, {"i": {"id": push, "reason": "x"}}, token=owner.token))["data"][
+        "stuckMessageRetry"
+    ]["userErrors"]
+    assert errors[0]["field"] == ["input", "id"] and "subject" in errors[0]["message"]
+    errors = (await api(RETRY, {"i": {"id": register, "reason": " "}}, token=owner.token))["data"][
+        "stuckMessageRetry"
+    ]["userErrors"]
+    assert errors[0]["field"] == ["input", "reason"]
+    retried = await api.ok(
+        RETRY, {"i": {"id": register, "reason": "network fixed"}}, token=owner.token
+    )
+    assert retried["stuckMessageRetry"]["message"] == {
+        "status": "PENDING", "attempts": 0, "actions": [{"action": "retried", "reason": "network fixed"}],
+    }  # fmt: skip
+    dropped = await api.ok(DROP, {"i": {"id": push, "reason": "pushed again"}}, token=owner.token)
+    assert dropped["stuckMessageDrop"]["message"] == {"status": "DROPPED"}
+    assert (await api.ok(STUCK, {"id": org}, token=owner.token))["organisation"]["stuckWork"] == []

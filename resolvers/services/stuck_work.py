@@ -17,8 +17,11 @@ from typing import Literal
 
 from sqlalchemy import select
 
-from db.models import OutboxAction, OutboxMessage, OutboxStatus
+from db.models import MembershipRole, OutboxAction, OutboxMessage, OutboxStatus
+from db.repositories import organisation as organisation_repo
 from db.unit_of_work import UnitOfWork
+from resolvers.services.accounts import Viewer
+from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 
 logger = logging.getLogger("bharat_connect.outbox")
 
@@ -127,3 +130,67 @@ async def drop(
     _record(uow, message, "dropped", who=who, why=why, now=now)
     await uow.session.flush()
     return message
+
+
+# Through GraphQL: an organisation's owners and admins see and act on its own dead messages.
+MAX_LISTED = 100
+
+
+async def _manager(uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID) -> bool:
+    membership = await organisation_repo.membership_in(
+        uow.session, organisation_id, viewer.account_id
+    )
+    return membership is not None and membership.role != MembershipRole.STAFF
+
+
+async def dead_of(
+    uow: UnitOfWork, viewer: Viewer, organisation_id: uuid.UUID
+) -> list[OutboxMessage]:
+    """An organisation's dead messages, oldest first (owners and admins; others none)."""
+    if not await _manager(uow, viewer, organisation_id):
+        return []
+    stmt = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.organisation_id == organisation_id,
+            OutboxMessage.status == OutboxStatus.FAILED,
+        )
+        .order_by(OutboxMessage.created_at, OutboxMessage.id)
+        .limit(MAX_LISTED)
+    )
+    return list((await uow.session.scalars(stmt)).all())
+
+
+async def act_as_member(
+    uow: UnitOfWork,
+    viewer: Viewer,
+    *,
+    message_id: uuid.UUID,
+    action: Literal["retry", "drop"],
+    reason: str,
+    now: datetime,
+    settled_kinds: frozenset[str],
+) -> OutboxMessage:
+    """Retry or drop one of an organisation's dead messages as its owner or admin; refusals
+    are user errors on ``input.id`` / ``input.reason``."""
+    field = ("input", "id")
+    message = await uow.session.get(OutboxMessage, message_id)
+    if message is None or message.organisation_id is None:
+        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such message.")
+    membership = await organisation_repo.membership_in(
+        uow.session, message.organisation_id, viewer.account_id
+    )
+    if membership is None:
+        raise UserInputError.one(ErrorCode.NOT_FOUND, field, "No such message.")
+    if membership.role == MembershipRole.STAFF:
+        raise PermissionDeniedError("Only owners and admins retry or drop stuck work.")
+    actor = f"account {viewer.account_id}"
+    try:
+        if action == "retry":
+            return await retry(
+                uow, message_id, actor=actor, reason=reason, now=now, settled_kinds=settled_kinds
+            )
+        return await drop(uow, message_id, actor=actor, reason=reason, now=now)
+    except StuckWorkError as exc:
+        on = ("input", "reason") if "reason" in str(exc) else field
+        raise UserInputError.one(ErrorCode.INVALID, on, str(exc)) from None
