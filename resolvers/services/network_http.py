@@ -103,22 +103,13 @@ class HttpNetwork:
             return False
         return response.status_code == 200
 
-    async def _call(
-        self,
-        method: str,
-        path: str,
-        *,
-        body: Mapping[str, Any] | None = None,
-        params: Mapping[str, str] | None = None,
-        idempotency_key: str | None = None,
-    ) -> Any:
+    async def _call(self, method: str, path: str, **options: Any) -> Any:
+        """:meth:`_request`, counted and timed (``bc_network_calls``)."""
         call = metrics.call_label(method, path)
         started = time.perf_counter()
         outcome = "ok"
         try:
-            return await self._request(
-                method, path, body=body, params=params, idempotency_key=idempotency_key
-            )
+            return await self._request(method, path, **options)
         except NetworkRefusedError:
             outcome = "refused"
             raise
