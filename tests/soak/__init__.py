@@ -6,6 +6,7 @@ processes killed at seeded moments, and every party's books checked while it run
 one in ``make test``. Settings (environment): ``SOAK_SEED`` (a new one when unset),
 ``SOAK_SECONDS`` (how long the workload runs, 60), ``SOAK_ORGS`` (businesses, 24),
 ``SOAK_WORKERS`` (API worker processes, 2), ``SOAK_CLIENTS`` (concurrent clients, 4),
+``SOAK_SETTLE_SECONDS`` (at most how long the finish may take to settle, 3600),
 ``SOAK_SUMMARY`` (a JSON file the summary is written to, when set).
 
 - :mod:`tests.soak.cluster`: the databases and the processes, and killing them.

@@ -22,6 +22,7 @@ def settings_from_env() -> Settings:
         orgs=int(os.environ.get("SOAK_ORGS", "24")),
         workers=int(os.environ.get("SOAK_WORKERS", "2")),
         clients=int(os.environ.get("SOAK_CLIENTS", "4")),
+        settle_seconds=float(os.environ.get("SOAK_SETTLE_SECONDS", "3600")),
     )
 
 

@@ -41,6 +41,8 @@ from tests.soak.workload import (
 from tests.wsclient import GraphQLWebSocket
 
 CHECK_EVERY = 10.0  # seconds between checks while the workload runs
+# Settling gives up when what is in flight has not got less for this long.
+SETTLE_STALL_SECONDS = 300.0
 MEMORY_LIMIT_KIB = 768 * 1024
 EVENTS = "subscription($o: ID!, $a: String) { organisationEvents(organisationId: $o, after: $a) { cursor kind } }"  # fmt: skip
 
@@ -54,6 +56,8 @@ class Settings:
     orgs: int = 24
     workers: int = 2
     clients: int = 4
+    # At most how long the network and the API may take to finish what is in flight.
+    settle_seconds: float = 3600.0
 
 
 @dataclass
@@ -220,15 +224,20 @@ class Soak:
                     await graphql(DENY, {"i": {"paymentId": node["id"], "remarks": "Not received"}},
                                   token=party.owner.token, retries=5)  # fmt: skip
 
-    async def settle(self, network: Network, session_maker: Any) -> None:
-        """Faults off; let the network and the API finish everything in flight."""
+    async def settle(
+        self, network: Network, session_maker: Any, budget_seconds: float = 3600.0
+    ) -> None:
+        """Faults off; let the network and the API finish everything in flight: until nothing
+        moves three looks in a row, or nothing got less for :data:`SETTLE_STALL_SECONDS`, or
+        ``budget_seconds`` have passed (a large run's outbox can take long to drain)."""
         await network.call("DELETE", "/simulator/faults")
         await network.call("DELETE", "/simulator/outage")
         await network.post("/payment-behaviour", {"paymentRules": []}, method="PUT")
         quiet = 0
-        for _ in range(120):
+        started = reported = progressed = time.monotonic()
+        fewest: int | None = None
+        while time.monotonic() - started < budget_seconds:
             await network.post("/advance", {"seconds": 3600})
-            await asyncio.sleep(1)
             async with session_maker() as session:
                 view = await ApiView.read(session)
             pending = await network.get("/payments")
@@ -240,6 +249,17 @@ class Soak:
             quiet = quiet + 1 if moving == 0 else 0
             if quiet >= 3:
                 return
+            now = time.monotonic()
+            if fewest is None or moving < fewest:
+                fewest, progressed = moving, now
+            elif now - progressed > SETTLE_STALL_SECONDS:
+                print(f"soak: settling stalled at {moving} in flight", flush=True)  # noqa: T201
+                return
+            if now - reported >= 60:
+                reported = now
+                print(f"soak: settling, {moving} in flight", flush=True)  # noqa: T201
+            # Large backlogs drain for a while before another (costly) look.
+            await asyncio.sleep(1 if moving < 100 else 10)
 
     async def final(self, network: Network, session_maker: Any, parties: list[Party],
                     watchers: list[Watcher]) -> list[Violation]:  # fmt: skip
@@ -355,9 +375,11 @@ async def run(settings: Settings, workdir: Path) -> dict[str, Any]:  # noqa: PLR
         await asyncio.gather(*clients)
         soak.phase_seconds["workload"] = round(time.monotonic() - started - soak.phase_seconds["setup"], 1)  # fmt: skip
         if not soak.violations:
-            await soak.settle(network, session_maker)
+            settling = time.monotonic()
+            await soak.settle(network, session_maker, settings.settle_seconds)
             await soak.answer_reports(graphql, parties)
-            await soak.settle(network, session_maker)
+            await soak.settle(network, session_maker, settings.settle_seconds)
+            soak.phase_seconds["settle"] = round(time.monotonic() - settling, 1)
             soak.violations += await soak.final(network, session_maker, parties, watchers)
         stop.set()
         await asyncio.gather(*watching, return_exceptions=True)
