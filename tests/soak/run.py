@@ -116,6 +116,10 @@ class Watcher:
                 if message.get("type") != "next":
                     self.problems.append(Violation("events-in-order", f"{self.party.b2b_id}: {message}"))  # fmt: skip
                     return
+                if message["payload"].get("data") is None:  # an error in the stream: resume
+                    codes = [e.get("extensions", {}).get("code") for e in message["payload"].get("errors", [])]  # fmt: skip
+                    self.errors[f"stream error {codes}"] += 1
+                    return
                 seq = decode_event_cursor(message["payload"]["data"]["organisationEvents"]["cursor"])  # fmt: skip
                 assert seq is not None
                 if self.seqs and seq != self.seqs[-1] + 1:
