@@ -81,10 +81,9 @@ class AppState:
         last = self._key_uses.get(key_id)
         if last is not None and now - last < api_keys.LAST_USED_EVERY:
             return
+        if len(self._key_uses) >= 10_000:  # bounded: forgotten keys are written again
+            self._key_uses.clear()
         self._key_uses[key_id] = now
-        if len(self._key_uses) > 10_000:  # forget the oldest; they are written again
-            for old in sorted(self._key_uses, key=self._key_uses.__getitem__)[:1000]:
-                del self._key_uses[old]
         try:
             async with self.unit_of_work() as uow:
                 await api_key_repo.touch(uow.session, key_id, now)

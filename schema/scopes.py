@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from graphql import (
     DocumentNode,
     FieldNode,
+    FragmentDefinitionNode,
     FragmentSpreadNode,
     GraphQLError,
     InlineFragmentNode,
@@ -22,6 +23,7 @@ from graphql import (
     OperationType,
     SelectionSetNode,
 )
+from graphql.utilities import get_operation_ast
 from strawberry.extensions import SchemaExtension
 from strawberry.types import ExecutionResult
 
@@ -65,6 +67,9 @@ def _root_fields(
 ) -> set[str]:
     """The root fields an operation selects, through fragments."""
     seen = set() if seen is None else seen
+    fragments = {
+        d.name.value: d for d in document.definitions if isinstance(d, FragmentDefinitionNode)
+    }
     fields: set[str] = set()
     for selection in selections.selections:
         if isinstance(selection, FieldNode):
@@ -73,12 +78,9 @@ def _root_fields(
             fields |= _root_fields(selection.selection_set, document, seen)
         elif isinstance(selection, FragmentSpreadNode) and selection.name.value not in seen:
             seen.add(selection.name.value)
-            for definition in document.definitions:
-                if getattr(definition, "name", None) is not None and (
-                    definition.name.value == selection.name.value  # type: ignore[attr-defined]
-                    and not isinstance(definition, OperationDefinitionNode)
-                ):
-                    fields |= _root_fields(definition.selection_set, document, seen)  # type: ignore[attr-defined]
+            fragment = fragments.get(selection.name.value)
+            if fragment is not None:
+                fields |= _root_fields(fragment.selection_set, document, seen)
     fields.discard("__typename")
     return fields
 
@@ -110,15 +112,7 @@ class ApiKeyScopes(SchemaExtension):
             viewer = await viewer_of() if authorization else None
             scopes = None if viewer is None else viewer.scopes
             if scopes is not None:
-                wanted = context.operation_name
-                operation = next(
-                    (
-                        d for d in document.definitions
-                        if isinstance(d, OperationDefinitionNode)
-                        and (wanted is None or (d.name is not None and d.name.value == wanted))
-                    ),
-                    None,
-                )  # fmt: skip
+                operation = get_operation_ast(document, context.operation_name)
                 why = None if operation is None else refusal(operation, document, scopes)
                 if why is not None:
                     error = GraphQLError(why, extensions={"code": "FORBIDDEN"})

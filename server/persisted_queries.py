@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
@@ -40,8 +39,6 @@ from strawberry.http import GraphQLRequestData
 from db.repositories import persisted_query as repo
 from db.unit_of_work import UnitOfWork
 from server.settings import Settings, SettingsError
-
-logger = logging.getLogger("bharat_connect.persisted_queries")
 
 # Where a request's ``documentId`` (the GraphQL-over-HTTP persisted documents convention)
 # travels with the request's extensions.

@@ -145,6 +145,9 @@ async def test_only_owners_manage_keys_and_keys_never_do(api: Api) -> None:
         data = await api(CREATE, {"input": {"organisationId": org, **bad}}, token=owner.token)
         errors = data["data"]["apiKeyCreate"]["userErrors"]
         assert errors[0]["field"] == ["input", field], (bad, errors)
+    # Of all these, only the owner's one key was made.
+    kept = (await api.ok(KEYS, {"id": org}, token=owner.token))["organisation"]["apiKeys"]
+    assert [key["scopes"] for key in kept] == [["READ", "ADMIN"]]
 
 
 async def test_scopes_bound_what_a_key_does(api: Api) -> None:

@@ -21,7 +21,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from db.base import utcnow
 from db.models import (
@@ -38,8 +38,6 @@ from db.unit_of_work import UnitOfWork
 from resolvers.services.accounts import API_KEY_PREFIX, Viewer, digest_token
 from resolvers.services.errors import ErrorCode, PermissionDeniedError, UserInputError
 
-# A public marker, so that secret scanners can spot a leaked key.
-KEY_PREFIX = API_KEY_PREFIX
 # What a key may be allowed, in this order everywhere.
 SCOPES = ("read", "documents", "inbox", "payments", "financing", "admin")
 MAX_NAME = 100
@@ -49,15 +47,9 @@ MAX_LISTED = 100
 # Secrets do not expire on a timer of their own within any sensible life of a key; rotate
 # them instead (and revoke what leaked).
 SECRET_LIFETIME = timedelta(days=3650)
-DEFAULT_GRACE = timedelta(hours=24)
 MAX_GRACE = timedelta(days=7)
 # How often the last use of a key is written (per key, per worker).
 LAST_USED_EVERY = timedelta(minutes=1)
-
-
-def parse_scopes(stored: str) -> frozenset[str]:
-    """The scopes of a stored key."""
-    return frozenset(stored.split())
 
 
 @dataclass(frozen=True)
@@ -69,7 +61,7 @@ class IssuedKey:
 
 
 def _new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+    return API_KEY_PREFIX + secrets.token_urlsafe(32)
 
 
 async def _owner_of(
@@ -91,7 +83,7 @@ async def _issue(uow: UnitOfWork, key: ApiKey) -> str:
         uow.session, account_id=key.account_id, token_digest=digest_token(secret),
         expires_at=utcnow() + SECRET_LIFETIME,
     )  # fmt: skip
-    key.hint = secret[: len(KEY_PREFIX) + 4]
+    key.hint = secret[: len(API_KEY_PREFIX) + 4]
     return secret
 
 
@@ -118,12 +110,12 @@ async def create(
         raise UserInputError.one(
             ErrorCode.INVALID, ("input", "scopes"), f"Scopes are some of {', '.join(SCOPES)}."
         )
-    live = await uow.session.scalars(
-        select(ApiKey.id).where(
-            ApiKey.organisation_id == organisation_id, ApiKey.revoked_at.is_(None)
-        )
+    live = await uow.session.scalar(
+        select(func.count())
+        .select_from(ApiKey)
+        .where(ApiKey.organisation_id == organisation_id, ApiKey.revoked_at.is_(None))
     )
-    if len(live.all()) >= MAX_KEYS_PER_ORGANISATION:
+    if (live or 0) >= MAX_KEYS_PER_ORGANISATION:
         raise UserInputError.one(
             ErrorCode.INVALID, ("input", "organisationId"),
             f"An organisation has at most {MAX_KEYS_PER_ORGANISATION} live keys: revoke one.",

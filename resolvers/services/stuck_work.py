@@ -36,17 +36,21 @@ MAX_ACTOR = 100
 
 
 class StuckWorkError(ValueError):
-    """An action that cannot be taken (with why)."""
+    """An action that cannot be taken (with why); ``field``: the input at fault, if one is."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 def _checked(actor: str, reason: str) -> tuple[str, str]:
     who, why = " ".join(actor.split()), " ".join(reason.split())
     if not who or len(who) > MAX_ACTOR:
         msg = f"say who acts (1 to {MAX_ACTOR} characters)"
-        raise StuckWorkError(msg)
+        raise StuckWorkError(msg, "actor")
     if not why or len(why) > MAX_REASON:
         msg = f"give a reason (1 to {MAX_REASON} characters)"
-        raise StuckWorkError(msg)
+        raise StuckWorkError(msg, "reason")
     return who, why
 
 
@@ -192,5 +196,5 @@ async def act_as_member(
             )
         return await drop(uow, message_id, actor=actor, reason=reason, now=now)
     except StuckWorkError as exc:
-        on = ("input", "reason") if "reason" in str(exc) else field
+        on = ("input", "reason") if exc.field == "reason" else field
         raise UserInputError.one(ErrorCode.INVALID, on, str(exc)) from None
