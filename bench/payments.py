@@ -64,7 +64,7 @@ async def _bills(client: httpx.AsyncClient, token: str, org: str) -> list[dict[s
 
 async def _approve_kyc(state: Any, org: str) -> None:
     from db.models import KycProfile, KycStatus
-    from resolvers.ids import decode_typed_id
+    from resolvers.services.ids import decode_typed_id
 
     async with state.unit_of_work() as uow:
         uow.session.add(

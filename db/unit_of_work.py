@@ -6,6 +6,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ class UnitOfWork:
     """What a service works in. Services never commit: the caller does, then publishes."""
 
     session: AsyncSession
+    # The service's time when the unit began (a manual clock in tests; None: real time).
+    now: datetime | None = None
     notices: list[EventNotice] = field(default_factory=list)
     # Events recorded in this unit, numbered and written just before it commits
     # (:func:`db.repositories.event.write_pending`).

@@ -15,13 +15,13 @@ from resolvers import mutation, network_calls
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
-from resolvers.ids import decode_typed_id, encode_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import list_size, page_request
 from resolvers.services import contact_links, contacts
 from resolvers.services.contact_links import LinkResult
 from resolvers.services.contacts import ContactIn
 from resolvers.services.errors import ErrorCode, UserError
+from resolvers.services.ids import decode_typed_id, encode_event_cursor, encode_id
 
 CONTACT = ("input", "contactId")
 ORG = ("input", "organisationId")
@@ -217,7 +217,7 @@ async def progress(context: Context, operation_id: str) -> AsyncIterator[BulkOpe
     if found.status != BulkStatus.RUNNING:
         return
     org_id = encode_id("Organisation", found.organisation_id)
-    after = organisation_resolvers.encode_event_cursor(cursor)
+    after = encode_event_cursor(cursor)
     async for event in organisation_resolvers.events(context, org_id, after):
         if event.data.get("operationId") != str(found.id):
             continue

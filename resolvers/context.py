@@ -32,6 +32,8 @@ from resolvers.loaders import Loaders
 from resolvers.services import accounts, api_keys
 from resolvers.services.accounts import Viewer
 from resolvers.services.kyc import DocumentStorage
+from resolvers.services.webhooks import UrlPolicy
+from resolvers.services.webhooks.sending import WebhookSender
 from resolvers.sessions import SocketSession, SocketSessions
 from server.settings import Settings
 
@@ -58,6 +60,7 @@ class AppState:
     flight: Flight = field(init=False)
     # When this worker last wrote each API key's last use.
     _key_uses: dict[uuid.UUID, datetime] = field(init=False, default_factory=dict)
+    _webhook_sender: WebhookSender | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         # Tokens are issued and checked against real time, and so are their sockets.
@@ -91,6 +94,25 @@ class AppState:
             logger.warning("the last use of an API key was not recorded: %s", type(exc).__name__)
 
     @property
+    def webhook_sender(self) -> WebhookSender:
+        """Sends the organisations' webhooks (one pooled client per worker)."""
+        if self._webhook_sender is None:
+            settings = self.settings
+            self._webhook_sender = WebhookSender(
+                allow_private=settings.webhook_allow_private,
+                timeout_seconds=settings.webhook_timeout_seconds,
+            )
+        return self._webhook_sender
+
+    @property
+    def webhook_policy(self) -> UrlPolicy:
+        """Which URLs webhook endpoints may have."""
+        return UrlPolicy(
+            require_https=self.settings.webhook_require_https,
+            allow_private=self.settings.webhook_allow_private,
+        )
+
+    @property
     def outbox_lease_seconds(self) -> float:
         """How long a claimed outbox message is its worker's (the dispatcher's :class:`Host`)."""
         return float(self.settings.outbox_lease_seconds)
@@ -113,7 +135,7 @@ class AppState:
         """
         lock = self.write_lock or contextlib.nullcontext()
         async with lock, self.db.sessionmaker() as session:
-            uow = UnitOfWork(session)
+            uow = UnitOfWork(session, now=self.now())
             async with session.begin():
                 yield uow
                 await event_repo.write_pending(uow)

@@ -20,11 +20,11 @@ from db.repositories import document as repo
 from db.rows import ContactRow, DocumentRow, LineRow
 from resolvers import mutation, network_calls
 from resolvers.context import Context
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import argument_id, list_size, page_request
 from resolvers.services import documents, inbox, pushes
 from resolvers.services.documents import DocumentIn, voiding
+from resolvers.services.ids import decode_typed_id
 
 
 async def create(

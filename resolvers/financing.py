@@ -18,10 +18,10 @@ from db.pagination import Page, paginate
 from db.repositories import organisation as organisation_repo
 from resolvers import mutation
 from resolvers.context import Context
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import financing
+from resolvers.services.ids import decode_typed_id
 
 
 async def _may_see(context: Context, organisation_id: uuid.UUID) -> bool:

@@ -15,7 +15,6 @@ from db.engine import conflicted
 from db.unit_of_work import UnitOfWork
 from resolvers.context import Context
 from resolvers.errors import ForbiddenError
-from resolvers.ids import decode_typed_id
 from resolvers.services import network_http
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import (
@@ -24,6 +23,7 @@ from resolvers.services.errors import (
     UserError,
     UserInputError,
 )
+from resolvers.services.ids import decode_typed_id
 
 T = TypeVar("T")
 ATTEMPTS = 3

@@ -10,13 +10,13 @@ from resolvers.account import account_by_id
 from resolvers.contacts import contact_by_id, operation_by_id
 from resolvers.context import Context
 from resolvers.documents import document_by_id
-from resolvers.ids import decode_id
 from resolvers.invitations import by_id as invitation_by_id
 from resolvers.onboarding import b2b_id_by_id
 from resolvers.organisation import by_id as organisation_by_id
 from resolvers.organisation import membership_by_id
 from resolvers.payments import payment_by_id
 from resolvers.reconciliation import settlement_line_by_id
+from resolvers.services.ids import decode_id
 
 MAX_NODES = 100
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import uuid
 from collections.abc import AsyncIterator
 
@@ -16,10 +14,10 @@ from db.repositories import organisation as repo
 from resolvers import feeds, mutation
 from resolvers.context import Context
 from resolvers.errors import BadUserInputError, ForbiddenError
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import metrics, organisations, throttle
+from resolvers.services.ids import decode_event_cursor, decode_typed_id
 
 # How often an idle subscription re-checks that its viewer may still see the organisation.
 
@@ -132,24 +130,6 @@ async def members(
         return await loader.load(organisation_id)
     async with context.app.db.read() as session:
         return await repo.members_page(session, viewer.account_id, organisation_id, request)
-
-
-def encode_event_cursor(seq: int) -> str:
-    """The opaque cursor of an organisation event."""
-    return base64.urlsafe_b64encode(f"e:{seq}".encode()).decode().rstrip("=")
-
-
-def decode_event_cursor(value: str) -> int | None:
-    """The event number of a cursor, or ``None``."""
-    if len(value) > 40:
-        return None
-    try:
-        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        return None
-    if not text.startswith("e:") or not text[2:].isdigit():
-        return None
-    return int(text[2:])
 
 
 async def events(

@@ -7,7 +7,7 @@ import uuid
 
 from db.pagination import PageRequest
 from resolvers.errors import BadUserInputError
-from resolvers.ids import decode_cursor, decode_typed_id
+from resolvers.services.ids import decode_cursor, decode_typed_id
 
 DEFAULT_PAGE_SIZE = 20
 MAX_PAGE_SIZE = 100

@@ -16,12 +16,12 @@ from db.unit_of_work import UnitOfWork
 from resolvers import mutation, network_calls
 from resolvers.context import Context
 from resolvers.errors import NetworkUnavailableError
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.pagination import argument_id, page_request
 from resolvers.services import payments, throttle
 from resolvers.services.accounts import Viewer
 from resolvers.services.errors import ErrorCode, UserError
+from resolvers.services.ids import decode_typed_id
 from resolvers.services.payments import applying, outside
 from resolvers.services.payments import requests as payment_requests
 

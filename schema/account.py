@@ -11,8 +11,8 @@ from db.models import Account as AccountModel
 from resolvers import invitations as invitation_resolvers
 from resolvers import organisation as organisation_resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.services.accounts import IssuedToken
+from resolvers.services.ids import encode_id
 from schema.errors import UserError
 from schema.relay import After, Before, Connection, First, Last, Node
 

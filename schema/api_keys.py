@@ -8,7 +8,7 @@ from datetime import datetime
 import strawberry
 
 from db.models import ApiKey as ApiKeyModel
-from resolvers.ids import encode_id
+from resolvers.services.ids import encode_id
 from schema.errors import UserError
 
 

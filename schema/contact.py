@@ -15,7 +15,7 @@ from db.models import BulkOperationItem as BulkItemModel
 from db.rows import ContactRow
 from resolvers import contacts as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
+from resolvers.services.ids import encode_id
 from schema.relay import After, Before, Connection, First, Last, Node
 from schema.views import Fields, view_of
 

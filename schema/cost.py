@@ -60,6 +60,7 @@ LIST_BOUNDS = {
     "Organisation.invitations": 100,  # read at most 100
     "Organisation.networkAccessRequests": 100,  # at most 100 shown
     "Organisation.apiKeys": 100,  # the newest 100 shown
+    "Organisation.webhookEndpoints": 20,  # an organisation has at most 20
     "Organisation.stuckWork": 100,  # at most 100 shown
     "StuckMessage.actions": 50,  # the last 50
     "Viewer.invitations": 100,  # read at most 100

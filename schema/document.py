@@ -17,9 +17,9 @@ from resolvers import documents as resolvers
 from resolvers import financing as financing_resolvers
 from resolvers import payments as payment_resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.services import tax
 from resolvers.services.documents import rate_of
+from resolvers.services.ids import encode_id
 from resolvers.services.payments import ledger
 from schema.account import Account
 from schema.contact import Contact

@@ -11,10 +11,10 @@ import strawberry
 
 from db.models import Document as DocumentModel
 from db.models import DocumentKind as StoredKind
-from resolvers.ids import decode_typed_id
 from resolvers.mutation import Outcome
 from resolvers.services import tax
 from resolvers.services.documents import DocumentIn
+from resolvers.services.ids import decode_typed_id
 from schema.document import Document
 from schema.document_enums import DocumentKind
 from schema.errors import UserError, user_errors

@@ -17,6 +17,7 @@ from resolvers import financing as financing_resolvers
 from resolvers import organisation as resolvers
 from resolvers import payments as payment_resolvers
 from resolvers.context import Context
+from resolvers.services.ids import encode_event_cursor
 from schema.account import Account
 from schema.contact import BulkOperation
 from schema.document import Document, DocumentKind, DocumentStatus, InboxStatus, PushStatus
@@ -113,6 +114,14 @@ class OrganisationEventKind(enum.Enum):
         description="Money came in through the network, or a buyer reported paying outside it "
         "(see `payment`).",
     )
+    WEBHOOK_TEST = strawberry.enum_value(
+        "WEBHOOK_TEST",
+        description="A member tested a webhook endpoint (delivered to that endpoint only).",
+    )
+    WEBHOOK_ENDPOINT_DISABLED = strawberry.enum_value(
+        "WEBHOOK_ENDPOINT_DISABLED",
+        description="A webhook endpoint failed for 24 hours and was disabled (see `reason`).",
+    )
     PAYMENT_REQUESTED = strawberry.enum_value(
         "PAYMENT_REQUESTED",
         description="A vendor asked you to pay one of your bills (see `document`, `amount`, "
@@ -153,7 +162,7 @@ class OrganisationEvent:
         role = data.get("role")
         previous = data.get("previousRole")
         return cls(
-            cursor=resolvers.encode_event_cursor(model.seq),
+            cursor=encode_event_cursor(model.seq),
             kind=OrganisationEventKind[model.kind],
             occurred_at=model.occurred_at,
             role=MembershipRole[role] if isinstance(role, str) else None,

@@ -15,9 +15,9 @@ from resolvers import account as account_resolvers
 from resolvers import documents as document_resolvers
 from resolvers import financing as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.mutation import Outcome
 from resolvers.services import financing as service
+from resolvers.services.ids import encode_id
 from schema.account import Account
 from schema.document import Document
 from schema.errors import UserError, user_errors

@@ -11,7 +11,7 @@ from db.models import Invitation as InvitationModel
 from db.models import InvitationStatus as InvitationStatusModel
 from resolvers import invitations as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
+from resolvers.services.ids import encode_id
 from schema.errors import UserError
 from schema.organisation import Membership, MembershipRole
 from schema.relay import Node

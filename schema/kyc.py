@@ -17,9 +17,9 @@ from db.models import KycOwner as KycOwnerModel
 from db.models import KycProfile as KycProfileModel
 from resolvers import kyc as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.kyc import KycView
 from resolvers.services import kyc as service
+from resolvers.services.ids import encode_id
 from schema.errors import UserError, user_errors
 
 Info = strawberry.Info[Context, None]

@@ -16,7 +16,7 @@ from db.models import OrganisationGstin as GstinModel
 from resolvers import account as account_resolvers
 from resolvers import onboarding as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
+from resolvers.services.ids import encode_id
 from resolvers.services.onboarding import OtpSent
 from schema.account import Account
 from schema.errors import UserError

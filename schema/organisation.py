@@ -32,8 +32,8 @@ from resolvers import organisation as resolvers
 from resolvers import payments as payment_resolvers
 from resolvers import reconciliation as reconciliation_resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.services import access as access_service
+from resolvers.services.ids import encode_id
 from schema.account import Account
 from schema.api_keys import ApiKey
 from schema.contact import Contact, ContactKind
@@ -45,6 +45,7 @@ from schema.document import (
     InboxStatus,
 )
 from schema.onboarding import Onboarding, OrganisationGstin, onboarding_of
+from schema.organisation_webhooks import OrganisationWebhooks
 from schema.payment import Payment, PaymentDirection, PaymentStatus
 from schema.relay import After, Before, Connection, First, Last, Node, node_fields
 from schema.stuck_work import OrganisationStuckWork
@@ -73,7 +74,7 @@ class MembershipRole(enum.Enum):
 
 
 @strawberry.type(description="A business using the service. Only its members can see it.")
-class Organisation(Node, OrganisationStuckWork):
+class Organisation(Node, OrganisationStuckWork, OrganisationWebhooks):
     """An organisation."""
 
     name: str = strawberry.field(description="The organisation's name.")

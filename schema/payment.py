@@ -16,8 +16,8 @@ from resolvers import contacts as contact_resolvers
 from resolvers import documents as document_resolvers
 from resolvers import payments as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.mutation import Outcome
+from resolvers.services.ids import encode_id
 from schema.account import Account
 from schema.contact import Contact
 from schema.document import Document

@@ -14,8 +14,8 @@ from resolvers import account as account_resolvers
 from resolvers import payments as payment_resolvers
 from resolvers import reconciliation as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.mutation import Outcome
+from resolvers.services.ids import encode_id
 from schema.account import Account
 from schema.errors import UserError, user_errors
 from schema.money import Money

@@ -10,7 +10,7 @@ import strawberry
 from strawberry.types.nodes import SelectedField, Selection
 
 from db.pagination import Page
-from resolvers.ids import encode_cursor
+from resolvers.services.ids import encode_cursor
 
 
 @strawberry.interface(description="An object with a globally unique, opaque id.")

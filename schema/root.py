@@ -39,6 +39,7 @@ from schema.mutations.kyc import KycMutations
 from schema.mutations.onboarding import OnboardingMutations
 from schema.mutations.organisations import OrganisationsMutations
 from schema.mutations.payments import PaymentsMutations
+from schema.mutations.webhooks import WebhooksMutations
 from schema.onboarding import (
     B2BId,
 )
@@ -145,6 +146,7 @@ class Mutation(
     ReconciliationMutations,
     FinancingMutations,
     ApiKeysMutations,
+    WebhooksMutations,
     StuckWorkMutations,
 ):
     """Mutations (fields come from one mixin per domain in ``schema.mutations``)."""

@@ -47,6 +47,9 @@ _DOMAINS: dict[str, tuple[str, ...]] = {
         "organisationGstinAdd", "b2bIdCreate", "onboardingStart", "onboardingGstinOtpRequest",
         "onboardingGstinVerify", "onboardingMobileOtpRequest", "onboardingMobileVerify",
         "kycProfileUpdate", "kycOwnerAdd", "kycOwnerRemove", "kycDocumentUpload", "kycSubmit", "stuckMessageRetry", "stuckMessageDrop",
+        "webhookEndpointCreate", "webhookEndpointUpdate", "webhookEndpointSecretRotate",
+        "webhookEndpointDelete", "webhookEndpointTest", "webhookEndpointReplay",
+        "webhookDeliveryRedeliver",
     ),
 }  # fmt: skip
 MUTATION_SCOPES = {field: scope for scope, fields in _DOMAINS.items() for field in fields}

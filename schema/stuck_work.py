@@ -10,8 +10,8 @@ import strawberry
 from db.models import OutboxMessage
 from resolvers import stuck_work as resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.services.errors import UserError as ServiceUserError
+from resolvers.services.ids import encode_id
 from schema.errors import UserError, user_errors
 
 Info = strawberry.Info[Context, None]

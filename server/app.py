@@ -196,6 +196,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
                 multiprocess.mark_process_dead(os.getpid())  # type: ignore[no-untyped-call]
             if isinstance(network, HttpNetwork):
                 await network.close()
+            await state.webhook_sender.close()
             await db.dispose()
 
     async def healthz(_request: Request) -> Response:

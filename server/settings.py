@@ -204,6 +204,12 @@ class Settings:
     # The secret being rotated out: webhooks signed with it are accepted too (empty: none).
     network_webhook_secret_previous: str = ""
     network_timeout_seconds: int = 10
+    # Outgoing webhooks: whether endpoints may be private, loopback or link-local addresses
+    # (development's default; production refuses them, after DNS resolution too), whether they
+    # must be https, and how long one delivery may take.
+    webhook_allow_private: bool = True
+    webhook_require_https: bool = False
+    webhook_timeout_seconds: int = 10
     # How long a claimed outbox message is its worker's before others may take it over.
     outbox_lease_seconds: int = 120
     # The served process's garbage collector: collections of the youngest generation after
@@ -331,6 +337,9 @@ class Settings:
                 env, dev=dev, current=webhook_secret
             ),
             network_timeout_seconds=_int(env, "NETWORK_TIMEOUT_SECONDS", 10, minimum=1),
+            webhook_allow_private=_bool(env, "WEBHOOK_ALLOW_PRIVATE", default=dev),
+            webhook_require_https=_bool(env, "WEBHOOK_REQUIRE_HTTPS", default=not dev),
+            webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=1),
             gc_gen0_threshold=_int(env, "GC_GEN0_THRESHOLD", 50_000, minimum=0),
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),

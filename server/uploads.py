@@ -15,9 +15,9 @@ from starlette.responses import JSONResponse, Response
 from resolvers import mutation
 from resolvers.context import AppState, Context, bearer_token
 from resolvers.errors import ForbiddenError, UnauthenticatedError
-from resolvers.ids import decode_typed_id, encode_id
 from resolvers.services import kyc
 from resolvers.services.errors import ErrorCode, UserError
+from resolvers.services.ids import decode_typed_id, encode_id
 from server.request_ids import request_id_of
 
 UPLOAD_PATH = "/kyc/documents"

@@ -353,8 +353,7 @@ async def event_cursor(state: AppState, organisation_id: str) -> str:
     """The cursor of an organisation's latest event: subscribing ``after`` it cannot miss
     what happens next, however long the server takes to register the subscription."""
     from db.repositories import event as event_repo
-    from resolvers.ids import decode_typed_id
-    from resolvers.organisation import encode_event_cursor
+    from resolvers.services.ids import decode_typed_id, encode_event_cursor
 
     key = decode_typed_id(organisation_id, "Organisation")
     assert key is not None

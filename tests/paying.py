@@ -10,7 +10,7 @@ from sqlalchemy import select
 from db.models import B2BId, KycProfile, KycStatus
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.ids import decode_typed_id
+from resolvers.services.ids import decode_typed_id
 from simulator.network import SimulatedNetwork
 from simulator.world import Review
 from tests.conftest import Api, Member

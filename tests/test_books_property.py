@@ -37,7 +37,7 @@ from db.models import (
 )
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.ids import decode_typed_id, encode_id
+from resolvers.services.ids import decode_typed_id, encode_id
 from resolvers.services.payments import ledger as books
 from simulator import ledger
 from simulator.demo import GANGA_UP

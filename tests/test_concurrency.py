@@ -74,7 +74,7 @@ async def test_concurrent_documents_in_one_organisation_take_distinct_numbers_an
     side by side: numbers stay one series without gaps, an idempotency key still makes one
     document, and the event log stays numbered one after another."""
     from db.models import Document, OrganisationEvent
-    from resolvers.ids import decode_typed_id
+    from resolvers.services.ids import decode_typed_id
 
     owner = await api.sign_up()
     org = await api.organisation(owner)

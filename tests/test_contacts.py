@@ -9,10 +9,10 @@ from sqlalchemy import func, select
 from db.models import BulkOperationItem, Contact, GstTreatment
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.ids import decode_typed_id, encode_id
 from resolvers.services import contacts
 from resolvers.services.accounts import Viewer
 from resolvers.services.contacts import ContactIn
+from resolvers.services.ids import decode_typed_id, encode_id
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, NARMADA_GJ, TAPTI_DL, gstin
 from simulator.faults import Fault

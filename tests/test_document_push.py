@@ -13,8 +13,8 @@ from db.models import OrganisationEvent
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
 from resolvers.dispatcher.base import LEASE_SECONDS
-from resolvers.ids import decode_typed_id
 from resolvers.services import pushes
+from resolvers.services.ids import decode_typed_id
 from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, TAPTI_DL
 from simulator.faults import Fault

@@ -10,7 +10,7 @@ import pytest
 
 from resolvers import feeds
 from resolvers.context import AppState
-from resolvers.ids import decode_typed_id
+from resolvers.services.ids import decode_typed_id
 from tests.conftest import Api, LiveServer, Member, StatementCounter
 from tests.wsclient import GraphQLWebSocket
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import OrganisationEvent
 from db.repositories import event as event_repo
 from resolvers.context import AppState
-from resolvers.ids import decode_typed_id
+from resolvers.services.ids import decode_typed_id
 from tests.conftest import Api
 
 

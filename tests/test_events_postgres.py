@@ -14,7 +14,7 @@ from websockets.exceptions import ConnectionClosed
 
 from db.unit_of_work import EventNotice
 from resolvers.broker import RESYNC, PostgresBroker, asyncpg_dsn
-from resolvers.organisation import encode_event_cursor
+from resolvers.services.ids import encode_event_cursor
 from tests.conftest import PASSWORD
 from tests.conftest import post_to as _post
 from tests.wsclient import GraphQLWebSocket

@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from db.models import KycDocument, KycOwner
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.ids import decode_typed_id
+from resolvers.services.ids import decode_typed_id
 from server.settings import Settings
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api, Member

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from db.models import Document, Payment, PaymentStatus
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.ids import decode_typed_id
+from resolvers.services.ids import decode_typed_id
 from simulator.faults import Fault, FaultKind
 from simulator.network import SimulatedNetwork
 from tests.conftest import Api

@@ -12,7 +12,7 @@ from contract.payments import Allocation, PaymentOrder
 from db.models import KycProfile, KycStatus, Payment
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
-from resolvers.ids import decode_typed_id
+from resolvers.services.ids import decode_typed_id
 from simulator.network import SimulatedNetwork
 from simulator.world import Tracked
 from tests.conftest import Api

@@ -8,7 +8,7 @@ import uuid
 import pytest
 
 from db.base import new_id
-from resolvers import ids
+from resolvers.services import ids
 from schema.money import Money, to_paise
 from schema.scalars import parse_decimal, serialize_decimal
 

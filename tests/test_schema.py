@@ -32,6 +32,7 @@ from resolvers.services import (
     payments,
     pushes,
     tax,
+    webhooks,
 )
 from resolvers.services.errors import ErrorCode
 from resolvers.services.payments import events as payment_events
@@ -120,6 +121,8 @@ def test_schema_enums_mirror_the_service_enums() -> None:
         payment_requests.REQUESTED,
         financing.STATUS_CHANGED,
         financing.BID_RECEIVED,
+        webhooks.TEST_KIND,
+        webhooks.DISABLED_KIND,
     }
     assert {k.name for k in OrganisationEventKind} == kinds
     assert [s.name for s in PaymentStatus] == [s.name for s in StoredPaymentStatus]

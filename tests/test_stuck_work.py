@@ -11,8 +11,8 @@ from sqlalchemy import select
 
 from db.models import OutboxAction, OutboxMessage, OutboxStatus
 from resolvers.context import AppState
-from resolvers.ids import decode_typed_id
 from resolvers.services import b2b_ids, pushes
+from resolvers.services.ids import decode_typed_id
 from server import cli
 from tests.conftest import Api
 

@@ -3,18 +3,22 @@ page order, against a fresh ``python -m server.cli up`` (what ``make run`` runs)
 
 A page is read as the reader reads it: a ```graphql block is one operation sent as GraphiQL
 sends it, with the ```json variables block under it; a ```json headers block is what the
-reader puts in the *Headers* tab from then on; a ```sh block runs in bash. The only values
+reader puts in the *Headers* tab from then on; a ```sh block runs in bash (with the project's
+environment first on the PATH); a ```python or ```js block with a file name is a file the
+reader saves under that name; a ```graphql example block is not a step. The only values
 put in are those the page tells the reader to put in: ``<NAME>`` placeholders, each bound by a
 ``<!-- NAME = path -->`` note to a value of an earlier answer, and ``<TODAY>``. A
 ``<!-- until path == value -->`` note repeats the step before it (as a reader asks again)
 until the answer says so. Every answer must be free of errors and ``userErrors``. The only
-change the harness makes is the ports (free ones instead of 8000 and 8001), so a page a reader
-cannot follow fails the build.
+change the harness makes is the ports (free ones instead of 8000, 8001 and a receiver's 8002),
+so a page a reader cannot follow fails the build. Processes a page starts in the background
+and whose pid it saves in a ``*.pid`` file are stopped when the page ends.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import re
@@ -34,7 +38,11 @@ from graphql import OperationDefinitionNode, parse
 
 from tests.conftest import REPO_ROOT, free_port
 
-PAGES = (REPO_ROOT / "README.md", REPO_ROOT / "docs" / "walkthrough.md")
+PAGES = (
+    REPO_ROOT / "README.md",
+    REPO_ROOT / "docs" / "walkthrough.md",
+    REPO_ROOT / "docs" / "integrators.md",
+)
 PLACEHOLDER = re.compile(r"<([A-Z][A-Z0-9_]*)>")
 ITEM = re.compile(r"```([^\n]*)\n(.*?)```|<!--(.*?)-->", re.DOTALL)
 UNTIL_SECONDS = 60.0
@@ -44,8 +52,10 @@ UNTIL_SECONDS = 60.0
 class Step:
     """One thing a reader does, with the notes that follow it."""
 
-    kind: str  # graphql | sh | headers
+    kind: str  # graphql | sh | headers | file
     text: str
+    # For a file: its name.
+    name: str = ""
     variables: str | None = None
     notes: list[str] = field(default_factory=list)
 
@@ -69,7 +79,10 @@ def steps(page: str) -> Iterator[Step]:
             yield current
         if language == "json" and words[1:] == ["headers"]:
             current = Step("headers", body)
-        elif language in {"graphql", "sh"}:  # (``console``: what the harness itself ran)
+        elif language in {"python", "js"} and len(words) == 2:
+            current = Step("file", body, name=words[1])
+        elif language in {"graphql", "sh"} and words[1:] != ["example"]:
+            # (``console``: what the harness itself ran; ``graphql example``: not a step)
             current = Step(language, body)
         else:
             current = None
@@ -111,6 +124,7 @@ class Reader:
     def __init__(self, api: str, network: str, workdir: Path) -> None:
         self.api = api
         self.network = network
+        self.receiver = free_port()
         self.workdir = workdir
         self.values = {"TODAY": datetime.now(UTC).date().isoformat()}
         self.headers: dict[str, str] = {}
@@ -124,16 +138,29 @@ class Reader:
             return str(self.values[name])
 
         text = text.replace("127.0.0.1:8000", self.api).replace("127.0.0.1:8001", self.network)
+        for written in ("127.0.0.1:{}", '("127.0.0.1", {})'):
+            text = text.replace(written.format(8002), written.format(self.receiver))
         return PLACEHOLDER.sub(value, text)
+
+    def stop_background(self) -> None:
+        """Stop what the page left running (the pids it saved)."""
+        for pid_file in self.workdir.glob("*.pid"):
+            with contextlib.suppress(ValueError, ProcessLookupError):
+                os.kill(int(pid_file.read_text().strip()), signal.SIGTERM)
 
     async def run(self, client: httpx.AsyncClient, step: Step) -> Any:
         if step.kind == "headers":
             self.headers = json.loads(self.put_in(step.text))
             return None
+        if step.kind == "file":
+            (self.workdir / step.name).write_text(self.put_in(step.text), encoding="utf-8")
+            return None
         if step.kind == "sh":
+            path = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
             done = await asyncio.to_thread(
                 subprocess.run, ["bash", "-e", "-c", self.put_in(step.text)], cwd=self.workdir,
                 capture_output=True, text=True, timeout=60, check=False,
+                env={**os.environ, "PATH": path},
             )  # fmt: skip
             assert done.returncode == 0, (step.text, done.stdout, done.stderr)
             lines = [line for line in done.stdout.splitlines() if line.strip()]
@@ -229,6 +256,9 @@ async def test_a_reader_can_follow_the_page(
     page: Path, served: tuple[str, str], tmp_path: Path
 ) -> None:
     reader = Reader(*served, tmp_path)
-    async with httpx.AsyncClient(timeout=30) as client:
-        for step in steps(page.read_text(encoding="utf-8")):
-            await reader.follow(client, step)
+    try:
+        async with httpx.AsyncClient(timeout=30) as client:
+            for step in steps(page.read_text(encoding="utf-8")):
+                await reader.follow(client, step)
+    finally:
+        reader.stop_background()

@@ -62,6 +62,7 @@ from db.models.payment import (
 )
 from db.models.persisted_query import PersistedQuery
 from db.models.throttle import ThrottleCounter
+from db.models.webhook import WebhookDelivery, WebhookDeliveryStatus, WebhookEndpoint
 
 __all__ = [
     "AccessRequestStatus",
@@ -123,4 +124,7 @@ __all__ = [
     "ReconciliationDay",
     "SettlementEntry",
     "ThrottleCounter",
+    "WebhookDelivery",
+    "WebhookDeliveryStatus",
+    "WebhookEndpoint",
 ]

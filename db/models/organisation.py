@@ -41,6 +41,9 @@ class Organisation(Base):
     # The last event sequence number handed out; bumped under a row lock so that the events of
     # one organisation commit in sequence order (see db.repositories.event).
     event_seq: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    # How many enabled webhook endpoints it has (recounted whenever one changes): writing its
+    # events wakes their deliveries only when there are some.
+    webhook_endpoints: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Received bills need a manager's approval before their acceptance completes.
     bill_approval_required: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()

@@ -6,7 +6,9 @@ event_seq + n ... RETURNING`` per organisation (in organisation id order), which
 organisation's row lock until commit, and writes them. Events of one organisation therefore
 commit in ``seq`` order, and a subscriber reading ``seq > cursor`` can never skip an event that
 commits late; and since the lock is taken at the very end, concurrent writes to one
-organisation wait for each other only for their commit, not for all their work.
+organisation wait for each other only for their commit, not for all their work. The same
+statement says whether the organisation has webhook endpoints, whose deliveries are then woken
+(:func:`db.repositories.webhook.wake`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Organisation, OrganisationEvent
+from db.repositories import webhook as webhook_repo
 from db.unit_of_work import EventNotice, UnitOfWork
 
 
@@ -53,15 +56,20 @@ async def write_pending(uow: UnitOfWork) -> None:
     uow.events = []
     for organisation_id in sorted(by_organisation):
         events = by_organisation[organisation_id]
-        last = await uow.session.scalar(
-            update(Organisation)
-            .where(Organisation.id == organisation_id)
-            .values(event_seq=Organisation.event_seq + len(events))
-            .returning(Organisation.event_seq)
-        )
-        if last is None:
+        numbered = (
+            await uow.session.execute(
+                update(Organisation)
+                .where(Organisation.id == organisation_id)
+                .values(event_seq=Organisation.event_seq + len(events))
+                .returning(Organisation.event_seq, Organisation.webhook_endpoints)
+            )
+        ).one_or_none()
+        if numbered is None:
             msg = f"organisation {organisation_id} does not exist"
             raise LookupError(msg)
+        last, endpoints = numbered
+        if endpoints:
+            await webhook_repo.wake(uow, organisation_id, {event.kind for event in events})
         for seq, event in enumerate(events, start=last - len(events) + 1):
             event.seq = seq
         uow.session.add_all(events)

@@ -36,6 +36,7 @@ from resolvers.dispatcher import documents as document_handlers
 from resolvers.dispatcher import financing as financing_handlers
 from resolvers.dispatcher import onboarding as onboarding_handlers
 from resolvers.dispatcher import payments as payment_handlers
+from resolvers.dispatcher import webhooks as webhook_handlers
 from resolvers.dispatcher.base import (
     BACKOFF_BASE_SECONDS,
     BACKOFF_MAX_SECONDS,
@@ -49,10 +50,11 @@ from resolvers.dispatcher.base import (
     LeaseLostError,
     NetworkHandler,
     Reschedule,
+    RetryLaterError,
     Work,
     hold_lease,
 )
-from resolvers.services import b2b_ids, contacts, inbox, kyc, network_http, pushes
+from resolvers.services import b2b_ids, contacts, inbox, kyc, network_http, pushes, webhooks
 from resolvers.services import financing as financing_service
 from resolvers.services import payments as payment_service
 from resolvers.services.payments import reconciliation
@@ -70,6 +72,7 @@ GIVE_UP: dict[str, GiveUpHandler] = {
     payment_service.SEND_KIND: payment_handlers.payment_unknown,
     payment_service.POLL_KIND: payment_handlers.payment_unknown,
     payment_service.REPORT_KIND: payment_handlers.report_given_up,
+    webhooks.REDELIVER_KIND: webhook_handlers.redelivery_given_up,
 }
 
 HANDLERS: dict[str, NetworkHandler] = {
@@ -95,6 +98,12 @@ HANDLERS: dict[str, NetworkHandler] = {
 }
 
 
+WEBHOOK_HANDLERS: dict[str, webhook_handlers.SenderHandler] = {
+    webhooks.PUMP_KIND: webhook_handlers.pump,
+    webhooks.REDELIVER_KIND: webhook_handlers.redeliver,
+}
+
+
 # How long a stopping worker may take to give back one claimed message.
 RELEASE_SECONDS = 2.0
 
@@ -110,6 +119,10 @@ class Dispatcher:
         self.handlers: dict[str, Handler] = {
             kind: functools.partial(handler, network) for kind, handler in HANDLERS.items()
         }
+        sender = state.webhook_sender
+        self.handlers.update(
+            {kind: functools.partial(handler, sender) for kind, handler in WEBHOOK_HANDLERS.items()}
+        )
 
     def kick(self) -> None:
         """Look for work now (called after commits that queued some)."""
@@ -147,6 +160,9 @@ class Dispatcher:
             return
         except NetworkTimeoutError:
             await self._settle(claimed, now, error="timeout")
+            return
+        except RetryLaterError as exc:
+            await self._settle(claimed, now, error=str(exc)[:400])
             return
         except NetworkUnavailableError:
             self.circuit_open_until = now + timedelta(seconds=CIRCUIT_SECONDS)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from contract.port import Network
 from db.models import OutboxMessage, OutboxStatus
 from db.unit_of_work import UnitOfWork
+from resolvers.services.webhooks.sending import WebhookSender
 
 BACKOFF_BASE_SECONDS = 2.0
 BACKOFF_MAX_SECONDS = 300.0
@@ -40,6 +41,11 @@ class Reschedule:
     """A handler's answer: not finished, look again at ``at``."""
 
     at: datetime
+
+
+class RetryLaterError(Exception):
+    """The handler's work failed in a way worth trying again later, with the outbox's backoff
+    (the reason is recorded; no traceback is logged)."""
 
 
 class LeaseLostError(Exception):
@@ -71,7 +77,8 @@ class Claimed:
 
 class Host(Protocol):
     """What the dispatcher needs of the application (``resolvers.context.AppState`` is one):
-    transactions, the service's time, and how long a claim on a message lasts."""
+    transactions, the service's time, how long a claim on a message lasts, and the webhook
+    sender."""
 
     def unit_of_work(self) -> AbstractAsyncContextManager[UnitOfWork]:
         """One transaction, committed when the block ends."""
@@ -86,6 +93,11 @@ class Host(Protocol):
         """How long a claimed message is its worker's."""
         ...
 
+    @property
+    def webhook_sender(self) -> WebhookSender:
+        """Sends the organisations' webhooks."""
+        ...
+
 
 class Work:
     """One handling of a claimed message: its short transactions."""
@@ -96,6 +108,7 @@ class Work:
         self.now = now
         # Set when the handler's last write marked the message done in its own transaction.
         self.settled = False
+        self._held: OutboxMessage | None = None
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[UnitOfWork]:
@@ -111,12 +124,40 @@ class Work:
         handler then returns ``None``)."""
         async with self.state.unit_of_work() as uow:
             message = await hold_lease(uow, self.message, self.now)
-            yield uow
+            self._held = message
+            try:
+                yield uow
+            finally:
+                self._held = None
             if last:
                 message.lease_token = None
                 message.status = OutboxStatus.DONE
                 message.completed_at = self.now
                 self.settled = True
+
+    def park(self, at: datetime) -> None:
+        """Within a :meth:`write`: let the message go until ``at`` in that same transaction
+        (the handler then returns ``None``), so that what decided ``at`` and the release
+        commit together."""
+        message = self._holding()
+        message.lease_token = None
+        message.next_attempt_at = at
+        message.attempts = 0
+        self.settled = True
+
+    def finish(self) -> None:
+        """Within a :meth:`write`: mark the message done in that same transaction."""
+        message = self._holding()
+        message.lease_token = None
+        message.status = OutboxStatus.DONE
+        message.completed_at = self.now
+        self.settled = True
+
+    def _holding(self) -> OutboxMessage:
+        if self._held is None:
+            msg = "only within Work.write()"
+            raise RuntimeError(msg)
+        return self._held
 
 
 async def hold_lease(uow: UnitOfWork, claimed: Claimed, now: datetime) -> OutboxMessage:

@@ -9,8 +9,8 @@ import strawberry
 from db.models import Contact as ContactModel
 from resolvers import contacts as contact_resolvers
 from resolvers.context import Context
-from resolvers.ids import encode_id
 from resolvers.services.errors import UserError as ServiceUserError
+from resolvers.services.ids import encode_id
 from schema.contact import B2BIdCandidate, BulkOperation, Contact
 from schema.contact_inputs import (
     BulkOperationPayload,

@@ -30,7 +30,7 @@ from db.models import (
     PaymentMethod,
     PaymentStatus,
 )
-from resolvers.ids import encode_id
+from resolvers.services.ids import encode_id
 from resolvers.services.payments import ledger as books
 from tests.soak.client import Network
 

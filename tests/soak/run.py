@@ -18,8 +18,7 @@ from typing import Any
 import httpx
 from sqlalchemy.ext.asyncio import async_sessionmaker, create_async_engine
 
-from resolvers.ids import decode_typed_id
-from resolvers.organisation import decode_event_cursor
+from resolvers.services.ids import decode_event_cursor, decode_typed_id
 from simulator.demo import GANGA_UP
 from tests.conftest import Api
 from tests.network_service import Deployment, Journey
@@ -102,7 +101,7 @@ class Watcher:
             assert (await ws.init({"Authorization": f"Bearer {self.party.owner.token}"}))["type"] == "connection_ack"  # fmt: skip
             after = None
             if self.seqs:
-                from resolvers.organisation import encode_event_cursor
+                from resolvers.services.ids import encode_event_cursor
 
                 after = encode_event_cursor(self.seqs[-1])
             await ws.subscribe(EVENTS, {"o": self.party.org, "a": after})

@@ -1,7 +1,7 @@
 """Opaque global ids and cursors.
 
 A global id is the URL-safe base64 of ``<TypeName>:<uuid hex>``; a cursor is the same of
-``c:<uuid hex>``. Clients must treat both as opaque strings.
+``c:<uuid hex>``, and an event's cursor of ``e:<seq>``. Clients must treat both as opaque strings.
 """
 
 from __future__ import annotations
@@ -67,3 +67,21 @@ def decode_cursor(value: str) -> uuid.UUID | None:
         return uuid.UUID(hex=text[2:])
     except ValueError:
         return None
+
+
+def encode_event_cursor(seq: int) -> str:
+    """The opaque cursor of an organisation event."""
+    return base64.urlsafe_b64encode(f"e:{seq}".encode()).decode().rstrip("=")
+
+
+def decode_event_cursor(value: str) -> int | None:
+    """The event number of a cursor, or ``None``."""
+    if len(value) > 40:
+        return None
+    try:
+        text = base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        return None
+    if not text.startswith("e:") or not text[2:].isdigit():
+        return None
+    return int(text[2:])
