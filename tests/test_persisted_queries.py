@@ -417,3 +417,32 @@ async def test_apollo_client_and_urql_persist_their_queries(
         emails = [r["data"]["viewer"]["account"]["email"] for r in report[client]]
         assert emails == [member.email, member.email]
     assert await _stored(state) == 2
+
+
+BATCH_SCRIPT = REPO_ROOT / "tests" / "js" / "batch.mjs"
+
+
+@pytest.mark.skipif(
+    NODE is None or not (BATCH_SCRIPT.parent / "node_modules" / "@apollo").is_dir(),
+    reason="node and tests/js/node_modules (`make test` installs them)",
+)
+async def test_apollo_clients_batch_link_sends_one_request_for_several_queries(
+    api: Api, live_server: LiveServer
+) -> None:
+    """Apollo Client's BatchHttpLink under Node: three queries made at once go as one POST of
+    a JSON array, and each gets its own answer."""
+    assert NODE is not None
+    member = await api.sign_up("batcher")
+    process = await asyncio.create_subprocess_exec(
+        NODE, str(BATCH_SCRIPT), f"http://127.0.0.1:{live_server.port}/graphql", member.token,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, (stdout.decode(), stderr.decode())
+    report = json.loads(stdout)
+    assert report["requests"] == [{"operations": 3, "status": 200}], report
+    assert [r["error"] for r in report["results"]] == [None, None, None]
+    email, name, typename = (r["data"] for r in report["results"])
+    assert email["viewer"]["account"]["email"] == member.email
+    assert name["viewer"]["account"]["displayName"] == "batcher"
+    assert typename["__typename"] == "Query"
