@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from db.repositories import event as event_repo
@@ -93,11 +94,13 @@ async def test_an_endpoint_receives_the_events_signed_in_order_once_each(
     async with receiving() as receiver:
         endpoint_id, secret = await _endpoint(api, owner, org, receiver.url)
         assert secret.startswith("whsec_")
+        delivered = _sent("delivered")
         for name in ("One", "Two", "Three"):
             await _rename(api, owner, org, name)
         await dispatcher.run_once()
         hooks = receiver.hooks()
         assert len(hooks) == 3
+        assert _sent("delivered") == delivered + 3
         bodies = [_verified(secret, hook) for hook in hooks]
         assert [b["type"] for b in bodies] == ["ORGANISATION_RENAMED"] * 3
         assert [b["data"]["name"] for b in bodies] == ["One", "Two", "Three"]
@@ -363,7 +366,12 @@ def test_production_refuses_urls_that_are_not_public_https(url: str) -> None:
         check_url(url, require_https=True, allow_private=False)
 
 
+def _sent(outcome: str) -> float:
+    return REGISTRY.get_sample_value("bc_outgoing_webhooks_total", {"outcome": outcome}) or 0.0
+
+
 async def test_the_guard_checks_what_a_name_resolves_to_and_sends_nothing() -> None:
+    refused = _sent("refused")
     sender = WebhookSender(allow_private=False)
     async with receiving() as receiver:
         attempt = await sender.send(
@@ -372,6 +380,7 @@ async def test_the_guard_checks_what_a_name_resolves_to_and_sends_nothing() -> N
         assert not attempt.ok
         assert attempt.error is not None and "resolves to a loopback address" in attempt.error
         assert receiver.received == []
+        assert _sent("refused") == refused + 1
     await sender.close()
 
 

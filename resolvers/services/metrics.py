@@ -49,6 +49,17 @@ WEBHOOKS = Counter(
     "unavailable, failed).",
     ["outcome"],
 )
+OUTGOING_WEBHOOKS = Counter(
+    "bc_outgoing_webhooks",
+    "Webhooks sent to organisations' endpoints, by outcome (delivered: answered 2xx; failed: "
+    "any other answer, a timeout or a refused connection; refused: the address guard).",
+    ["outcome"],
+)
+OUTGOING_WEBHOOK_LATENCY = Histogram(
+    "bc_outgoing_webhook_seconds",
+    "Time a webhook delivery to an organisation's endpoint took.",
+    buckets=(0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
 SUBSCRIPTIONS = Gauge(
     "bc_subscriptions_open", "Subscriptions open on this service.", multiprocess_mode="livesum"
 )

@@ -27,6 +27,8 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from standardwebhooks.webhooks import Webhook
 
+from resolvers.services import metrics
+
 # At most this much of an answer is read (the rest is not waited for).
 MAX_RESPONSE_BYTES = 64 * 1024
 USER_AGENT = "BharatConnect-Webhooks/1"
@@ -184,7 +186,18 @@ class WebhookSender:
         self, url: str, secrets: tuple[str, ...], message_id: str, body: bytes
     ) -> Attempt:
         """POST ``body`` to ``url``, signed; how it went (never raises for the receiver's
-        faults)."""
+        faults; counted in the metrics)."""
+        attempt = await self._send(url, secrets, message_id, body)
+        outcome = "delivered" if attempt.ok else "failed"
+        if attempt.error is not None and attempt.error.startswith("refused:"):
+            outcome = "refused"
+        metrics.OUTGOING_WEBHOOKS.labels(outcome).inc()
+        metrics.OUTGOING_WEBHOOK_LATENCY.observe(attempt.latency_ms / 1000)
+        return attempt
+
+    async def _send(
+        self, url: str, secrets: tuple[str, ...], message_id: str, body: bytes
+    ) -> Attempt:
         started = time.monotonic()
 
         def took() -> int:
