@@ -83,15 +83,20 @@ async def pump(sender: WebhookSender, work: Work) -> Reschedule | None:
     endpoint_id = uuid.UUID(str(work.message.payload.get("endpointId")))
     async with work.read() as uow:
         endpoint = await uow.session.get(WebhookEndpoint, endpoint_id)
-        if endpoint is None or not endpoint.enabled or endpoint.pump_message_id != work.message.id:
-            return None  # done: this run is no longer the endpoint's
-        target = _Target(
-            endpoint.id, endpoint.organisation_id, endpoint.url,
-            webhooks.signing_secrets(endpoint, work.now), endpoint.event_kinds,
-            endpoint.cursor, endpoint.generation,
-        )  # fmt: skip
-        rows = await event_repo.after(uow.session, target.organisation_id, target.cursor, BATCH)
-        events = [EventCopy.of(row) for row in rows]
+        if endpoint is None or not _ours(endpoint, work):
+            target = None
+        else:
+            target = _Target(
+                endpoint.id, endpoint.organisation_id, endpoint.url,
+                webhooks.signing_secrets(endpoint, work.now), endpoint.event_kinds,
+                endpoint.cursor, endpoint.generation,
+            )  # fmt: skip
+            rows = await event_repo.after(uow.session, endpoint.organisation_id, endpoint.cursor,
+                                          BATCH)  # fmt: skip
+            events = [EventCopy.of(row) for row in rows]
+    if target is None:
+        await _let_go(work, endpoint_id)
+        return None
     deadline = time.monotonic() + min(RUN_SECONDS, work.message.lease_seconds / 2)
     passed = target.cursor
     for event in events:
@@ -106,6 +111,23 @@ async def pump(sender: WebhookSender, work: Work) -> Reschedule | None:
         passed = event.seq
     await _caught_up(work, target, passed)
     return None
+
+
+def _ours(endpoint: WebhookEndpoint | None, work: Work) -> bool:
+    """Whether the endpoint exists, is enabled and this message is its delivery run."""
+    return endpoint is not None and endpoint.enabled and endpoint.pump_message_id == work.message.id
+
+
+async def _let_go(work: Work, endpoint_id: uuid.UUID) -> None:
+    """End this run (the endpoint is gone, disabled, or has another run), deciding under the
+    endpoint's row lock: if it was enabled again meanwhile, the run goes on instead (that
+    change found this run pending and counted on it)."""
+    async with work.write() as uow:
+        endpoint = await _endpoint(uow, endpoint_id)
+        if _ours(endpoint, work):
+            work.park(work.now)
+        else:
+            work.finish()
 
 
 async def _delivery(
