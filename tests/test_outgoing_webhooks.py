@@ -359,7 +359,7 @@ def test_the_guard_lets_public_addresses_through(address: str) -> None:
     "url",
     ["http://example.com/hook", "ftp://example.com/", "https://user:pw@example.com/",
      "https://localhost/hook", "https://printer.local/", "https://example.com/#x",
-     "https:///nohost", "https://" + "a" * 2000 + ".com/", "not a url"],
+     "https:///nohost", "https://example.com/a b", "https://" + "a" * 2000 + ".com/", "not a url"],
 )  # fmt: skip
 def test_production_refuses_urls_that_are_not_public_https(url: str) -> None:
     with pytest.raises(UnsafeUrlError):

@@ -85,6 +85,8 @@ def check_url(url: str, *, require_https: bool, allow_private: bool) -> str:
     Host names are resolved only when sending (DNS answers change)."""
     if len(url) > MAX_URL_LENGTH:
         raise UnsafeUrlError(f"A URL has at most {MAX_URL_LENGTH} characters.")
+    if any(character.isspace() for character in url):
+        raise UnsafeUrlError("A URL has no spaces (percent-encode them).")
     try:
         parts = urlsplit(url)
         port = parts.port
