@@ -5,6 +5,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from contract import tracing
 from db.base import utcnow
 from db.models import Membership, MembershipRole, Organisation, OrganisationEvent
 from db.pagination import Page
@@ -18,6 +22,8 @@ from resolvers.mutation import Outcome
 from resolvers.pagination import page_request
 from resolvers.services import metrics, organisations, throttle
 from resolvers.services.ids import decode_event_cursor, decode_typed_id
+
+tracer = trace.get_tracer("bharat_connect.events")
 
 # How often an idle subscription re-checks that its viewer may still see the organisation.
 
@@ -177,6 +183,12 @@ async def events(
                 context.fresh_loaders()
                 metrics.EVENTS.inc()
                 metrics.EVENT_LAG.observe(max((utcnow() - event.occurred_at).total_seconds(), 0.0))
+                if event.trace_context:  # the send joins the trace of what wrote the event
+                    tracer.start_span(
+                        f"subscription event {event.kind}",
+                        context=tracing.context_of(event.trace_context), kind=SpanKind.PRODUCER,
+                        attributes={"bc.event.seq": event.seq},
+                    ).end()  # fmt: skip
                 yield event
                 cursor = event.seq
             if not batch:

@@ -33,6 +33,7 @@ from schema.root import Mutation, Query, Subscription
 from schema.scalars import SCALAR_MAP, guard_int_literals
 from schema.scopes import ApiKeyScopes
 from schema.text_guard import guard_text_arguments
+from schema.tracing import GraphQLTracing
 from schema.yielding import YieldingExecutionContext
 from server.settings import Settings
 
@@ -70,6 +71,8 @@ def build_schema(settings: Settings | None = None) -> Schema:
     ]
     if not settings.introspection:
         extensions.append(DisableIntrospection)
+    if settings.tracing:  # first, so that its span holds the others' work
+        extensions.insert(0, GraphQLTracing)
     config: Any = StrawberryConfig(disable_field_suggestions=True, scalar_map=SCALAR_MAP)
     _guard_text(config)
     return Schema(

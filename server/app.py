@@ -10,6 +10,7 @@ import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
+from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import multiprocess
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
@@ -34,7 +35,7 @@ from resolvers.services.kyc import DiskStorage
 from resolvers.services.network_http import HttpNetwork
 from resolvers.services.passwords import make_hasher
 from schema.schema import build_schema
-from server import logs, metrics, uploads, webhooks
+from server import logs, metrics, tracing, uploads, webhooks
 from server.graphql_view import GraphQLView, error_response
 from server.health import Health
 from server.limits import BodySizeLimit
@@ -83,14 +84,20 @@ def make_broker(settings: Settings) -> Broker:
 
 
 def create_app(  # noqa: PLR0915 (the app is wired in one place)
-    settings: Settings | None = None, *, clock: Clock | None = None
+    settings: Settings | None = None,
+    *,
+    clock: Clock | None = None,
+    span_exporter: SpanExporter | None = None,
 ) -> Starlette:
     """Build the application (:func:`serve` is what uvicorn calls). ``clock``: a manual clock for
-    tests, shared by the service and the simulator."""
+    tests, shared by the service and the simulator; ``span_exporter``: where spans go when
+    tracing is on (tests; otherwise OTLP)."""
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level, settings.log_format)
     redaction.install()
     db = Database(settings.database_url)
+    if settings.tracing:
+        tracing.start(db.engine, span_exporter)
     clock = clock or SystemClock()
     # The network service over HTTP; without NETWORK_URL (tests), the simulated network in
     # this process.
@@ -238,6 +245,7 @@ def create_app(  # noqa: PLR0915 (the app is wired in one place)
         ),
     ]
     middleware = [
+        *([tracing.middleware()] if settings.tracing else []),
         Middleware(RequestIds),
         Middleware(
             BodySizeLimit,

@@ -135,6 +135,14 @@ def _metrics_token(env: Mapping[str, str]) -> str | None:
     return token
 
 
+def _tracing(env: Mapping[str, str]) -> bool:
+    value = env.get("TRACING", "").strip().lower() or "none"
+    if value not in {"none", "otlp"}:
+        msg = f"TRACING must be none or otlp, got {value!r}"
+        raise SettingsError(msg)
+    return value == "otlp"
+
+
 def _log_format(env: Mapping[str, str], *, dev: bool) -> Literal["text", "json"]:
     raw = env.get("LOG_FORMAT", "").strip().lower() or ("text" if dev else "json")
     if raw not in {"text", "json"}:
@@ -210,6 +218,8 @@ class Settings:
     webhook_allow_private: bool = True
     webhook_require_https: bool = False
     webhook_timeout_seconds: int = 10
+    # OpenTelemetry traces exported over OTLP (the OTEL_* variables say where): TRACING=otlp.
+    tracing: bool = False
     # How long a claimed outbox message is its worker's before others may take it over.
     outbox_lease_seconds: int = 120
     # The served process's garbage collector: collections of the youngest generation after
@@ -340,6 +350,7 @@ class Settings:
             webhook_allow_private=_bool(env, "WEBHOOK_ALLOW_PRIVATE", default=dev),
             webhook_require_https=_bool(env, "WEBHOOK_REQUIRE_HTTPS", default=not dev),
             webhook_timeout_seconds=_int(env, "WEBHOOK_TIMEOUT_SECONDS", 10, minimum=1),
+            tracing=_tracing(env),
             outbox_lease_seconds=_int(env, "OUTBOX_LEASE_SECONDS", 120, minimum=1),
             gc_gen0_threshold=_int(env, "GC_GEN0_THRESHOLD", 50_000, minimum=0),
             simulator_seed=_int(env, "SIMULATOR_SEED", 1),

@@ -18,6 +18,9 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from opentelemetry import trace
+
+from contract import tracing
 from contract.errors import NetworkRefusedError, NetworkTimeoutError, NetworkUnavailableError
 from contract.messages import InboundHandler, InboundMessage
 from contract.wire import inbound_from_json, inbound_to_json
@@ -28,6 +31,9 @@ from simulator.ledger import Transfer
 from simulator.world import DeadLetter, SentMessage, World
 
 logger = logging.getLogger("bharat_connect.simulator")
+tracer = trace.get_tracer("bharat_connect.network")
+# The argument under which a scheduled task keeps the trace context that scheduled it.
+TRACE_ARGUMENT = "_trace"
 
 REDELIVERY_SECONDS = 5.0
 # A message the receiver keeps failing to take is retried with doubling delays, then dead.
@@ -110,6 +116,9 @@ class NetworkCore:
         """Run ``task`` (a ``_task_<name>`` method) ``seconds`` from now, by the network's
         clock."""
         due = self.clock.now() + timedelta(seconds=max(seconds, 0.0))
+        kept = tracing.carrier()
+        if kept is not None:  # the task joins the trace of what scheduled it
+            arguments = {**arguments, TRACE_ARGUMENT: kept}
         entry = (due, next(self._order), task, arguments)
         heapq.heappush(self.queue, entry)
         self.scheduled[entry[1]] = entry
@@ -135,8 +144,11 @@ class NetworkCore:
             self.in_flight.append(entry)
             self.changed()
             _, _, task, arguments = entry
+            arguments = dict(arguments)
+            parent = tracing.context_of(arguments.pop(TRACE_ARGUMENT, None))
             try:
-                await getattr(self, f"_task_{task}")(**arguments)
+                with tracer.start_as_current_span(f"network task {task}", context=parent):
+                    await getattr(self, f"_task_{task}")(**arguments)
             except Exception:  # a failing task must not stop the world
                 logger.exception("simulator task %s failed", task)
             finally:

@@ -21,12 +21,16 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 
+from opentelemetry.instrumentation.asgi import OpenTelemetryMiddleware
+from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from contract import tracing
 from simulator import metrics
 from simulator.api import participant_routes
 from simulator.clock import Clock, SystemClock
@@ -37,6 +41,8 @@ from simulator.network import SimulatedNetwork
 from simulator.settings import SimulatorSettings
 from simulator.store import Store
 from simulator.webhooks import WebhookSender
+
+SERVICE_NAME = "bharat-connect-network"
 
 logger = logging.getLogger("bharat_connect.simulator")
 
@@ -61,6 +67,9 @@ def create_service(
 ) -> Starlette:
     """Build the network service (uvicorn calls this as a factory)."""
     settings = settings or SimulatorSettings.from_env()
+    if settings.tracing:
+        tracing.configure(SERVICE_NAME)
+        HTTPXClientInstrumentor().instrument()
     network = SimulatedNetwork(demo_world(), clock or SystemClock(), seed=settings.seed)
     store = Store(settings.database_url)
     webhooks = WebhookSender(settings.webhook_url, settings.webhook_secret)
@@ -114,6 +123,9 @@ def create_service(
             ),
         ],
         lifespan=lifespan,
+        middleware=[Middleware(OpenTelemetryMiddleware, excluded_urls="/healthz,/livez,/metrics")]
+        if settings.tracing
+        else [],
     )
     app.state.network = network
     app.state.store = store

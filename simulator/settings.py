@@ -35,6 +35,8 @@ class SimulatorSettings:
       messages, and the secret they are signed with (its ``NETWORK_WEBHOOK_SECRET``).
     - ``SIMULATOR_SEED``: the seed of ids and timings; ``SIMULATOR_REVIEW_SECONDS``: how long a
       B2B ID review takes in a fresh world.
+    - ``TRACING``: ``otlp`` records spans and exports them as the ``OTEL_*`` variables say
+      (continuing the API's ``traceparent``; the network's webhooks carry it back).
     - ``SIMULATOR_CONTROL_TOKEN``: when set, the control API (``/simulator``, which hands out
       OTPs and everyone's documents) answers only ``Authorization: Bearer <token>``. Binding
       to anything but a loopback address is refused without one (at least 32 characters).
@@ -50,6 +52,7 @@ class SimulatorSettings:
     review_seconds: float = 20.0
     log_level: str = "INFO"
     control_token: str = ""
+    tracing: bool = False
 
     @property
     def loopback(self) -> bool:
@@ -82,6 +85,10 @@ class SimulatorSettings:
             raise ValueError(msg) from exc
         host = get("SIMULATOR_HOST", "127.0.0.1")
         token = get("SIMULATOR_CONTROL_TOKEN", "")
+        tracing = get("TRACING", "none").lower()
+        if tracing not in {"none", "otlp"}:
+            msg = f"TRACING must be none or otlp, got {tracing!r}"
+            raise ValueError(msg)
         if token and len(token) < MIN_TOKEN_LENGTH:
             msg = f"SIMULATOR_CONTROL_TOKEN has at least {MIN_TOKEN_LENGTH} characters"
             raise ValueError(msg)
@@ -102,4 +109,5 @@ class SimulatorSettings:
             seed=seed,
             review_seconds=review,
             log_level=get("LOG_LEVEL", "INFO").upper(),
+            tracing=tracing == "otlp",
         )

@@ -35,3 +35,6 @@ class OrganisationEvent(Base):
     )
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The trace context of the transaction that wrote it (only while tracing is on): sending
+    # it to subscribers and webhooks joins that trace.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)

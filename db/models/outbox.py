@@ -47,6 +47,9 @@ class OutboxMessage(Base):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     # The claim of the worker handling it; ``next_attempt_at`` is when that claim runs out.
     lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    # The trace context of the work that queued it (W3C headers; only while tracing is on), so
+    # that its handling joins that trace.
+    trace_context: Mapped[dict[str, str] | None] = mapped_column(JSON, default=None)
 
 
 class OutboxAction(Base):

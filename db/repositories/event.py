@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contract import tracing
 from db.models import Organisation, OrganisationEvent
 from db.repositories import webhook as webhook_repo
 from db.unit_of_work import EventNotice, UnitOfWork
@@ -42,6 +43,7 @@ async def append(
             actor_account_id=actor_account_id,
             subject_account_id=subject_account_id,
             data=data or {},
+            trace_context=tracing.carrier(),
         )
     )
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from contract import tracing
 from db.models import InboundReceipt, OutboxMessage, OutboxStatus
 
 
@@ -25,8 +26,9 @@ async def add(
     """Queue work for the dispatcher (in the caller's transaction; ``flush=False`` leaves the
     row to the next flush, for callers queueing many)."""
     message = OutboxMessage(
-        organisation_id=organisation_id, kind=kind, payload=payload, next_attempt_at=due
-    )
+        organisation_id=organisation_id, kind=kind, payload=payload, next_attempt_at=due,
+        trace_context=tracing.carrier(),
+    )  # fmt: skip
     session.add(message)
     if flush:
         await session.flush()

@@ -26,6 +26,10 @@ import logging
 import uuid
 from datetime import datetime, timedelta
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+
+from contract import tracing
 from contract.errors import NetworkTimeoutError, NetworkUnavailableError
 from contract.port import Network
 from db.models import OutboxMessage, OutboxStatus
@@ -63,6 +67,7 @@ from resolvers.services.payments import requests as payment_requests
 __all__ = ["Dispatcher", "Reschedule"]
 
 logger = logging.getLogger("bharat_connect.dispatcher")
+tracer = trace.get_tracer("bharat_connect.dispatcher")
 
 
 # What to do when a kind of message is given up on, so that nothing it stood for waits forever.
@@ -150,8 +155,14 @@ class Dispatcher:
         handler = self.handlers[claimed.kind]
         token = network_http.request_id.set(f"outbox-{claimed.id.hex}")
         work = Work(self.state, claimed, now)
+        span = tracer.start_span(
+            f"outbox {claimed.kind}", context=tracing.context_of(claimed.trace_context),
+            kind=SpanKind.CONSUMER,
+            attributes={"bc.outbox.id": str(claimed.id), "bc.outbox.attempt": claimed.attempts},
+        )  # fmt: skip
         try:
-            result = await handler(work)
+            with trace.use_span(span, end_on_exit=True):
+                result = await handler(work)
         except asyncio.CancelledError:  # the worker is stopping: leave the message to others
             await self._release(claimed, now)
             raise

@@ -64,6 +64,8 @@ class Claimed:
     attempts: int
     lease: str
     lease_seconds: float = LEASE_SECONDS
+    # The trace context of the work that queued it (tracing on), which its handling joins.
+    trace_context: dict[str, str] | None = None
 
     @classmethod
     def of(cls, message: OutboxMessage, lease_seconds: float) -> Claimed:
@@ -72,6 +74,7 @@ class Claimed:
         return cls(
             message.id, message.kind, message.organisation_id, dict(message.payload),
             message.attempts, message.lease_token, lease_seconds,
+            dict(message.trace_context) if message.trace_context else None,
         )  # fmt: skip
 
 

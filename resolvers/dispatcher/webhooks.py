@@ -20,8 +20,11 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
 from sqlalchemy import select
 
+from contract import tracing
 from db.models import (
     Organisation,
     OrganisationEvent,
@@ -46,6 +49,8 @@ RUN_SECONDS = 5.0
 IDLE = timedelta(hours=1)
 BACKOFF_FIRST_SECONDS = 5
 BACKOFF_MAX_SECONDS = 3600
+
+tracer = trace.get_tracer("bharat_connect.webhooks")
 
 SenderHandler = Callable[[WebhookSender, Work], Awaitable[Reschedule | None]]
 
@@ -105,7 +110,13 @@ async def pump(sender: WebhookSender, work: Work) -> Reschedule | None:
             continue
         if time.monotonic() > deadline:
             break
-        attempt = await sender.send(target.url, target.secrets, event.message_id, body_of(event))
+        with tracer.start_as_current_span(
+            f"webhook {event.kind}", context=tracing.context_of(event.trace_context),
+            kind=SpanKind.PRODUCER, attributes={"bc.webhook.id": event.message_id},
+        ):  # fmt: skip
+            attempt = await sender.send(
+                target.url, target.secrets, event.message_id, body_of(event)
+            )
         if not await _record(work, target, event, attempt, passed):
             return None
         passed = event.seq

@@ -44,13 +44,15 @@ class EventCopy:
     occurred_at: datetime
     data: dict[str, Any]
     actor_account_id: uuid.UUID | None
+    # The trace of the transaction that wrote it (tracing on): its sending joins it.
+    trace_context: dict[str, str] | None = None
 
     @classmethod
     def of(cls, event: OrganisationEvent) -> EventCopy:
         """A copy of a row."""
         return cls(
             event.organisation_id, event.seq, event.kind, event.occurred_at, dict(event.data),
-            event.actor_account_id,
+            event.actor_account_id, dict(event.trace_context) if event.trace_context else None,
         )  # fmt: skip
 
     @property
