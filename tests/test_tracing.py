@@ -47,7 +47,8 @@ async def traced(
     finally:
         SQLAlchemyInstrumentor().uninstrument()
         HTTPXClientInstrumentor().uninstrument()
-        exporter.clear()
+        # The process keeps its tracer provider; later tests' spans are dropped, not kept.
+        exporter.shutdown()
 
 
 def _named(spans: tuple[ReadableSpan, ...], name: str) -> ReadableSpan:
