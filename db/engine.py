@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.pool import AsyncAdaptedQueuePool, ConnectionPoolEntry
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -49,6 +50,29 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+class CountingPool(AsyncAdaptedQueuePool):
+    """The asyncio queue pool, telling ``on_wait`` (+1, then -1) around each taking of a
+    connection, so that how many are waiting for one can be watched (a gauge)."""
+
+    on_wait: Callable[[int], None] | None = None
+
+    def _do_get(self) -> ConnectionPoolEntry:
+        hook = self.on_wait
+        if hook is None:
+            return super()._do_get()
+        hook(1)
+        try:
+            return super()._do_get()
+        finally:
+            hook(-1)
+
+    def recreate(self) -> CountingPool:
+        """The same pool anew (after a dispose), keeping the hook."""
+        fresh = cast("CountingPool", super().recreate())
+        fresh.on_wait = self.on_wait
+        return fresh
+
+
 def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
     """An async engine; for SQLite the file's folder is made and sane pragmas are set."""
     parsed = make_url(url)
@@ -62,6 +86,7 @@ def create_engine(url: str, *, pool_size: int = 10) -> AsyncEngine:
         return engine
     return create_async_engine(
         url,
+        poolclass=CountingPool,
         pool_size=pool_size,
         max_overflow=pool_size,
         # No ping on every checkout (a round trip each): a connection the server dropped fails

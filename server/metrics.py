@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from starlette.requests import Request
 from starlette.responses import Response
 
+from db.engine import CountingPool
 from db.models import OutboxStatus
 from db.repositories import outbox as outbox_repo
 from resolvers.context import AppState
@@ -60,10 +61,13 @@ class _Outbox(Collector):
 
 
 def count_pool(state: AppState) -> None:
-    """Keep ``bc_db_pool_in_use`` as connections are taken from and given back to the pool."""
+    """Keep ``bc_db_pool_in_use`` as connections are taken from and given back to the pool,
+    and ``bc_db_pool_waiting`` as requests wait for one."""
     pool = state.db.engine.sync_engine.pool
     event.listen(pool, "checkout", lambda *_: metrics.POOL_CHECKED_OUT.inc())
     event.listen(pool, "checkin", lambda *_: metrics.POOL_CHECKED_OUT.dec())
+    if isinstance(pool, CountingPool):  # PostgreSQL's pool (SQLite's connections never wait)
+        pool.on_wait = metrics.POOL_WAITING.inc
 
 
 def endpoint(state: AppState) -> Any:

@@ -13,11 +13,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prometheus_client import REGISTRY
 from prometheus_client.parser import text_string_to_metric_families
+from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.applications import Starlette
 from starlette.routing import Route
 
+from db.engine import CountingPool, create_engine
 from resolvers.context import AppState
+from resolvers.services import metrics
 from server import metrics as metrics_route
 from simulator.network import SimulatedNetwork
 from tests.conftest import REPO_ROOT, Api, free_port, wait_healthy
@@ -177,3 +181,35 @@ async def test_the_network_service_has_metrics_of_its_own(tmp_path: Path) -> Non
     )
     assert ("bcnet_scheduled_actions", ()) in after
     assert ("bcnet_dead_letters", ()) in after
+
+
+@pytest.mark.postgres_only
+async def test_requests_waiting_for_a_connection_are_counted(database_url: str) -> None:
+    """``bc_db_pool_waiting`` counts who waits for a connection while every one is in use."""
+    engine = create_engine(database_url, pool_size=1)  # one, and one more in overflow
+    pool = engine.sync_engine.pool
+    assert isinstance(pool, CountingPool)
+    pool.on_wait = metrics.POOL_WAITING.inc
+
+    def waiting() -> float:
+        return REGISTRY.get_sample_value("bc_db_pool_waiting") or 0.0
+
+    async def take() -> AsyncConnection:
+        return await engine.connect()
+
+    before = waiting()
+    first, second = await take(), await take()
+    third = asyncio.create_task(take())
+    try:
+        for _ in range(100):
+            if waiting() == before + 1:
+                break
+            await asyncio.sleep(0.02)
+        assert waiting() == before + 1
+        await first.close()
+        taken = await asyncio.wait_for(third, 10)
+        assert waiting() == before
+        await taken.close()
+    finally:
+        await second.close()
+        await engine.dispose()

@@ -72,6 +72,11 @@ EVENT_LAG = Histogram(
 THROTTLED = Counter(
     "bc_throttle_refusals", "Requests refused by an abuse limit, by limit.", ["limit"]
 )
+POOL_WAITING = Gauge(
+    "bc_db_pool_waiting",
+    "Requests waiting for a database connection (every one in use; PostgreSQL).",
+    multiprocess_mode="livesum",
+)
 POOL_CHECKED_OUT = Gauge(
     "bc_db_pool_in_use",
     "Database connections in use (checked out of the pool).",
