@@ -1,11 +1,19 @@
-"""``python -m simulator serve``: run the network service (see :mod:`simulator.service`)."""
+"""``python -m simulator serve``: run the network service (see :mod:`simulator.service`).
+
+``python -m simulator dead-letters list | retry ID | retry --all-of-kind KIND | drop ID``
+(``--reason`` for retry and drop, ``--by`` for who, your user name by default): the messages
+the running service gave up delivering, and what to do about them, through its control API
+(``SIMULATOR_HOST``/``SIMULATOR_PORT``, with ``SIMULATOR_CONTROL_TOKEN`` when set)."""
 
 from __future__ import annotations
 
 import argparse
+import getpass
+import json
 import logging
 import sys
 
+import httpx
 import uvicorn
 
 from simulator.settings import SimulatorSettings
@@ -29,12 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="simulator", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("serve", help="serve the simulated network (participant and control APIs)")
-    parser.parse_args(argv)
+    letters = sub.add_parser("dead-letters", help="list, retry or drop undeliverable messages")
+    letters.add_argument("action", choices=["list", "retry", "drop"])
+    letters.add_argument("message_id", nargs="?", help="the message (retry, drop)")
+    letters.add_argument("--all-of-kind", help="retry every dead message of this kind")
+    letters.add_argument("--reason", default="", help="why (retry, drop)")
+    letters.add_argument("--by", default=getpass.getuser(), help="who (your user name)")
+    arguments = parser.parse_args(argv)
     try:
         settings = SimulatorSettings.from_env()
     except ValueError as exc:
         print(f"configuration error: {exc}", file=sys.stderr)  # noqa: T201
         return 2
+    if arguments.command == "dead-letters":
+        return _dead_letters(settings, arguments)
     logging.basicConfig(level=settings.log_level, format=FORMAT, stream=sys.stderr)
     logging.getLogger("uvicorn.access").addFilter(_PathsOnly())
     uvicorn.run(
@@ -45,6 +61,32 @@ def main(argv: list[str] | None = None) -> int:
         log_level=settings.log_level.lower(),
         server_header=False,
     )
+    return 0
+
+
+def _dead_letters(settings: SimulatorSettings, arguments: argparse.Namespace) -> int:
+    host = "127.0.0.1" if settings.host in {"0.0.0.0", "::"} else settings.host  # noqa: S104
+    headers = (
+        {"Authorization": f"Bearer {settings.control_token}"} if settings.control_token else {}
+    )
+    base = f"http://{host}:{settings.port}/simulator/dead-letters"
+    try:
+        with httpx.Client(headers=headers, timeout=10) as http:
+            if arguments.action == "list":
+                response = http.get(base)
+            else:
+                body = {
+                    "messageId": arguments.message_id, "kind": arguments.all_of_kind,
+                    "actor": arguments.by, "reason": arguments.reason,
+                }  # fmt: skip
+                response = http.post(f"{base}/{arguments.action}", json=body)
+    except httpx.HTTPError as exc:
+        print(f"the network service did not answer: {exc}", file=sys.stderr)  # noqa: T201
+        return 1
+    if not response.is_success:
+        print(response.json().get("error", response.text), file=sys.stderr)  # noqa: T201
+        return 1
+    print(json.dumps(response.json(), indent=2))  # noqa: T201
     return 0
 
 

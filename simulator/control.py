@@ -9,7 +9,11 @@ and out.
 - ``GET  /simulator/directory`` / ``POST /simulator/directory``: B2B IDs on the network.
 - ``GET  /simulator/reviews``: registrations and KYC under review, with their decisions.
 - ``GET  /simulator/documents``: the documents the network carries and where they stand.
-- ``GET  /simulator/dead-letters``: messages the service kept failing to take, given up on.
+- ``GET  /simulator/dead-letters``: messages the service kept failing to take, given up on,
+  with their state and what operators did; ``POST /simulator/dead-letters/retry``
+  ``{"messageId" | "kind", "actor", "reason"}`` delivers one (or every dead one of a kind)
+  again, ``POST /simulator/dead-letters/drop`` ``{"messageId", "actor", "reason"}`` ends one
+  (:mod:`simulator.dead_letters`; ``python -m simulator dead-letters`` drives both).
 - ``GET  /simulator/behaviour`` / ``PUT /simulator/behaviour``: how reviewers decide, how long.
 - ``POST /simulator/faults`` / ``GET`` / ``DELETE``: inject faults per operation.
 - ``POST /simulator/outage`` ``{"seconds": 60}`` / ``DELETE /simulator/outage``.
@@ -21,6 +25,8 @@ and out.
 from __future__ import annotations
 
 import dataclasses
+import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -29,11 +35,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route, Router
 
 from contract import identifiers
+from simulator import dead_letters as dead_letter_book
 from simulator.control_financing import financing_control_routes
 from simulator.control_payments import payment_control_routes
 from simulator.faults import FAULT_KINDS, OPERATIONS, Fault
 from simulator.network import SimulatedNetwork
 from simulator.world import DirectoryEntry, TaxpayerRecord
+
+logger = logging.getLogger("bharat_connect.simulator.control")
 
 
 def _error(message: str, status: int = 400) -> JSONResponse:
@@ -151,12 +160,38 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
         return JSONResponse(
             [
                 {
-                    "messageId": d.message_id, "kind": d.kind, "requestId": d.request_id,
-                    "attempts": d.attempts, "error": d.error, "at": d.at.isoformat(),
+                    "messageId": e.letter.message_id, "kind": e.letter.kind,
+                    "requestId": e.letter.request_id, "attempts": e.letter.attempts,
+                    "error": e.letter.error, "at": e.letter.at.isoformat(), "state": e.state,
+                    "actions": [
+                        {"action": a.action, "actor": a.actor, "reason": a.reason,
+                         "at": a.at.isoformat()}
+                        for a in e.actions
+                    ],
                 }
-                for d in network.world.dead_letters
+                for e in dead_letter_book.letters(network)
             ]
         )  # fmt: skip
+
+    def dead_letter_action(action: str) -> Callable[[Request], Awaitable[Response]]:
+        async def act(request: Request) -> Response:
+            body = await _body(request)
+            if body is None:
+                return _error("send a JSON object")
+            fields = {k: body.get(k) for k in ("messageId", "kind", "actor", "reason")}
+            if any(v is not None and not isinstance(v, str) for v in fields.values()):
+                return _error("messageId, kind, actor and reason are strings")
+            try:
+                done = dead_letter_book.act(
+                    network, action, message_id=fields["messageId"], kind=fields["kind"],
+                    actor=fields["actor"] or "", reason=fields["reason"] or "",
+                )  # fmt: skip
+            except dead_letter_book.DeadLetterError as exc:
+                return _error(str(exc), 409 if "already" in str(exc) else 400)
+            logger.warning("dead letters %s by %s: %s", action, fields["actor"], ", ".join(done))
+            return JSONResponse({action: done})
+
+        return act
 
     async def documents(_request: Request) -> Response:
         return JSONResponse(
@@ -286,6 +321,8 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
             Route("/reviews", reviews),
             Route("/documents", documents),
             Route("/dead-letters", dead_letters),
+            Route("/dead-letters/retry", dead_letter_action("retried"), methods=["POST"]),
+            Route("/dead-letters/drop", dead_letter_action("dropped"), methods=["POST"]),
             Route("/behaviour", behaviour, methods=["GET", "PUT"]),
             Route("/faults", faults, methods=["GET", "POST", "DELETE"]),
             Route("/outage", outage, methods=["POST", "DELETE"]),

@@ -306,7 +306,7 @@ class NetworkCore:
             self.world.dead_letters.append(
                 DeadLetter(
                     message.message_id, message.kind, message.request_id, attempts,
-                    type(exc).__name__, self.clock.now(),
+                    type(exc).__name__, self.clock.now(), inbound_to_json(message),
                 )
             )  # fmt: skip
             return

@@ -17,6 +17,7 @@ from simulator.world import (
     Behaviour,
     CardRecord,
     DeadLetter,
+    DeadLetterAction,
     DirectoryEntry,
     NetworkPayment,
     Participant,
@@ -81,6 +82,7 @@ def dump(network: NetworkCore) -> dict[str, Any]:
             "documents": [row(d) for d in world.documents.view()],
             "carried": [list(c) for c in world.carried],
             "deadLetters": [row(d) for d in world.dead_letters],
+            "deadLetterActions": [row(a) for a in world.dead_letter_actions],
             "participants": [row(p) for p in world.participants.view()],
             "payments": [row(p) for p in world.payments.view()],
             "cards": [row(c) for c in world.cards.view()],
@@ -123,6 +125,7 @@ def load(network: NetworkCore, data: dict[str, Any]) -> None:
     world.documents = Tracked((d["network_id"], SentDocument(**d)) for d in saved["documents"])
     world.carried = [(c[0], c[1]) for c in saved["carried"]]
     world.dead_letters = [DeadLetter(**d) for d in saved["deadLetters"]]
+    world.dead_letter_actions = [DeadLetterAction(**a) for a in saved.get("deadLetterActions", [])]
     world.participants = Tracked(
         (p["api_key"], Participant(**p)) for p in saved.get("participants", [])
     )

@@ -43,6 +43,7 @@ from simulator.ledger import Transfer
 from simulator.world import (
     CardRecord,
     DeadLetter,
+    DeadLetterAction,
     DirectoryEntry,
     NetworkPayment,
     Participant,
@@ -77,6 +78,7 @@ APPENDED: dict[str, type[Any] | None] = {
     "messages": SentMessage,
     "carried": None,
     "dead_letters": DeadLetter,
+    "dead_letter_actions": DeadLetterAction,
     "transfers": Transfer,
 }
 SCHEDULE, REQUESTS, SETTINGS = "schedule", "payment_requests", "settings"

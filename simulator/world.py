@@ -161,6 +161,20 @@ class DeadLetter:
     attempts: int
     error: str
     at: datetime
+    # The message as the wire carries it, so that an operator can have it delivered again
+    # (``None``: given up on before the network kept its messages).
+    message: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class DeadLetterAction:
+    """What an operator did to a dead letter (``retried`` or ``dropped``), who, when, why."""
+
+    message_id: str
+    action: str
+    actor: str
+    reason: str
+    at: datetime
 
 
 @dataclass(frozen=True)
@@ -296,6 +310,8 @@ class World:
     carried: list[tuple[str, int]] = field(default_factory=list)
     # Messages the service kept failing to take, given up on after MAX_DELIVERY_ATTEMPTS.
     dead_letters: list[DeadLetter] = field(default_factory=list)
+    # What operators did to them, oldest first (a dead letter's state is its latest action).
+    dead_letter_actions: list[DeadLetterAction] = field(default_factory=list)
     # External participants by API key.
     participants: Tracked[Participant] = field(default_factory=Tracked)
     payments: Tracked[NetworkPayment] = field(default_factory=Tracked)

@@ -20,6 +20,7 @@ from simulator.demo import GANGA_UP, demo_world
 from simulator.faults import Fault
 from simulator.network import SimulatedNetwork
 from simulator.store import LEGACY_TABLE, StateFormatError, Store
+from simulator.world import DeadLetter, DeadLetterAction
 
 
 async def _busy_network(
@@ -68,6 +69,15 @@ async def _busy_network(
     await network.financing_request(
         FinancingOrder("F1", "ganga-steel", (Allocation("N1", 100),), 100_000, 30)
     )
+    # A message given up on, kept with its body, and what an operator did to it.
+    network.world.dead_letters.append(
+        DeadLetter("MSG-D", "B2B_ID_DECIDED", "REQ-D", 8, "RuntimeError", clock.now(),
+                   {"messageId": "MSG-D", "kind": "B2B_ID_DECIDED", "data": {"b2bId": "x"}})
+    )  # fmt: skip
+    network.world.dead_letter_actions.append(
+        DeadLetterAction("MSG-D", "dropped", "ops", "decided by hand", clock.now())
+    )
+    network.changed()
     return network
 
 
