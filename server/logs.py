@@ -9,7 +9,8 @@ Every line carries the worker's pid and the id of the request it was logged for 
 a request; the outbox's work carries its message's id), and the organisation where the request
 named one. ``LOG_FORMAT=json`` (the default in production) writes one JSON object a line
 (python-json-logger) with those as fields: ``time``, ``level``, ``logger``, ``message``,
-``requestId``, ``pid``, ``organisationId``; ``text`` (development) writes plain lines.
+``requestId``, ``pid``, ``organisationId``, and while tracing (``TRACING=otlp``) ``traceId`` and
+``spanId``; ``text`` (development) writes plain lines.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import logging
 import sys
 from typing import Literal
 
+from opentelemetry import trace
 from pythonjsonlogger.json import JsonFormatter
 
 from resolvers.services.network_http import organisation_id, request_id
@@ -28,13 +30,18 @@ LogFormat = Literal["text", "json"]
 
 
 class RequestContext(logging.Filter):
-    """Adds the request id (and the organisation, where known) to every record."""
+    """Adds the request id (and the organisation, and the trace while tracing, where known)
+    to every record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = request_id.get() or "-"
         organisation = organisation_id.get()
         if organisation is not None:
             record.organisation_id = organisation
+        span = trace.get_current_span().get_span_context()
+        if span.is_valid:
+            record.trace_id = f"{span.trace_id:032x}"
+            record.span_id = f"{span.span_id:016x}"
         return True
 
 
@@ -45,6 +52,7 @@ def _formatter(kind: LogFormat) -> logging.Formatter:
             rename_fields={
                 "asctime": "time", "levelname": "level", "name": "logger",
                 "request_id": "requestId", "process": "pid", "organisation_id": "organisationId",
+                "trace_id": "traceId", "span_id": "spanId",
             },
             datefmt="%Y-%m-%dT%H:%M:%S%z",
         )  # fmt: skip

@@ -5,12 +5,15 @@ in the outbox joins the trace of the request that queued it."""
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import replace
 from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import trace
 from opentelemetry.instrumentation.httpx import HTTPXClientInstrumentor
 from opentelemetry.instrumentation.sqlalchemy import SQLAlchemyInstrumentor
 from opentelemetry.sdk.trace import ReadableSpan
@@ -18,7 +21,9 @@ from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanE
 from starlette.applications import Starlette
 
 from resolvers.context import AppState
+from server import logs
 from server.app import create_app
+from server.logs import RequestContext
 from server.settings import Settings, SettingsError
 from simulator.clock import ManualClock
 from tests.conftest import PASSWORD, Api
@@ -130,6 +135,20 @@ async def test_outbox_work_and_webhooks_join_the_trace_of_what_queued_them(
         s for s in spans if s.parent is not None and s.parent.span_id == delivery.context.span_id
     ]
     assert sent and "POST" in sent[0].name
+
+
+async def test_log_lines_written_while_tracing_carry_the_trace(
+    traced: tuple[Api, AppState, InMemorySpanExporter],
+) -> None:
+    record = logging.LogRecord("bharat_connect.test", logging.INFO, __file__, 1, "hi", None, None)
+    with trace.get_tracer("test").start_as_current_span("work") as span:
+        RequestContext().filter(record)
+    line = json.loads(logs._formatter("json").format(record))
+    assert line["traceId"] == f"{span.get_span_context().trace_id:032x}"
+    assert line["spanId"] == f"{span.get_span_context().span_id:016x}"
+    outside = logging.LogRecord("bharat_connect.test", logging.INFO, __file__, 1, "hi", None, None)
+    RequestContext().filter(outside)
+    assert "traceId" not in json.loads(logs._formatter("json").format(outside))
 
 
 def test_tracing_is_off_unless_asked_for() -> None:
