@@ -92,9 +92,10 @@ async def rotate_secret(
 
 async def delete(context: Context, *, endpoint_id: str) -> Outcome[uuid.UUID]:
     """Delete an endpoint."""
+    app = context.app
     return await mutation.run_on(
         context, endpoint_id, ENDPOINT, ENDPOINT_FIELD,
-        lambda uow, viewer, key: webhooks.remove(uow, viewer, endpoint_id=key),
+        lambda uow, viewer, key: webhooks.remove(uow, viewer, endpoint_id=key, now=app.now()),
     )  # fmt: skip
 
 

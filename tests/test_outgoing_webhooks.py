@@ -20,8 +20,10 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client import REGISTRY
+from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from db.models import OutboxMessage, OutboxStatus
 from db.repositories import event as event_repo
 from resolvers.context import AppState
 from resolvers.dispatcher import Dispatcher
@@ -398,7 +400,7 @@ async def test_a_slow_or_talkative_receiver_is_cut_short() -> None:
 
 
 async def test_only_owners_and_admins_manage_endpoints_and_bad_input_changes_nothing(
-    api: Api, dispatcher: Dispatcher
+    api: Api, dispatcher: Dispatcher, state: AppState
 ) -> None:
     owner = await api.sign_up("owner")
     staff = await api.sign_up("staff")
@@ -425,6 +427,16 @@ async def test_only_owners_and_admins_manage_endpoints_and_bad_input_changes_not
     gone = await api.ok(DELETE, {"input": {"webhookEndpointId": endpoint_id}}, token=owner.token)
     assert gone["webhookEndpointDelete"]["deletedWebhookEndpointId"] == endpoint_id
     assert await _endpoints(api, owner, org) == []
+    async with state.db.read() as session:  # its idle delivery run ended with it
+        pending = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(
+                OutboxMessage.kind == "webhook.deliver",
+                OutboxMessage.status == OutboxStatus.PENDING,
+            )
+        )
+    assert pending == 0
     again = await api(DELETE, {"input": {"webhookEndpointId": endpoint_id}}, token=owner.token)
     assert again["data"]["webhookEndpointDelete"]["userErrors"][0]["code"] == "NOT_FOUND"
     await _rename(api, owner, org, "Nobody listens")

@@ -22,6 +22,7 @@ from sqlalchemy import delete, func, select
 from db.models import (
     MembershipRole,
     OutboxMessage,
+    OutboxStatus,
     WebhookDelivery,
     WebhookDeliveryStatus,
     WebhookEndpoint,
@@ -236,10 +237,16 @@ async def rotate_secret(
     return IssuedEndpoint(endpoint, secret)
 
 
-async def remove(uow: UnitOfWork, viewer: Viewer, *, endpoint_id: uuid.UUID) -> uuid.UUID:
-    """Delete an endpoint and its delivery log."""
+async def remove(
+    uow: UnitOfWork, viewer: Viewer, *, endpoint_id: uuid.UUID, now: datetime
+) -> uuid.UUID:
+    """Delete an endpoint and its delivery log (a delivery run in progress ends by itself)."""
     endpoint = await _endpoint_for_manager(uow, viewer, endpoint_id)
     organisation_id = endpoint.organisation_id
+    pump = await pump_of(uow, endpoint)
+    if pump is not None and pump.status == OutboxStatus.PENDING and pump.lease_token is None:
+        pump.status = OutboxStatus.DONE  # idle or backing off: nothing left for it to do
+        pump.completed_at = now
     await uow.session.execute(
         delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
     )
