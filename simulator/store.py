@@ -27,121 +27,35 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Column, Integer, MetaData, Table, Text, delete, event, inspect, select, text
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy import delete, inspect, select, text
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from simulator import snapshot
 from simulator.core import NetworkCore, Scheduled
 from simulator.faults import Fault, Faults
-from simulator.financing_world import Financier, FinancingRecord
-from simulator.ledger import Transfer
+from simulator.store_tables import (
+    APPENDED,
+    APPENDED_TABLES,
+    FORMAT,
+    KEYED,
+    KEYED_TABLES,
+    LEGACY_TABLE,
+    METADATA,
+    REQUESTS,
+    SCHEDULE,
+    SETTINGS,
+    engine_for,
+    upsert,
+)
 from simulator.world import (
-    CardRecord,
-    DeadLetter,
-    DeadLetterAction,
-    DirectoryEntry,
-    NetworkPayment,
-    Participant,
-    Review,
-    SentDocument,
-    SentMessage,
-    TaxpayerRecord,
     Tracked,
     TrackedSet,
     World,
 )
 
 logger = logging.getLogger("bharat_connect.simulator")
-
-FORMAT = 2
-LEGACY_TABLE = "simulator_state"
-
-# World attribute -> the record type its rows hold (keyed by the mapping's key).
-KEYED: dict[str, type[Any]] = {
-    "taxpayers": TaxpayerRecord,
-    "directory": DirectoryEntry,
-    "reviews": Review,
-    "documents": SentDocument,
-    "participants": Participant,
-    "payments": NetworkPayment,
-    "cards": CardRecord,
-    "financiers": Financier,
-    "financing": FinancingRecord,
-}
-# World attribute -> the record type of an append-only list (``None``: a plain pair).
-APPENDED: dict[str, type[Any] | None] = {
-    "messages": SentMessage,
-    "carried": None,
-    "dead_letters": DeadLetter,
-    "dead_letter_actions": DeadLetterAction,
-    "transfers": Transfer,
-}
-SCHEDULE, REQUESTS, SETTINGS = "schedule", "payment_requests", "settings"
-
-_metadata = MetaData()
-
-
-def _keyed_table(name: str) -> Table:
-    return Table(
-        f"network_{name}",
-        _metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=True),
-        Column("key", Text, nullable=False, unique=True),
-        Column("data", Text, nullable=False),
-    )
-
-
-def _appended_table(name: str) -> Table:
-    return Table(
-        f"network_{name}",
-        _metadata,
-        Column("seq", Integer, primary_key=True, autoincrement=False),
-        Column("data", Text, nullable=False),
-    )
-
-
-_KEYED_TABLES = {name: _keyed_table(name) for name in [*KEYED, SCHEDULE, REQUESTS, SETTINGS]}
-_APPENDED_TABLES = {name: _appended_table(name) for name in APPENDED}
-
-
-def _upsert(dialect: str, table: Table) -> Any:
-    """Insert a row, or update its data if its key is there."""
-    statement = (sqlite_insert if dialect == "sqlite" else postgresql_insert)(table)
-    return statement.on_conflict_do_update(
-        index_elements=[table.c.key], set_={"data": statement.excluded.data}
-    )
-
-
-def engine_for(url: str) -> AsyncEngine:
-    """An engine for the simulator's database (a SQLite file's folder is created)."""
-    if url.startswith("postgresql://"):
-        url = "postgresql+asyncpg://" + url.split("://", 1)[1]
-    if url.startswith("sqlite://") and "+aiosqlite" not in url:
-        url = url.replace("sqlite://", "sqlite+aiosqlite://", 1)
-    if url.startswith("sqlite+aiosqlite:///") and not url.endswith(":memory:"):
-        Path(url.split(":///", 1)[1]).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url)
-    if engine.dialect.name == "sqlite":
-        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
-    return engine
-
-
-def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
-    # A write-ahead log: a commit appends to it (no rollback journal rewritten each time);
-    # NORMAL syncs at checkpoints, which a crash of the process never loses.
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
-    # 64 MiB of pages kept in memory: the indexes an operation looks up stay there as the
-    # tables grow.
-    cursor.execute("PRAGMA cache_size=-65536")
-    cursor.close()
 
 
 class StateFormatError(RuntimeError):
@@ -219,7 +133,7 @@ class Store:
         self.engine = engine_for(url)
         self._lock = asyncio.Lock()
         self._world: World | None = None
-        self._digests: dict[str, dict[str, bytes]] = {name: {} for name in _KEYED_TABLES}
+        self._digests: dict[str, dict[str, bytes]] = {name: {} for name in KEYED_TABLES}
         self._lengths: dict[str, int] = dict.fromkeys(APPENDED, 0)
         # Rows the last save wrote (inserted or updated), for tests and benchmarks.
         self.rows_written = 0
@@ -231,18 +145,18 @@ class Store:
         """Create the tables if needed and load a saved state into ``network``; False when
         there is none (the caller starts a fresh world and saves it)."""
         async with self.engine.begin() as connection:
-            await connection.run_sync(_metadata.create_all)
+            await connection.run_sync(METADATA.create_all)
             rows = {
                 name: [(r.key, r.data) for r in await connection.execute(
                     select(table.c.key, table.c.data).order_by(table.c.seq)
                 )]
-                for name, table in _KEYED_TABLES.items()
+                for name, table in KEYED_TABLES.items()
             }  # fmt: skip
             appended = {
                 name: [r.data for r in await connection.execute(
                     select(table.c.data).order_by(table.c.seq)
                 )]
-                for name, table in _APPENDED_TABLES.items()
+                for name, table in APPENDED_TABLES.items()
             }  # fmt: skip
             legacy = await self._legacy(connection)
         if rows[SETTINGS]:
@@ -399,7 +313,7 @@ class Store:
                 self._remark(changes)
                 raise
             if changes.wipe:
-                self._digests = {name: {} for name in _KEYED_TABLES}
+                self._digests = {name: {} for name in KEYED_TABLES}
             for table, key, digest in changes.digests:
                 if digest is None:
                     self._digests[table].pop(key, None)
@@ -411,18 +325,18 @@ class Store:
 
     async def _write(self, connection: AsyncConnection, changes: _Changes) -> None:
         if changes.wipe:
-            for table in [*_KEYED_TABLES.values(), *_APPENDED_TABLES.values()]:
+            for table in [*KEYED_TABLES.values(), *APPENDED_TABLES.values()]:
                 await connection.execute(delete(table))
         for name, keys in changes.deletes.items():
-            table = _KEYED_TABLES[name]
+            table = KEYED_TABLES[name]
             await connection.execute(delete(table).where(table.c.key.in_(keys)))
         if not self._upserts:
             dialect = connection.dialect.name
-            self._upserts = {n: _upsert(dialect, t) for n, t in _KEYED_TABLES.items()}
+            self._upserts = {n: upsert(dialect, t) for n, t in KEYED_TABLES.items()}
         for name, rows in changes.upserts.items():
             await connection.execute(self._upserts[name], rows)
         for name, rows in changes.appends.items():
-            await connection.execute(_APPENDED_TABLES[name].insert(), rows)
+            await connection.execute(APPENDED_TABLES[name].insert(), rows)
 
     async def close(self) -> None:
         """Release the database."""

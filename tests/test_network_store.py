@@ -19,7 +19,8 @@ from simulator.clock import ManualClock
 from simulator.demo import GANGA_UP, demo_world
 from simulator.faults import Fault
 from simulator.network import SimulatedNetwork
-from simulator.store import LEGACY_TABLE, StateFormatError, Store
+from simulator.store import StateFormatError, Store
+from simulator.store_tables import LEGACY_TABLE
 from simulator.world import DeadLetter, DeadLetterAction
 
 
