@@ -18,7 +18,7 @@ from typing import Any
 from graphql import GraphQLResolveInfo
 from opentelemetry import context as otel_context
 from opentelemetry import trace
-from opentelemetry.trace import Status, StatusCode
+from opentelemetry.trace import Span, Status, StatusCode
 from strawberry.extensions import SchemaExtension
 from strawberry.schema.exceptions import CannotGetOperationTypeError
 from strawberry.types.graphql import OperationType
@@ -37,31 +37,38 @@ def _is_async(info: Info) -> bool:
 class GraphQLTracing(SchemaExtension):
     """Spans for operations and for the resolvers that do I/O."""
 
-    def on_operation(self) -> Iterator[None]:
+    _span: Span | None = None
+
+    def on_execute(self) -> Iterator[None]:
         context = self.execution_context
-        if context.query is not None and context.query.lstrip().startswith("subscription"):
+        try:
+            kind = context.operation_type
+        except (RuntimeError, CannotGetOperationTypeError):
+            kind = None
+        if kind is None or kind == OperationType.SUBSCRIPTION:
             yield
             return
-        span = tracer.start_span("graphql")
-        token = otel_context.attach(trace.set_span_in_context(span))
+        name = context.operation_name or "anonymous"
+        self._span = tracer.start_span(
+            f"{kind.value} {name}",
+            attributes={"graphql.operation.type": kind.value, "graphql.operation.name": name},
+        )
+        token = otel_context.attach(trace.set_span_in_context(self._span))
         try:
             yield
         finally:
             otel_context.detach(token)
-            try:
-                kind = context.operation_type.value
-            except (RuntimeError, CannotGetOperationTypeError):
-                kind = "operation"
-            if kind == OperationType.SUBSCRIPTION.value:
-                kind = "subscription"
-            span.update_name(f"{kind} {context.operation_name or 'anonymous'}")
-            span.set_attribute("graphql.operation.type", kind)
-            span.set_attribute("graphql.operation.name", context.operation_name or "")
-            errors = getattr(context.result, "errors", None)
-            if errors:
-                span.set_status(Status(StatusCode.ERROR))
-                span.set_attribute("graphql.errors", len(errors))
-            span.end()
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        span = self._span
+        if span is None:
+            return
+        errors = getattr(self.execution_context.result, "errors", None)
+        if errors:
+            span.set_status(Status(StatusCode.ERROR))
+            span.set_attribute("graphql.errors", len(errors))
+        span.end()
 
     def resolve(
         self,

@@ -12,7 +12,7 @@ from db.models import WebhookEndpoint as WebhookEndpointModel
 from resolvers import webhooks as resolvers
 from resolvers.context import Context
 from resolvers.services.ids import encode_event_cursor, encode_id
-from resolvers.services.webhooks.payload import EventCopy
+from resolvers.services.webhooks.payload import message_id
 from schema.errors import UserError
 from schema.event import OrganisationEventKind
 from schema.relay import After, Before, Connection, First, Last
@@ -65,11 +65,9 @@ class WebhookDelivery:
     @classmethod
     def from_model(cls, model: WebhookDeliveryModel) -> WebhookDelivery:
         """Map a row."""
-        copy = EventCopy(model.organisation_id, model.event_seq, model.event_kind,
-                         model.created_at, {}, None)  # fmt: skip
         return cls(
             id=strawberry.ID(encode_id("WebhookDelivery", model.id)),
-            webhook_id=copy.message_id, event_kind=OrganisationEventKind[model.event_kind],
+            webhook_id=message_id(model.organisation_id, model.event_seq), event_kind=OrganisationEventKind[model.event_kind],
             event_cursor=encode_event_cursor(model.event_seq),
             status=WebhookDeliveryStatus[model.status.value], attempts=model.attempts,
             response_status=model.response_status, latency_ms=model.latency_ms,

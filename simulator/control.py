@@ -186,8 +186,10 @@ def control_routes(network: SimulatedNetwork) -> Router:  # noqa: PLR0915
                     network, action, message_id=fields["messageId"], kind=fields["kind"],
                     actor=fields["actor"] or "", reason=fields["reason"] or "",
                 )  # fmt: skip
+            except dead_letter_book.DeadLetterConflictError as exc:
+                return _error(str(exc), 409)
             except dead_letter_book.DeadLetterError as exc:
-                return _error(str(exc), 409 if "already" in str(exc) else 400)
+                return _error(str(exc))
             logger.warning("dead letters %s by %s: %s", action, fields["actor"], ", ".join(done))
             return JSONResponse({action: done})
 

@@ -18,7 +18,11 @@ MAX_ACTOR = 100
 
 
 class DeadLetterError(ValueError):
-    """An action that cannot be taken (no such letter, not dead, no reason...)."""
+    """An action that cannot be taken (no such letter, no reason...)."""
+
+
+class DeadLetterConflictError(DeadLetterError):
+    """The letter was retried or dropped already."""
 
 
 @dataclass(frozen=True)
@@ -78,7 +82,8 @@ def act(
             raise DeadLetterError(f"no dead letter of kind {kind}")
     for entry in chosen:
         if entry.state != "DEAD":
-            raise DeadLetterError(f"{entry.letter.message_id} was {entry.state.lower()} already")
+            msg = f"{entry.letter.message_id} was {entry.state.lower()} already"
+            raise DeadLetterConflictError(msg)
         if action == "retried" and entry.letter.message is None:
             raise DeadLetterError(f"{entry.letter.message_id} was kept without its message")
     now = network.clock.now()

@@ -373,7 +373,7 @@ def _sent(outcome: str) -> float:
 
 
 async def test_the_guard_checks_what_a_name_resolves_to_and_sends_nothing() -> None:
-    refused = _sent("refused")
+    refused, failed = _sent("refused"), _sent("failed")
     sender = WebhookSender(allow_private=False)
     async with receiving() as receiver:
         attempt = await sender.send(
@@ -383,6 +383,7 @@ async def test_the_guard_checks_what_a_name_resolves_to_and_sends_nothing() -> N
         assert attempt.error is not None and "resolves to a loopback address" in attempt.error
         assert receiver.received == []
         assert _sent("refused") == refused + 1
+        assert _sent("failed") == failed  # a refusal is not a receiver's failure
     await sender.close()
 
 

@@ -58,7 +58,12 @@ class EventCopy:
     @property
     def message_id(self) -> str:
         """The ``webhook-id``: the event's own, stable across every sending of it."""
-        return f"evt_{self.organisation_id.hex}_{self.seq}"
+        return message_id(self.organisation_id, self.seq)
+
+
+def message_id(organisation_id: uuid.UUID, seq: int) -> str:
+    """The ``webhook-id`` of the organisation's event ``seq``."""
+    return f"evt_{organisation_id.hex}_{seq}"
 
 
 def _amount(paise: int) -> str:

@@ -125,6 +125,8 @@ class Attempt:
     latency_ms: int
     # Why it failed (``None``: the receiver answered 2xx).
     error: str | None
+    # Not sent at all: the address guard refused the URL.
+    refused: bool = False
 
     @property
     def ok(self) -> bool:
@@ -190,9 +192,7 @@ class WebhookSender:
         """POST ``body`` to ``url``, signed; how it went (never raises for the receiver's
         faults; counted in the metrics)."""
         attempt = await self._send(url, secrets, message_id, body)
-        outcome = "delivered" if attempt.ok else "failed"
-        if attempt.error is not None and attempt.error.startswith("refused:"):
-            outcome = "refused"
+        outcome = "refused" if attempt.refused else "delivered" if attempt.ok else "failed"
         metrics.OUTGOING_WEBHOOKS.labels(outcome).inc()
         metrics.OUTGOING_WEBHOOK_LATENCY.observe(attempt.latency_ms / 1000)
         return attempt
@@ -208,7 +208,7 @@ class WebhookSender:
         try:
             request = await self._request(url, secrets, message_id, body)
         except UnsafeUrlError as exc:
-            return Attempt(None, took(), f"refused: {exc}")
+            return Attempt(None, took(), f"refused: {exc}", refused=True)
         except OSError as exc:
             return Attempt(None, took(), f"could not resolve the host ({exc.strerror})")
         try:
